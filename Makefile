@@ -1,0 +1,38 @@
+# The two commands a newcomer needs, each of which sets up what it uses:
+#   make demo   review a sample repository with the embedded heuristic engine (no GPU, no network)
+#   make test   install the test and model extras, then run the whole test suite
+#
+# On a CPU machine the model stack pins torch to a CPU build (TORCH below); an unpinned torch
+# pulls a multi-GB CUDA build. On a GPU runner, set TORCH to the build you want.
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup setup-test clean
+
+demo: setup
+	$(BIN)/codegen demo
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.base
+setup-test: $(VENV)/.test
+
+$(VENV)/.base: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "codegen needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base package.json
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e '.[model,dev]'
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules

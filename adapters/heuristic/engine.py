@@ -1,0 +1,79 @@
+"""The heuristic engine: docstrings derived exactly from the code, no model needed."""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Sequence
+
+from adapters.base import Candidate, EngineIdentity, Task
+from adapters.heuristic.facts import class_facts, function_facts
+from adapters.heuristic.render import (
+    RENDERERS,
+    class_parts,
+    function_parts,
+    says_more_than_the_name,
+)
+from refactor.docstyle import Style
+from refactor.targets import Target
+
+
+def _find_node(tree: ast.Module, target: Target) -> ast.AST | None:
+    """The AST node of `target`: the definition named like it that starts on its `def` line."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.name == target.name
+            and node.lineno == target.def_line
+        ):
+            return node
+    return None
+
+
+class HeuristicEngine:
+    """Proposes docstrings built from facts in the code, in the repository's convention."""
+
+    def __init__(self, style: Style = "google") -> None:
+        self.style = style
+        self._identity = EngineIdentity("heuristic")
+
+    @property
+    def identity(self) -> EngineIdentity:
+        """The heuristic engine has no model and no adapter."""
+        return self._identity
+
+    def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
+        """Return one candidate per target; tasks other than `docs` are not offered here yet."""
+        if task != "docs":
+            return [
+                Candidate(t, task, None, self._identity, f"the heuristic engine does not do {task}")
+                for t in targets
+            ]
+        trees: dict[str, ast.Module | None] = {}
+        return [self._docstring(target, trees) for target in targets]
+
+    def _docstring(self, target: Target, trees: dict[str, ast.Module | None]) -> Candidate:
+        started = time.perf_counter()
+        if target.path not in trees:
+            try:
+                trees[target.path] = ast.parse(target.source)
+            except SyntaxError:
+                trees[target.path] = None
+        tree = trees[target.path]
+        node = _find_node(tree, target) if tree is not None else None
+        if node is None:
+            return Candidate(target, "docs", None, self._identity, "the definition was not found")
+        if isinstance(node, ast.ClassDef):
+            parts = class_parts(class_facts(node))
+        else:
+            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            class_name = target.enclosing_classes[-1] if target.enclosing_classes else None
+            parts = function_parts(function_facts(node, class_name))
+        if not says_more_than_the_name(parts):
+            # "Cart." helps nobody: a maintainer should not be asked to apply it.
+            return Candidate(
+                target, "docs", None, self._identity,
+                "nothing to document beyond the name (no parameters, return value or raises)",
+            )
+        text = RENDERERS[self.style](parts)
+        return Candidate(target, "docs", text, self._identity, seconds=time.perf_counter() - started)

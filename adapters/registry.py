@@ -1,0 +1,25 @@
+"""Engines by name: the CLI and the Action pick one with `--engine`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.base import Engine
+from adapters.heuristic import HeuristicEngine
+from refactor.docstyle import Style
+
+ENGINES = ("heuristic",)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What an engine needs to start: the docstring convention, and model locations for model engines."""
+
+    style: Style = "google"
+
+
+def build_engine(name: str, options: EngineOptions) -> Engine:
+    """Return the engine called `name`; raises ValueError for an unknown name."""
+    if name == "heuristic":
+        return HeuristicEngine(style=options.style)
+    raise ValueError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")

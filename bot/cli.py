@@ -1,0 +1,49 @@
+"""The `codegen` command line: parses arguments, runs one subcommand, maps errors to exit codes.
+
+Each subcommand lives in its own module under `bot/commands/` and registers itself here. This
+is the only place that turns a `CodegenError` into one line on stderr and an exit code, so no
+user ever sees a traceback for a mistake they can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.commands import demo, review
+from bot.errors import CodegenError
+
+COMMANDS = (review, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="codegen",
+        description="Propose docstrings, tests and refactorings for changed Python code, "
+        "and keep only what passes the gates.",
+    )
+    parser.add_argument("--version", action="version", version=f"codegen {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `codegen` with `argv` (default: the process's arguments) and return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CodegenError as error:
+        print(f"codegen: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("codegen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

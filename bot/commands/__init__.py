@@ -1,0 +1,1 @@
+"""One module per `codegen` subcommand, each with `register(subparsers)`."""

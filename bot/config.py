@@ -1,0 +1,193 @@
+"""Configuration: one frozen object, built once from defaults, the repository's file and the CLI.
+
+The repository's settings live in `[tool.codegen]` of `pyproject.toml` or in `.codegen.toml`.
+Unknown keys and wrong types are errors that name the key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DocsConfig:
+    """`[tool.codegen.docs]`: the docstring task."""
+
+    style: Literal["auto", "google", "numpy", "sphinx"] = "auto"
+    skip_dunder: bool = True
+    skip_overloads: bool = True
+    skip_private: bool = True
+    skip_trivial_properties: bool = True
+    skip_tests: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """`[tool.codegen]`: everything a run needs to know about the repository's wishes."""
+
+    include: tuple[str, ...] = ("**/*.py",)
+    exclude: tuple[str, ...] = ()
+    tasks: tuple[Literal["docs", "tests", "refactor"], ...] = ("docs",)
+    max_suggestions: int = 20
+    max_file_bytes: int = 500_000
+    test_command: str = ""
+    docs: DocsConfig = field(default_factory=DocsConfig)
+    #: Where the settings came from, for messages and the report ("defaults" when nowhere).
+    source: str = "defaults"
+
+    def wants(self, path: str) -> bool:
+        """Whether `path` matches `include` and not `exclude`."""
+        return any(glob_match(path, g) for g in self.include) and not any(
+            glob_match(path, g) for g in self.exclude
+        )
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Match a repository path against a glob where `**` spans folders and `*` does not."""
+    return re.fullmatch(_glob_regex(pattern), path) is not None
+
+
+def _glob_regex(pattern: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _type_name(kind: Any) -> str:
+    origin = get_origin(kind)
+    if origin is Literal:
+        return " or ".join(repr(a) for a in get_args(kind))
+    if origin in (tuple, list):
+        return f"a list of {_type_name(get_args(kind)[0])}"
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(kind))
+    if kind is type(None):
+        return "nothing"
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(
+        kind, getattr(kind, "__name__", str(kind))
+    )
+
+
+def _convert(value: Any, kind: Any, key: str, where: str) -> Any:
+    """Check `value` against the annotation `kind`; return it in the dataclass's own types."""
+    origin = get_origin(kind)
+    wrong = ConfigError(f"{where}: `{key}` must be {_type_name(kind)}, not {value!r}")
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: `{key}` must be a table")
+        return _build(kind, value, key, where)
+    if origin is Literal:
+        if value not in get_args(kind):
+            raise wrong
+        return value
+    if origin in (Union, types.UnionType):
+        for option in get_args(kind):
+            try:
+                return _convert(value, option, key, where)
+            except ConfigError:
+                continue
+        raise wrong
+    if origin in (tuple, list):
+        if not isinstance(value, list):
+            raise wrong
+        item = get_args(kind)[0]
+        return tuple(_convert(v, item, f"{key}[{i}]", where) for i, v in enumerate(value))
+    if kind is type(None):
+        if value is not None:
+            raise wrong
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    # bool is a subclass of int: `max_suggestions = true` must not pass as 1.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise wrong
+    return value
+
+
+def _build(cls: type, table: Mapping[str, Any], prefix: str, where: str) -> Any:
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    values = {}
+    for key, value in table.items():
+        full = f"{prefix}.{key}"
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"{where}: unknown key `{full}` (known keys: {known})")
+        values[key] = _convert(value, hints[key], full, where)
+    return cls(**values)
+
+
+def parse_config(table: Mapping[str, Any], where: str) -> Config:
+    """Build a `Config` from the `[tool.codegen]` table found in `where` (a file name)."""
+    config = _build(Config, table, "tool.codegen", where)
+    if config.max_suggestions < 0 or config.max_file_bytes <= 0:
+        raise ConfigError(f"{where}: `max_suggestions` and `max_file_bytes` must be positive")
+    return dataclasses.replace(config, source=where)
+
+
+def config_from_files(
+    pyproject: str | None, codegen_toml: str | None, codegen_name: str = ".codegen.toml"
+) -> Config:
+    """Build the configuration from the texts of `pyproject.toml` and `.codegen.toml` (either may be None).
+
+    `.codegen.toml` holds the table at its top level (with or without a `[tool.codegen]`
+    wrapper). Defining settings in both files is an error, so there is never a doubt which wins.
+    """
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    for name, text in ((codegen_name, codegen_toml), ("pyproject.toml", pyproject)):
+        if text is None:
+            continue
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            if name == "pyproject.toml":
+                # A broken pyproject.toml is the project's problem unless it is ours to read.
+                if "[tool.codegen" not in text:
+                    continue
+            raise ConfigError(f"{name}: not valid TOML: {error}") from error
+        if name == codegen_name:
+            table = document.get("tool", {}).get("codegen", document)
+            tables.append((name, table))
+        elif "codegen" in document.get("tool", {}):
+            tables.append((name, document["tool"]["codegen"]))
+    if len(tables) == 2:
+        raise ConfigError(
+            f"both {codegen_name} and [tool.codegen] in pyproject.toml configure codegen; keep one"
+        )
+    if not tables:
+        return Config()
+    name, table = tables[0]
+    return parse_config(table, name)
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    """Return `config` with command-line values applied (None means 'not given')."""
+    given = {key: value for key, value in changes.items() if value is not None}
+    return dataclasses.replace(config, **given)

@@ -1,0 +1,52 @@
+"""The report rendered for people: a short summary, the accepted patches, the rest and why."""
+
+from __future__ import annotations
+
+import re
+
+from bot.report import Proposal, Report
+
+
+def _fence(text: str, language: str = "") -> str:
+    """A code fence long enough that no backtick run inside `text` can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
+
+
+def _proposal_heading(proposal: Proposal) -> str:
+    return f"`{proposal.path}` · `{proposal.symbol}` ({proposal.kind}, lines {proposal.start}–{proposal.end})"
+
+
+def render(report: Report) -> str:
+    """Return the report as GitHub-flavoured Markdown."""
+    skipped_files = [f for f in report.files if f.status == "skipped"]
+    lines = [
+        "# codegen report",
+        "",
+        f"`{report.repo}` · {report.base[:12]}..{report.head[:12]} · tasks: {', '.join(report.tasks)}"
+        f" · engine: {report.identity.describe()}"
+        + (f" · docstring style: {report.style}" if report.style else ""),
+        "",
+        f"**{len(report.accepted)} accepted**, {len(report.rejected)} rejected, "
+        f"{len(report.skipped)} definitions skipped, {len(skipped_files)} files skipped.",
+    ]
+    for note in report.notes:
+        lines.extend(["", f"> {note}"])
+    if report.accepted:
+        lines.extend(["", "## Accepted"])
+        for proposal in report.accepted:
+            lines.extend(["", f"### {_proposal_heading(proposal)}", "", _fence(proposal.patch, "diff")])
+    if report.rejected:
+        lines.extend(["", "## Rejected", "", "| file | symbol | reason |", "| --- | --- | --- |"])
+        for proposal in report.rejected:
+            reason = (proposal.reason or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{proposal.path}` | `{proposal.symbol}` | {reason} |")
+    if report.skipped:
+        lines.extend(["", "<details><summary>Definitions skipped</summary>", ""])
+        lines.extend(f"- `{s.path}` · `{s.symbol}`: {s.reason}" for s in report.skipped)
+        lines.extend(["", "</details>"])
+    if skipped_files:
+        lines.extend(["", "## Files skipped", ""])
+        lines.extend(f"- `{f.path}`: {f.reason}" for f in skipped_files)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,205 @@
+"""The report of one run: what was proposed, what each gate said, and what survived.
+
+The JSON form is a contract other tools rely on (`codegen publish` reads it back), so it is
+versioned: bump REPORT_VERSION when a field changes meaning or disappears.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from adapters.base import EngineIdentity
+from refactor.patches import Replacement
+from refactor.validate import Verdict
+
+REPORT_VERSION = 1
+
+Status = Literal["accepted", "rejected"]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One candidate for one target, after the edit and the gates."""
+
+    task: str
+    path: str
+    symbol: str
+    kind: str
+    start: int
+    end: int
+    identity: EngineIdentity
+    status: Status
+    gates: tuple[Verdict, ...]
+    reason: str | None
+    patch: str
+    suggestion: Replacement | None
+    text: str | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """A stable name for this proposal across runs: task, file and symbol."""
+        return f"{self.task}:{self.path}:{self.symbol}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proposal as the JSON report stores it."""
+        return {
+            "task": self.task,
+            "path": self.path,
+            "symbol": self.symbol,
+            "kind": self.kind,
+            "span": {"start": self.start, "end": self.end},
+            "engine": self.identity.engine,
+            "model": self.identity.model,
+            "adapter": self.identity.adapter,
+            "status": self.status,
+            "gates": [v.to_dict() for v in self.gates],
+            "reason": self.reason,
+            "patch": self.patch,
+            "suggestion": None
+            if self.suggestion is None
+            else {
+                "start_line": self.suggestion.start,
+                "end_line": self.suggestion.end,
+                "text": self.suggestion.text,
+            },
+            "text": self.text,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Proposal:
+        """Read a proposal back from its JSON form."""
+        suggestion = data.get("suggestion")
+        return cls(
+            task=data["task"],
+            path=data["path"],
+            symbol=data["symbol"],
+            kind=data["kind"],
+            start=data["span"]["start"],
+            end=data["span"]["end"],
+            identity=EngineIdentity(data["engine"], data.get("model"), data.get("adapter")),
+            status=data["status"],
+            gates=tuple(
+                Verdict(g["gate"], g["passed"], g.get("reason"), g.get("seconds", 0.0))
+                for g in data["gates"]
+            ),
+            reason=data.get("reason"),
+            patch=data.get("patch", ""),
+            suggestion=None
+            if suggestion is None
+            else Replacement(suggestion["start_line"], suggestion["end_line"], suggestion["text"]),
+            text=data.get("text"),
+            timings=dict(data.get("timings", {})),
+        )
+
+
+@dataclass(frozen=True)
+class FileNote:
+    """What happened to one changed file: reviewed, or skipped and why."""
+
+    path: str
+    status: Literal["reviewed", "skipped"]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedTarget:
+    """A definition the diff touched that was deliberately not proposed for, and why."""
+
+    task: str
+    path: str
+    symbol: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found, in the order a reader wants it."""
+
+    repo: str
+    base: str
+    head: str
+    tasks: tuple[str, ...]
+    identity: EngineIdentity
+    proposals: tuple[Proposal, ...] = ()
+    files: tuple[FileNote, ...] = ()
+    skipped: tuple[SkippedTarget, ...] = ()
+    notes: tuple[str, ...] = ()
+    style: str | None = None
+    config_source: str = "defaults"
+    timings: dict[str, float] = field(default_factory=dict)
+    tool_version: str = ""
+
+    @property
+    def accepted(self) -> list[Proposal]:
+        """The proposals that passed every gate."""
+        return [p for p in self.proposals if p.status == "accepted"]
+
+    @property
+    def rejected(self) -> list[Proposal]:
+        """The proposals some gate (or the engine) turned down."""
+        return [p for p in self.proposals if p.status == "rejected"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in its versioned JSON form."""
+        return {
+            "version": REPORT_VERSION,
+            "tool": {"name": "codegen", "version": self.tool_version},
+            "repo": self.repo,
+            "base": self.base,
+            "head": self.head,
+            "tasks": list(self.tasks),
+            "engine": self.identity.engine,
+            "model": self.identity.model,
+            "adapter": self.identity.adapter,
+            "style": self.style,
+            "config": self.config_source,
+            "summary": {
+                "proposed": len(self.proposals),
+                "accepted": len(self.accepted),
+                "rejected": len(self.rejected),
+                "skipped_files": sum(1 for f in self.files if f.status == "skipped"),
+                "skipped_targets": len(self.skipped),
+            },
+            "proposals": [p.to_dict() for p in self.proposals],
+            "files": [{"path": f.path, "status": f.status, "reason": f.reason} for f in self.files],
+            "skipped": [
+                {"task": s.task, "path": s.path, "symbol": s.symbol, "reason": s.reason}
+                for s in self.skipped
+            ],
+            "notes": list(self.notes),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    def to_json(self) -> str:
+        """The report as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """Read a report back; raises ValueError on a version this code does not understand."""
+        if data.get("version") != REPORT_VERSION:
+            raise ValueError(
+                f"report version {data.get('version')!r} is not supported (expected {REPORT_VERSION})"
+            )
+        return cls(
+            repo=data["repo"],
+            base=data["base"],
+            head=data["head"],
+            tasks=tuple(data["tasks"]),
+            identity=EngineIdentity(data["engine"], data.get("model"), data.get("adapter")),
+            proposals=tuple(Proposal.from_dict(p) for p in data["proposals"]),
+            files=tuple(FileNote(f["path"], f["status"], f.get("reason")) for f in data["files"]),
+            skipped=tuple(
+                SkippedTarget(s["task"], s["path"], s["symbol"], s["reason"])
+                for s in data.get("skipped", [])
+            ),
+            notes=tuple(data.get("notes", [])),
+            style=data.get("style"),
+            config_source=data.get("config", "defaults"),
+            timings=dict(data.get("timings", {})),
+            tool_version=data.get("tool", {}).get("version", ""),
+        )

@@ -1,0 +1,93 @@
+"""The changed Python files of a diff, read at head, each either usable or skipped with a reason."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import libcst as cst
+
+from bot.config import Config
+from bot.report import FileNote
+from bot.workspace import ChangedFile, Workspace
+from refactor.diffs import FileChanges, changed_lines
+from refactor.docstyle import Style, detect_style, module_docstrings
+from refactor.targets import Target, touched_definitions
+
+_STYLE_SAMPLE_FILES = 300
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A changed Python file at head, with the definitions the diff touched."""
+
+    path: str
+    text: str
+    changes: FileChanges
+    touched: tuple[Target, ...]
+
+
+def _skip(changed: ChangedFile, config: Config) -> str | None:
+    """Why a changed file is not reviewed, before reading it; None when it is."""
+    if changed.status == "deleted":
+        return "deleted"
+    if not changed.path.endswith((".py", ".pyi")):
+        return "not a Python file"
+    if not config.wants(changed.path):
+        return "excluded by the configuration's include/exclude patterns"
+    if changed.is_binary:
+        return "binary file"
+    return None
+
+
+def read_sources(
+    workspace: Workspace, base: str, head: str, config: Config
+) -> tuple[list[SourceFile], list[FileNote]]:
+    """Read the changed files of `base..head`; return the usable ones and a note for every file."""
+    sources: list[SourceFile] = []
+    notes: list[FileNote] = []
+    for changed in workspace.changed_files(base, head):
+        reason = _skip(changed, config)
+        if reason is None:
+            source = _read(workspace, head, changed, config)
+            if isinstance(source, str):
+                reason = source
+            else:
+                sources.append(source)
+        notes.append(FileNote(changed.path, "skipped" if reason else "reviewed", reason))
+    return sources, notes
+
+
+def _read(workspace: Workspace, head: str, changed: ChangedFile, config: Config) -> SourceFile | str:
+    """The file as a SourceFile, or the reason it cannot be reviewed."""
+    blob = workspace.blob(head, changed.path, max_bytes=config.max_file_bytes)
+    if blob.data is None:
+        return blob.problem or "could not be read"
+    if b"\0" in blob.data:
+        return "binary file"
+    try:
+        text = blob.data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text (byte {error.start}); codegen only edits UTF-8 files"
+    try:
+        ast.parse(text, changed.path)
+    except SyntaxError as error:
+        return f"does not parse: {error.msg} (line {error.lineno})"
+    changes = changed_lines(changed.patch)
+    try:
+        touched = touched_definitions(changed.path, text, changes)
+    except cst.ParserSyntaxError as error:
+        return f"LibCST cannot parse it: {error.message} (line {error.raw_line})"
+    return SourceFile(changed.path, text, changes, tuple(touched))
+
+
+def repository_style(workspace: Workspace, head: str) -> Style:
+    """The docstring convention the repository's own docstrings follow at `head`."""
+    docstrings: list[str] = []
+    for count, path in enumerate(workspace.files(head, ".py")):
+        if count >= _STYLE_SAMPLE_FILES:
+            break
+        text = workspace.text(head, path)
+        if text is not None:
+            docstrings.extend(module_docstrings(text))
+    return detect_style(docstrings)

@@ -1,0 +1,187 @@
+"""Insert a docstring into one function or class, leaving every other byte of the file alone."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from refactor.results import Failure, Result, Skip, Success
+
+
+def _quote_style(module: cst.Module) -> str:
+    """Triple double quotes (PEP 257) unless the file's docstrings use triple single quotes."""
+    singles = doubles = 0
+    for statement in _all_docstring_nodes(module):
+        if statement.lstrip("rRuUbB").startswith("'''"):
+            singles += 1
+        elif statement.lstrip("rRuUbB").startswith('"""'):
+            doubles += 1
+    return "'''" if singles > doubles else '"""'
+
+
+def _all_docstring_nodes(module: cst.Module) -> list[str]:
+    """The raw literals of every docstring in `module`."""
+    found: list[str] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def _take(self, body: cst.BaseSuite | cst.Module) -> None:
+            statements = body.body
+            if not statements or not isinstance(statements[0], cst.SimpleStatementLine):
+                return
+            first = statements[0].body[0] if statements[0].body else None
+            if isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
+                found.append(first.value.value)
+
+        def visit_Module(self, node: cst.Module) -> None:
+            self._take(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self._take(node.body)
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            self._take(node.body)
+
+    module.visit(_Visitor())
+    return found
+
+
+def _reindent(line: str, unit: str) -> str:
+    """Rewrite a line's leading four-space steps (the engines' unit) in the file's own unit."""
+    stripped = line.lstrip(" ")
+    steps, extra = divmod(len(line) - len(stripped), 4)
+    return unit * steps + " " * extra + stripped
+
+
+def render_literal(
+    text: str, indent: str, newline: str, quotes: str, unit: str = "    "
+) -> Result[str]:
+    """Return the docstring literal for `text`: summary on the first line, the rest indented.
+
+    `indent` is the body's indentation, `unit` the file's indentation step (engines write
+    nested lines with four spaces a step). Raw-string prefixed when the text holds a backslash,
+    so that it reads as written.
+    """
+    if quotes in text:
+        return Failure(f"the docstring contains {quotes}, which cannot be quoted")
+    if text.endswith(quotes[0]):
+        return Failure("the docstring ends with a quote character")
+    lines = text.strip("\n").split("\n")
+    prefix = "r" if "\\" in text else ""
+    if len(lines) == 1:
+        return Success(f"{prefix}{quotes}{lines[0]}{quotes}")
+    rest = [f"{indent}{_reindent(line, unit)}" if line.strip() else "" for line in lines[1:]]
+    body = newline.join([lines[0], *rest, f"{indent}{quotes}"])
+    return Success(f"{prefix}{quotes}{body}")
+
+
+def _starts_with_blank(statement: cst.BaseStatement) -> bool:
+    lines = statement.leading_lines
+    return bool(lines) and lines[0].comment is None
+
+
+class _InsertDocstring(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: cst.Module, def_line: int, name: str, text: str) -> None:
+        super().__init__()
+        self.module = module
+        self.def_line = def_line
+        self.name = name
+        self.text = text
+        self.quotes = _quote_style(module)
+        self.indents: list[str] = []
+        self.result: Result[None] = Failure(f"no definition named {name!r} on line {def_line}")
+        self._body_indent: str | None = None
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.indents.append(node.indent if node.indent is not None else self.module.default_indent)
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.BaseSuite:
+        self.indents.pop()
+        return updated_node
+
+    def _is_target(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        position = self.get_metadata(PositionProvider, node)
+        return node.name.value == self.name and position.start.line == self.def_line
+
+    def _visit_definition(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        if self._is_target(node):
+            own = node.body.indent if isinstance(node.body, cst.IndentedBlock) else None
+            step = own if own is not None else self.module.default_indent
+            self._body_indent = "".join(self.indents) + step
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._visit_definition(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._visit_definition(node)
+
+    def _leave_definition(
+        self, original: cst.FunctionDef | cst.ClassDef, updated: cst.FunctionDef | cst.ClassDef
+    ) -> cst.FunctionDef | cst.ClassDef:
+        if not self._is_target(original) or self._body_indent is None:
+            return updated
+        if original.get_docstring() is not None:
+            self.result = Skip(f"{self.name} already has a docstring")
+            return updated
+        literal = render_literal(
+            self.text,
+            self._body_indent,
+            self.module.default_newline,
+            self.quotes,
+            self.module.default_indent,
+        )
+        if not isinstance(literal, Success):
+            self.result = literal
+            return updated
+        docstring = cst.SimpleStatementLine(body=[cst.Expr(cst.SimpleString(literal.value))])
+        body = updated.body
+        if isinstance(body, cst.SimpleStatementSuite):
+            # `def f(): return 1` becomes a block: the docstring, then the old one-line body.
+            statement = cst.SimpleStatementLine(
+                body=body.body, trailing_whitespace=body.trailing_whitespace
+            )
+            new_body = cst.IndentedBlock(body=[docstring, statement])
+        else:
+            rest = list(body.body)
+            if isinstance(original, cst.ClassDef) and not _starts_with_blank(rest[0]):
+                # PEP 257: a blank line after a class docstring sets it off from the members.
+                rest[0] = rest[0].with_changes(leading_lines=[cst.EmptyLine(indent=False), *rest[0].leading_lines])
+            new_body = body.with_changes(body=[docstring, *rest])
+        self.result = Success(None)
+        return updated.with_changes(body=new_body)
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.ClassDef:
+        return self._leave_definition(original_node, updated_node)
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.FunctionDef | cst.ClassDef:
+        return self._leave_definition(original_node, updated_node)
+
+
+def insert_docstring(source: str, def_line: int, name: str, text: str) -> Result[str]:
+    """Return `source` with `text` as the docstring of the definition `name` on `def_line`.
+
+    The docstring goes right after the signature, indented like the body, in the quote style
+    the file already uses. A one-line body (`def f(): return 1`) is moved onto its own line.
+    Fails when the file does not parse or holds no such definition; skips when the definition
+    already has a docstring.
+    """
+    if not text.strip():
+        return Failure("the docstring is empty")
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return Failure(f"the file does not parse: {error.message} (line {error.raw_line})")
+    transformer = _InsertDocstring(module, def_line, name, text)
+    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    match transformer.result:
+        case Success():
+            return Success(new_module.code)
+        case other:
+            return other

@@ -1,0 +1,71 @@
+"""Unified diffs that `git apply` accepts, and the line replacement a review suggestion needs."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+_NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
+    """Return a git-style unified diff of one file, empty when nothing changed.
+
+    Line endings are kept as they are (CRLF files stay CRLF), and a missing newline at the end
+    of either side is marked the way git marks it.
+    """
+    if before == after:
+        return ""
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    lines = [f"diff --git a/{path} b/{path}\n"]
+    for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}", n=context):
+        if line.startswith(("---", "+++")):
+            lines.append(line.rstrip("\n") + "\n")
+        elif line.endswith("\n"):
+            lines.append(line)
+        else:
+            lines.append(line + "\n" + _NO_NEWLINE)
+    return "".join(lines)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Lines `start..end` (1-based, inclusive) of the old file become `text`.
+
+    This is exactly what a GitHub suggestion block says: the commented lines are replaced by the
+    block's contents.
+    """
+
+    start: int
+    end: int
+    text: str
+
+
+def line_replacement(before: str, after: str) -> Replacement | None:
+    """Return the single smallest line range of `before` whose replacement gives `after`.
+
+    A pure insertion after line N is anchored on line N (the suggestion repeats it), since a
+    suggestion must replace at least one existing line. None when the texts are equal.
+    """
+    if before == after:
+        return None
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(old), len(new)) - head
+        and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]
+    ):
+        tail += 1
+    start, old_end, new_end = head, len(old) - tail, len(new) - tail
+    if start == old_end:  # nothing removed: widen to the line before the insertion
+        if start == 0:
+            old_end += 1
+            new_end += 1
+        else:
+            start -= 1
+    return Replacement(start=start + 1, end=old_end, text="".join(new[start:new_end]))
