@@ -1,1 +1,1 @@
-"""Engines that turn targets into candidate texts: heuristic, transformers+peft, OpenAI-compatible."""
+"""Engines that turn targets into candidate texts: heuristic, transformers+peft, OpenAI API."""

@@ -22,7 +22,10 @@ class EngineIdentity:
 
     def describe(self) -> str:
         """Return e.g. ``hf (model qwen2-1.5b, adapter docs@3)`` or just ``heuristic``."""
-        parts = [f"model {self.model}" if self.model else "", f"adapter {self.adapter}" if self.adapter else ""]
+        parts = [
+            f"model {self.model}" if self.model else "",
+            f"adapter {self.adapter}" if self.adapter else "",
+        ]
         extra = ", ".join(part for part in parts if part)
         return f"{self.engine} ({extra})" if extra else self.engine
 

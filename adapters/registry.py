@@ -13,7 +13,7 @@ ENGINES = ("heuristic",)
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """What an engine needs to start: the docstring convention, and model locations for model engines."""
+    """What an engine needs to start: the docstring convention, and where models are."""
 
     style: Style = "google"
 

@@ -155,7 +155,7 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
 def config_from_files(
     pyproject: str | None, codegen_toml: str | None, codegen_name: str = ".codegen.toml"
 ) -> Config:
-    """Build the configuration from the texts of `pyproject.toml` and `.codegen.toml` (either may be None).
+    """Build the configuration from `pyproject.toml` and `.codegen.toml` texts (None: absent).
 
     `.codegen.toml` holds the table at its top level (with or without a `[tool.codegen]`
     wrapper). Defining settings in both files is an error, so there is never a doubt which wins.
@@ -167,10 +167,9 @@ def config_from_files(
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            if name == "pyproject.toml":
-                # A broken pyproject.toml is the project's problem unless it is ours to read.
-                if "[tool.codegen" not in text:
-                    continue
+            # A broken pyproject.toml is the project's problem unless it is ours to read.
+            if name == "pyproject.toml" and "[tool.codegen" not in text:
+                continue
             raise ConfigError(f"{name}: not valid TOML: {error}") from error
         if name == codegen_name:
             table = document.get("tool", {}).get("codegen", document)

@@ -49,7 +49,9 @@ def subtotal(prices: list[float]) -> float:
     return sum(prices)
 '''
 
-CART_HEAD = CART_BASE + '''
+CART_HEAD = (
+    CART_BASE
+    + """
 
 def apply_coupon(total: float, percent: int = 10) -> float:
     if not 0 < percent <= 100:
@@ -77,7 +79,8 @@ class Cart:
 
     def _reset(self) -> None:
         self.prices.clear()
-'''
+"""
+)
 
 MODELS_HEAD = '''\
 """Catalogue records."""
@@ -92,13 +95,13 @@ class Product:
     price: float = 0.0
 '''
 
-TEST_HEAD = '''\
+TEST_HEAD = """\
 from shop.cart import apply_coupon
 
 
 def test_apply_coupon():
     assert apply_coupon(50.0, 10) == 45.0
-'''
+"""
 
 BROKEN_HEAD = "def half(x):\n    return x /\n"
 

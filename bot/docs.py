@@ -49,7 +49,7 @@ def skip_reason(target: Target, rules: DocsConfig) -> str | None:
 def select_targets(
     sources: Sequence[SourceFile], rules: DocsConfig
 ) -> tuple[list[Target], list[SkippedTarget]]:
-    """The touched definitions that lack a docstring and deserve one, and those deliberately left."""
+    """The touched definitions that lack a docstring and deserve one, and those left alone."""
     chosen: list[Target] = []
     skipped: list[SkippedTarget] = []
     for source in sources:
@@ -69,9 +69,19 @@ def _rejected(
 ) -> Proposal:
     target = candidate.target
     return Proposal(
-        task="docs", path=target.path, symbol=target.qualname, kind=target.kind,
-        start=target.start, end=target.end, identity=candidate.identity, status="rejected",
-        gates=verdicts, reason=reason, patch="", suggestion=None, text=candidate.text,
+        task="docs",
+        path=target.path,
+        symbol=target.qualname,
+        kind=target.kind,
+        start=target.start,
+        end=target.end,
+        identity=candidate.identity,
+        status="rejected",
+        gates=verdicts,
+        reason=reason,
+        patch="",
+        suggestion=None,
+        text=candidate.text,
         timings={"propose": candidate.seconds, **timings},
     )
 
@@ -102,15 +112,31 @@ def prove(candidate: Candidate, ruff: RuffGate) -> Proposal:
         gates.append(verdict)
         if not verdict.passed:
             return _rejected(
-                candidate, f"{verdict.gate}: {verdict.reason}", tuple(gates),
-                edit=edit_seconds, gates=time.perf_counter() - started,
+                candidate,
+                f"{verdict.gate}: {verdict.reason}",
+                tuple(gates),
+                edit=edit_seconds,
+                gates=time.perf_counter() - started,
             )
     return Proposal(
-        task="docs", path=target.path, symbol=target.qualname, kind=target.kind,
-        start=target.start, end=target.end, identity=candidate.identity, status="accepted",
-        gates=tuple(gates), reason=None, patch=unified_diff(target.path, target.source, after),
-        suggestion=line_replacement(target.source, after), text=candidate.text,
-        timings={"propose": candidate.seconds, "edit": edit_seconds, "gates": time.perf_counter() - started},
+        task="docs",
+        path=target.path,
+        symbol=target.qualname,
+        kind=target.kind,
+        start=target.start,
+        end=target.end,
+        identity=candidate.identity,
+        status="accepted",
+        gates=tuple(gates),
+        reason=None,
+        patch=unified_diff(target.path, target.source, after),
+        suggestion=line_replacement(target.source, after),
+        text=candidate.text,
+        timings={
+            "propose": candidate.seconds,
+            "edit": edit_seconds,
+            "gates": time.perf_counter() - started,
+        },
     )
 
 

@@ -16,7 +16,7 @@ class UsageError(CodegenError):
 
 
 class ConfigError(UsageError):
-    """The repository's `[tool.codegen]` or `.codegen.toml` is invalid; the message names the key and file."""
+    """The `[tool.codegen]` table or `.codegen.toml` is invalid; the message names key and file."""
 
 
 class WorkspaceError(UsageError):

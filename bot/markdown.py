@@ -15,7 +15,8 @@ def _fence(text: str, language: str = "") -> str:
 
 
 def _proposal_heading(proposal: Proposal) -> str:
-    return f"`{proposal.path}` · `{proposal.symbol}` ({proposal.kind}, lines {proposal.start}–{proposal.end})"
+    span = f"lines {proposal.start}-{proposal.end}"
+    return f"`{proposal.path}` · `{proposal.symbol}` ({proposal.kind}, {span})"
 
 
 def render(report: Report) -> str:
@@ -24,8 +25,8 @@ def render(report: Report) -> str:
     lines = [
         "# codegen report",
         "",
-        f"`{report.repo}` · {report.base[:12]}..{report.head[:12]} · tasks: {', '.join(report.tasks)}"
-        f" · engine: {report.identity.describe()}"
+        f"`{report.repo}` · {report.base[:12]}..{report.head[:12]}"
+        f" · tasks: {', '.join(report.tasks)} · engine: {report.identity.describe()}"
         + (f" · docstring style: {report.style}" if report.style else ""),
         "",
         f"**{len(report.accepted)} accepted**, {len(report.rejected)} rejected, "
@@ -36,7 +37,9 @@ def render(report: Report) -> str:
     if report.accepted:
         lines.extend(["", "## Accepted"])
         for proposal in report.accepted:
-            lines.extend(["", f"### {_proposal_heading(proposal)}", "", _fence(proposal.patch, "diff")])
+            lines.extend(
+                ["", f"### {_proposal_heading(proposal)}", "", _fence(proposal.patch, "diff")]
+            )
     if report.rejected:
         lines.extend(["", "## Rejected", "", "| file | symbol | reason |", "| --- | --- | --- |"])
         for proposal in report.rejected:

@@ -182,8 +182,9 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """Read a report back; raises ValueError on a version this code does not understand."""
         if data.get("version") != REPORT_VERSION:
+            found = data.get("version")
             raise ValueError(
-                f"report version {data.get('version')!r} is not supported (expected {REPORT_VERSION})"
+                f"report version {found!r} is not supported (expected {REPORT_VERSION})"
             )
         return cls(
             repo=data["repo"],

@@ -15,8 +15,8 @@ from pathlib import Path
 from adapters.base import Engine, EngineIdentity
 from bot import __version__
 from bot.config import Config, config_from_files
-from bot.errors import UsageError
 from bot.docs import prove_all, select_targets
+from bot.errors import UsageError
 from bot.report import Proposal, Report
 from bot.sources import read_sources, repository_style
 from bot.workspace import Workspace
@@ -51,7 +51,9 @@ def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) ->
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"cannot read the configuration file {explicit}: {error}") from error
         return config_from_files(None, text, codegen_name=str(explicit))
-    return config_from_files(workspace.text(rev, "pyproject.toml"), workspace.text(rev, ".codegen.toml"))
+    return config_from_files(
+        workspace.text(rev, "pyproject.toml"), workspace.text(rev, ".codegen.toml")
+    )
 
 
 def _cap(proposals: list[Proposal], limit: int) -> list[Proposal]:
@@ -61,16 +63,17 @@ def _cap(proposals: list[Proposal], limit: int) -> list[Proposal]:
     for proposal in proposals:
         if proposal.status == "accepted":
             kept += 1
-            if kept > limit:
-                proposal = dataclasses.replace(
-                    proposal, status="rejected",
-                    reason=f"over the limit of {limit} suggestions per run (max_suggestions)",
-                )
-        capped.append(proposal)
+        if proposal.status == "accepted" and kept > limit:
+            reason = f"over the limit of {limit} suggestions per run (max_suggestions)"
+            capped.append(dataclasses.replace(proposal, status="rejected", reason=reason))
+        else:
+            capped.append(proposal)
     return capped
 
 
-def review(request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet) -> Report:
+def review(
+    request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
+) -> Report:
     """Review `request.base..request.head` and return the report; raises CodegenError on misuse."""
     started = time.perf_counter()
     workspace = Workspace(request.repo)
@@ -79,12 +82,18 @@ def review(request: ReviewRequest, engine_factory: EngineFactory, progress: Prog
     config = load_config(workspace, head, request.config_file)
     tasks = request.tasks or config.tasks
     report = Report(
-        repo=str(workspace.path), base=base, head=head, tasks=tuple(tasks),
-        identity=EngineIdentity(request.engine), config_source=config.source,
+        repo=str(workspace.path),
+        base=base,
+        head=head,
+        tasks=tuple(tasks),
+        identity=EngineIdentity(request.engine),
+        config_source=config.source,
         tool_version=__version__,
     )
     if base == head:
-        return dataclasses.replace(report, notes=("base and head are the same commit: nothing to review",))
+        return dataclasses.replace(
+            report, notes=("base and head are the same commit: nothing to review",)
+        )
 
     compared = workspace.merge_base(base, head)
     progress(f"reading the diff {compared[:12]}..{head[:12]}")
@@ -110,7 +119,8 @@ def review(request: ReviewRequest, engine_factory: EngineFactory, progress: Prog
         with RuffGate(workspace.config_files(head)) as ruff:
             proposals.extend(prove_all(candidates, ruff))
         timings["prove"] = time.perf_counter() - phase
-        progress(f"docs: {sum(p.status == 'accepted' for p in proposals)} of {len(proposals)} passed the gates")
+        passed = sum(p.status == "accepted" for p in proposals)
+        progress(f"docs: {passed} of {len(proposals)} passed the gates")
 
     timings["total"] = time.perf_counter() - started
     return dataclasses.replace(

@@ -58,7 +58,9 @@ def read_sources(
     return sources, notes
 
 
-def _read(workspace: Workspace, head: str, changed: ChangedFile, config: Config) -> SourceFile | str:
+def _read(
+    workspace: Workspace, head: str, changed: ChangedFile, config: Config
+) -> SourceFile | str:
     """The file as a SourceFile, or the reason it cannot be reviewed."""
     blob = workspace.blob(head, changed.path, max_bytes=config.max_file_bytes)
     if blob.data is None:

@@ -64,7 +64,9 @@ class Workspace:
         except git.InvalidGitRepositoryError as error:
             raise WorkspaceError(f"{path}: not a git repository") from error
         if self.repo.bare:
-            raise WorkspaceError(f"{path}: a bare repository has no files to review; clone it first")
+            raise WorkspaceError(
+                f"{path}: a bare repository has no files to review; clone it first"
+            )
         self.path = Path(self.repo.working_tree_dir or path)
 
     def resolve(self, rev: str) -> str:

@@ -17,7 +17,9 @@ _NUMPY_SECTION = re.compile(
     r"^\s*(Parameters|Returns|Yields|Raises|Attributes|Examples?|See Also|Notes)\s*\n\s*-{3,}\s*$",
     re.M,
 )
-_SPHINX_FIELD = re.compile(r"^\s*:(param|parameter|arg|type|returns?|rtype|raises?|yields?)\b", re.M)
+_SPHINX_FIELD = re.compile(
+    r"^\s*:(param|parameter|arg|type|returns?|rtype|raises?|yields?)\b", re.M
+)
 
 
 def classify(docstring: str) -> Style | None:

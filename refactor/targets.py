@@ -118,7 +118,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         if self._function_depth == 0:
-            self.found.append((node, tuple(self._classes), self.get_metadata(PositionProvider, node)))
+            self.found.append(
+                (node, tuple(self._classes), self.get_metadata(PositionProvider, node))
+            )
         self._classes.append(node.name.value)
         return True
 
@@ -127,7 +129,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         if self._function_depth == 0:
-            self.found.append((node, tuple(self._classes), self.get_metadata(PositionProvider, node)))
+            self.found.append(
+                (node, tuple(self._classes), self.get_metadata(PositionProvider, node))
+            )
         self._function_depth += 1
         return True
 
@@ -158,9 +162,7 @@ def find_definitions(path: str, source: str) -> list[Target]:
     lines = source.splitlines(keepends=True)
     targets = []
     for node, classes, code_range in collector.found:
-        start = min(
-            [code_range.start.line] + [positions[d].start.line for d in node.decorators]
-        )
+        start = min([code_range.start.line] + [positions[d].start.line for d in node.decorators])
         end = code_range.end.line
         if isinstance(node, cst.ClassDef):
             kind: Kind = "class"
@@ -211,9 +213,7 @@ def touched_definitions(path: str, source: str, changes: FileChanges) -> list[Ta
         start, end, nested = _own_lines(target, definitions)
         if target.kind == "class":
             own = [
-                line
-                for line in range(start, end + 1)
-                if not any(a <= line <= b for a, b in nested)
+                line for line in range(start, end + 1) if not any(a <= line <= b for a, b in nested)
             ]
             hit = any(changes.touches(line, line) for line in own)
         else:

@@ -54,7 +54,10 @@ class GitRepo:
         found = {}
         for path in sorted(self.path.rglob("*")):
             if path.is_file():
-                found[str(path.relative_to(self.path))] = (path.stat().st_mtime_ns, path.read_bytes())
+                found[str(path.relative_to(self.path))] = (
+                    path.stat().st_mtime_ns,
+                    path.read_bytes(),
+                )
         return found
 
 
@@ -110,5 +113,9 @@ def ruff_check(path: Path, *files: str) -> subprocess.CompletedProcess[str]:
     from refactor.validate.lint import ruff_binary
 
     return subprocess.run(
-        [ruff_binary(), "check", "--no-cache", *files], cwd=path, capture_output=True, text=True, check=False
+        [ruff_binary(), "check", "--no-cache", *files],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=False,
     )

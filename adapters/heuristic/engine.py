@@ -72,8 +72,13 @@ class HeuristicEngine:
         if not says_more_than_the_name(parts):
             # "Cart." helps nobody: a maintainer should not be asked to apply it.
             return Candidate(
-                target, "docs", None, self._identity,
+                target,
+                "docs",
+                None,
+                self._identity,
                 "nothing to document beyond the name (no parameters, return value or raises)",
             )
         text = RENDERERS[self.style](parts)
-        return Candidate(target, "docs", text, self._identity, seconds=time.perf_counter() - started)
+        return Candidate(
+            target, "docs", text, self._identity, seconds=time.perf_counter() - started
+        )

@@ -80,12 +80,16 @@ def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST
         node = stack.pop()
         found.append(node)
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            if not isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ):
                 stack.append(child)
     return found
 
 
-def _forwarded_to(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, star: str) -> str | None:
+def _forwarded_to(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, star: str
+) -> str | None:
     for node in _own_nodes(function):
         if not isinstance(node, ast.Call):
             continue
@@ -105,7 +109,9 @@ def _forwarded_to(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str, s
 def _params(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> tuple[Param, ...]:
     args = function.args
     positional = [*args.posonlyargs, *args.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(
+        args.defaults
+    )
     params = [
         Param(a.arg, _unparse(a.annotation), _default_text(d), "")
         for a, d in zip(positional, defaults, strict=True)
@@ -115,13 +121,27 @@ def _params(function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -
         if not is_static:
             params = params[1:]
     if args.vararg:
-        params.append(Param(args.vararg.arg, _unparse(args.vararg.annotation), None, "*",
-                             _forwarded_to(function, args.vararg.arg, "*")))
+        params.append(
+            Param(
+                args.vararg.arg,
+                _unparse(args.vararg.annotation),
+                None,
+                "*",
+                _forwarded_to(function, args.vararg.arg, "*"),
+            )
+        )
     for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
         params.append(Param(a.arg, _unparse(a.annotation), _default_text(d), ""))
     if args.kwarg:
-        params.append(Param(args.kwarg.arg, _unparse(args.kwarg.annotation), None, "**",
-                            _forwarded_to(function, args.kwarg.arg, "**")))
+        params.append(
+            Param(
+                args.kwarg.arg,
+                _unparse(args.kwarg.annotation),
+                None,
+                "**",
+                _forwarded_to(function, args.kwarg.arg, "**"),
+            )
+        )
     return tuple(params)
 
 
@@ -130,7 +150,14 @@ def _element_type(annotation: ast.expr | None) -> str | None:
     if not isinstance(annotation, ast.Subscript):
         return None
     outer = ast.unparse(annotation.value).rsplit(".", 1)[-1]
-    if outer not in {"Iterator", "Iterable", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator"}:
+    if outer not in {
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+    }:
         return None
     inner = annotation.slice
     if isinstance(inner, ast.Tuple) and inner.elts:
@@ -150,18 +177,26 @@ def _raise_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Rais
     """Each distinct exception raised directly in the body, with the `if` or `except` around it."""
     found: dict[str, Raise] = {}
 
-    def visit(statements: list[ast.stmt], condition: str | None, caught: str | None, top: bool) -> None:
+    def visit(
+        statements: list[ast.stmt], condition: str | None, caught: str | None, top: bool
+    ) -> None:
         for statement in statements:
             if isinstance(statement, ast.Raise) and statement.exc is not None:
                 exc = statement.exc
                 callee = exc.func if isinstance(exc, ast.Call) else exc
                 name = ast.unparse(callee)
                 message = None
-                if isinstance(exc, ast.Call) and exc.args and isinstance(exc.args[0], ast.Constant):
-                    if isinstance(exc.args[0].value, str):
-                        message = exc.args[0].value
+                first = exc.args[0] if isinstance(exc, ast.Call) and exc.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    message = first.value
                 if name not in found:
-                    found[name] = Raise(name, condition, message, caught, top and condition is None and caught is None)
+                    found[name] = Raise(
+                        name,
+                        condition,
+                        message,
+                        caught,
+                        top and condition is None and caught is None,
+                    )
             elif isinstance(statement, ast.If):
                 visit(statement.body, ast.unparse(statement.test), caught, False)
                 visit(statement.orelse, None, caught, False)
@@ -171,7 +206,9 @@ def _raise_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Rais
                     visit(handler.body, condition, _unparse(handler.type) or "an exception", False)
                 visit(statement.orelse, condition, caught, False)
                 visit(statement.finalbody, condition, caught, False)
-            elif isinstance(statement, ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith):
+            elif isinstance(
+                statement, ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith
+            ):
                 visit(statement.body, condition, caught, False)
                 visit(getattr(statement, "orelse", []), condition, caught, False)
             elif isinstance(statement, ast.Match):
@@ -198,7 +235,9 @@ def function_facts(
         returned_name=_single_name([r.value for r in returns]) if returns else None,
         is_generator=bool(yields),
         yields=_element_type(function.returns),
-        yielded_name=_single_name([y.value for y in yields if isinstance(y, ast.Yield)]) if yields else None,
+        yielded_name=_single_name([y.value for y in yields if isinstance(y, ast.Yield)])
+        if yields
+        else None,
         raises=_raise_facts(function),
         is_property=bool(decorators & {"property", "cached_property", "functools.cached_property"}),
         is_method=class_name is not None,
@@ -210,7 +249,9 @@ def class_facts(node: ast.ClassDef) -> ClassFacts:
     """Read the facts of one class: its bases, dataclass fields, enum members, `__init__`."""
     bases = tuple(ast.unparse(b) for b in node.bases)
     decorators = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
-    is_dataclass = bool(decorators & {"dataclass", "dataclasses.dataclass", "attrs.define", "attr.s", "define"})
+    is_dataclass = bool(
+        decorators & {"dataclass", "dataclasses.dataclass", "attrs.define", "attr.s", "define"}
+    )
     short_bases = {b.rsplit(".", 1)[-1] for b in bases}
     is_enum = bool(short_bases & {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
     is_record = is_dataclass or bool(short_bases & {"NamedTuple", "TypedDict", "BaseModel"})
@@ -218,12 +259,25 @@ def class_facts(node: ast.ClassDef) -> ClassFacts:
     members: list[str] = []
     init_params: tuple[Param, ...] = ()
     for statement in node.body:
-        if is_record and isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        if (
+            is_record
+            and isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+        ):
             if "ClassVar" not in ast.unparse(statement.annotation):
-                fields.append(Param(statement.target.id, ast.unparse(statement.annotation),
-                                    _default_text(statement.value)))
+                fields.append(
+                    Param(
+                        statement.target.id,
+                        ast.unparse(statement.annotation),
+                        _default_text(statement.value),
+                    )
+                )
         elif is_enum and isinstance(statement, ast.Assign):
-            members.extend(t.id for t in statement.targets if isinstance(t, ast.Name) and not t.id.startswith("_"))
+            members.extend(
+                t.id
+                for t in statement.targets
+                if isinstance(t, ast.Name) and not t.id.startswith("_")
+            )
         elif isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
             init_params = _params(statement, True)
     return ClassFacts(

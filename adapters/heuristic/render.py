@@ -41,7 +41,9 @@ class DocParts:
 def _param_description(param: Param) -> str:
     if param.star:
         kind = "positional" if param.star == "*" else "keyword"
-        return f"Passed on to `{param.passed_to}`." if param.passed_to else f"Extra {kind} arguments."
+        return (
+            f"Passed on to `{param.passed_to}`." if param.passed_to else f"Extra {kind} arguments."
+        )
     parts = w.words(param.name)
     if param.annotation == "bool" or param.default in {"True", "False"}:
         if parts and parts[0] in w.VERBS:
@@ -151,14 +153,21 @@ def class_parts(facts: ClassFacts) -> DocParts:
         Entry(f.name, f.annotation, w.sentence(w.with_article(w.words(f.name)) or f.name))
         for f in facts.fields
     ]
-    return DocParts(summary=summary, params=_param_entries(facts.init_params), attributes=attributes)
+    return DocParts(
+        summary=summary, params=_param_entries(facts.init_params), attributes=attributes
+    )
 
 
 def says_more_than_the_name(parts: DocParts) -> bool:
     """Whether a docstring states any fact beyond restating the name (`Cart.` does not)."""
     return bool(
-        parts.params or parts.attributes or parts.returns or parts.yields or parts.raises
-        or "`" in parts.summary or " whether " in parts.summary
+        parts.params
+        or parts.attributes
+        or parts.returns
+        or parts.yields
+        or parts.raises
+        or "`" in parts.summary
+        or " whether " in parts.summary
     )
 
 
@@ -237,7 +246,9 @@ def render_sphinx(parts: DocParts) -> str:
     fields: list[str] = []
     for e in parts.params:
         name = (e.name or "").lstrip("*")
-        description = e.description + (f" Defaults to {e.default}." if e.default is not None else "")
+        description = e.description + (
+            f" Defaults to {e.default}." if e.default is not None else ""
+        )
         fields.extend(_wrap(description, "", f":param {name}: "))
         if e.type:
             fields.append(f":type {name}: {e.type}")
@@ -245,7 +256,10 @@ def render_sphinx(parts: DocParts) -> str:
         fields.extend(_wrap(e.description, "", f":ivar {e.name}: "))
         if e.type:
             fields.append(f":vartype {e.name}: {e.type}")
-    for label, type_label, e in (("returns", "rtype", parts.returns), ("yields", "ytype", parts.yields)):
+    for label, type_label, e in (
+        ("returns", "rtype", parts.returns),
+        ("yields", "ytype", parts.yields),
+    ):
         if e is not None:
             fields.extend(_wrap(e.description, "", f":{label}: "))
             if e.type:

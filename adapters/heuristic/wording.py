@@ -5,11 +5,35 @@ from __future__ import annotations
 import re
 
 _ACRONYMS = {
-    "api": "API", "ascii": "ASCII", "csv": "CSV", "db": "database", "dns": "DNS", "html": "HTML",
-    "http": "HTTP", "https": "HTTPS", "id": "ID", "ids": "IDs", "io": "I/O", "ip": "IP",
-    "json": "JSON", "jwt": "JWT", "pdf": "PDF", "pr": "PR", "sql": "SQL", "ssh": "SSH",
-    "tcp": "TCP", "toml": "TOML", "ui": "UI", "uri": "URI", "url": "URL", "urls": "URLs",
-    "utc": "UTC", "utf8": "UTF-8", "uuid": "UUID", "xml": "XML", "yaml": "YAML",
+    "api": "API",
+    "ascii": "ASCII",
+    "csv": "CSV",
+    "db": "database",
+    "dns": "DNS",
+    "html": "HTML",
+    "http": "HTTP",
+    "https": "HTTPS",
+    "id": "ID",
+    "ids": "IDs",
+    "io": "I/O",
+    "ip": "IP",
+    "json": "JSON",
+    "jwt": "JWT",
+    "pdf": "PDF",
+    "pr": "PR",
+    "sql": "SQL",
+    "ssh": "SSH",
+    "tcp": "TCP",
+    "toml": "TOML",
+    "ui": "UI",
+    "uri": "URI",
+    "url": "URL",
+    "urls": "URLs",
+    "utc": "UTC",
+    "utf8": "UTF-8",
+    "uuid": "UUID",
+    "xml": "XML",
+    "yaml": "YAML",
 }
 
 # Verbs that commonly start function names. A name that starts with one of these reads as a
@@ -34,7 +58,9 @@ VERBS = frozenset(
     upgrade upload upsert use validate verify visit wait walk warn wrap write yield
     """.split()
 )
-_PREPOSITIONS = frozenset("a an the to from for in into of on by with at as all any each every".split())
+_PREPOSITIONS = frozenset(
+    "a an the to from for in into of on by with at as all any each every".split()
+)
 _PREDICATES = {"is", "has", "can", "should", "needs", "was", "will", "does", "contains", "supports"}
 # Verbs whose natural summary for a function is "Return ...", not "Get ...".
 _RETURN_VERBS = {"get"}
@@ -47,11 +73,28 @@ PRODUCING_VERBS = frozenset(
     serialize
     """.split()
 )
-_IRREGULAR_GERUNDS = {"be": "being", "see": "seeing", "set": "setting", "get": "getting",
-                      "put": "putting", "run": "running", "stop": "stopping", "log": "logging",
-                      "map": "mapping", "tag": "tagging", "ping": "pinging", "swap": "swapping",
-                      "pad": "padding", "plan": "planning", "skip": "skipping", "wrap": "wrapping",
-                      "ship": "shipping", "drop": "dropping", "trim": "trimming", "sum": "summing"}
+_IRREGULAR_GERUNDS = {
+    "be": "being",
+    "see": "seeing",
+    "set": "setting",
+    "get": "getting",
+    "put": "putting",
+    "run": "running",
+    "stop": "stopping",
+    "log": "logging",
+    "map": "mapping",
+    "tag": "tagging",
+    "ping": "pinging",
+    "swap": "swapping",
+    "pad": "padding",
+    "plan": "planning",
+    "skip": "skipping",
+    "wrap": "wrapping",
+    "ship": "shipping",
+    "drop": "dropping",
+    "trim": "trimming",
+    "sum": "summing",
+}
 _YIELD_VERBS = {"iter", "iterate", "generate", "gen", "walk", "stream", "each"}
 
 
@@ -78,7 +121,7 @@ def sentence(text: str) -> str:
 
 
 def with_article(parts: list[str]) -> str:
-    """`["user", "config"]` → "the user config"; phrases that start with a preposition stay as they are."""
+    """`["user", "config"]` → "the user config"; a phrase led by a preposition stays as it is."""
     if not parts:
         return ""
     if parts[0] in _PREPOSITIONS:
@@ -145,8 +188,10 @@ def predicate_summary(name: str, subject: str) -> str | None:
 
 
 def generated_noun(name: str, yielded: str | None) -> list[str]:
-    """What a generator yields, in the plural: `iter_rows` → rows; `iter_expensive` yielding
-    `price` → expensive prices."""
+    """What a generator yields, in the plural.
+
+    `iter_rows` → rows; `iter_expensive` yielding `price` → expensive prices.
+    """
     noun = noun_of(name)
     if noun and is_plural(noun[-1]):
         return noun

@@ -29,11 +29,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--repo", default=".", help="the git repository (default: .)")
     parser.add_argument("--base", required=True, help="the revision to compare against")
     parser.add_argument("--head", default="HEAD", help="the revision to review (default: HEAD)")
-    parser.add_argument("--tasks", help=f"comma-separated tasks (from {', '.join(TASKS)}); default: the config's")
-    parser.add_argument("--engine", default="heuristic", help=f"one of {', '.join(ENGINES)} (default: heuristic)")
-    parser.add_argument("--format", choices=("md", "json"), default="md", help="report format (default: md)")
+    parser.add_argument(
+        "--tasks", help=f"comma-separated tasks (from {', '.join(TASKS)}); default: the config's"
+    )
+    parser.add_argument(
+        "--engine", default="heuristic", help=f"one of {', '.join(ENGINES)} (default: heuristic)"
+    )
+    parser.add_argument(
+        "--format", choices=("md", "json"), default="md", help="report format (default: md)"
+    )
     parser.add_argument("--out", type=Path, help="write the report here instead of stdout")
-    parser.add_argument("--config", type=Path, help="a .codegen.toml to use instead of the repository's")
+    parser.add_argument(
+        "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
 
@@ -47,7 +55,8 @@ def parse_tasks(text: str | None) -> tuple[str, ...] | None:
         if task not in TASKS:
             raise UsageError(f"unknown task {task!r} (choose from {', '.join(TASKS)})")
         if task not in AVAILABLE_TASKS:
-            raise UsageError(f"task {task!r} is not available in this version (available: {', '.join(AVAILABLE_TASKS)})")
+            available = ", ".join(AVAILABLE_TASKS)
+            raise UsageError(f"task {task!r} is not available yet (available: {available})")
     if not tasks:
         raise UsageError("--tasks names no task")
     return tasks
@@ -80,8 +89,12 @@ def run(args: argparse.Namespace) -> int:
     if args.engine not in ENGINES:
         raise UsageError(f"unknown engine {args.engine!r} (choose from {', '.join(ENGINES)})")
     request = ReviewRequest(
-        repo=args.repo, base=args.base, head=args.head, tasks=parse_tasks(args.tasks),
-        engine=args.engine, config_file=args.config,
+        repo=args.repo,
+        base=args.base,
+        head=args.head,
+        tasks=parse_tasks(args.tasks),
+        engine=args.engine,
+        config_file=args.config,
     )
     report = review(
         request,

@@ -148,7 +148,9 @@ class _InsertDocstring(cst.CSTTransformer):
             rest = list(body.body)
             if isinstance(original, cst.ClassDef) and not _starts_with_blank(rest[0]):
                 # PEP 257: a blank line after a class docstring sets it off from the members.
-                rest[0] = rest[0].with_changes(leading_lines=[cst.EmptyLine(indent=False), *rest[0].leading_lines])
+                rest[0] = rest[0].with_changes(
+                    leading_lines=[cst.EmptyLine(indent=False), *rest[0].leading_lines]
+                )
             new_body = body.with_changes(body=[docstring, *rest])
         self.result = Success(None)
         return updated.with_changes(body=new_body)

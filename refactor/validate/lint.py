@@ -10,20 +10,17 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+from ruff.__main__ import find_ruff_bin  # the wheel's own locator
+
 from refactor.validate.verdict import Verdict, timed
 
-Finding = tuple[str, str]  # (rule code, message): line numbers move with an edit, so they are left out
+Finding = tuple[
+    str, str
+]  # (rule code, message): line numbers move with an edit, so they are left out
 
 
 def ruff_binary() -> str:
     """Return the path of the ruff executable that ships with the `ruff` package."""
-    try:
-        from ruff.__main__ import find_ruff_bin  # the wheel's own locator
-    except ImportError:  # pragma: no cover - ruff is a dependency
-        found = shutil.which("ruff")
-        if found is None:
-            raise
-        return found
     return find_ruff_bin()
 
 
@@ -62,8 +59,15 @@ class RuffGate:
         target.write_bytes(source.encode("utf-8"))
         try:
             completed = subprocess.run(
-                [self._binary, "check", "--no-cache", "--quiet", "--output-format=json",
-                 "--exit-zero", str(target.relative_to(self._folder))],
+                [
+                    self._binary,
+                    "check",
+                    "--no-cache",
+                    "--quiet",
+                    "--output-format=json",
+                    "--exit-zero",
+                    str(target.relative_to(self._folder)),
+                ],
                 cwd=self._folder,
                 capture_output=True,
                 text=True,

@@ -30,10 +30,7 @@ CASES = {
         "            return x\n",
     ),
     "comment and blank line after the signature": (
-        "def f(x):  # keep me\n"
-        "    # explain\n"
-        "\n"
-        "    return x\n",
+        "def f(x):  # keep me\n    # explain\n\n    return x\n",
         1,
         "f",
         "def f(x):  # keep me\n"
