@@ -86,38 +86,10 @@ def _rejected(
     )
 
 
-def prove(candidate: Candidate, ruff: RuffGate) -> Proposal:
-    """Apply one docstring candidate and run the gates in order, cheapest first.
-
-    Gates: the edited file parses and compiles; ruff (with the repository's configuration)
-    reports nothing new; the AST without docstrings is unchanged. The first failure rejects.
-    """
+def _accepted(
+    candidate: Candidate, after: str, gates: list[Verdict], timings: dict[str, float]
+) -> Proposal:
     target = candidate.target
-    if candidate.text is None:
-        return _rejected(candidate, candidate.error or "the engine proposed nothing")
-    started = time.perf_counter()
-    edited = insert_docstring(target.source, target.def_line, target.name, candidate.text)
-    edit_seconds = time.perf_counter() - started
-    if not isinstance(edited, Success):
-        return _rejected(candidate, f"edit: {edited.reason}", edit=edit_seconds)
-    after = edited.value
-    gates: list[Verdict] = []
-    started = time.perf_counter()
-    for gate in (
-        lambda: check_syntax(target.path, after),
-        lambda: ruff.check(target.path, target.source, after),
-        lambda: check_docstring_only(target.source, after),
-    ):
-        verdict = gate()
-        gates.append(verdict)
-        if not verdict.passed:
-            return _rejected(
-                candidate,
-                f"{verdict.gate}: {verdict.reason}",
-                tuple(gates),
-                edit=edit_seconds,
-                gates=time.perf_counter() - started,
-            )
     return Proposal(
         task="docs",
         path=target.path,
@@ -132,27 +104,61 @@ def prove(candidate: Candidate, ruff: RuffGate) -> Proposal:
         patch=unified_diff(target.path, target.source, after),
         suggestion=line_replacement(target.source, after),
         text=candidate.text,
-        timings={
-            "propose": candidate.seconds,
-            "edit": edit_seconds,
-            "gates": time.perf_counter() - started,
-        },
+        timings={"propose": candidate.seconds, **timings},
     )
 
 
 def prove_all(candidates: Sequence[Candidate], ruff: RuffGate) -> list[Proposal]:
-    """One proposal per target: the first of its candidates that passes, else its last rejection."""
-    by_target: dict[tuple[str, str, int], list[Candidate]] = {}
-    for candidate in candidates:
-        t = candidate.target
-        by_target.setdefault((t.path, t.qualname, t.def_line), []).append(candidate)
-    proposals = []
-    for group in by_target.values():
-        proposal = None
-        for candidate in group:
-            proposal = prove(candidate, ruff)
-            if proposal.status == "accepted":
-                break
-        assert proposal is not None
-        proposals.append(proposal)
-    return proposals
+    """Apply each docstring candidate and run the gates, cheapest first; one proposal per target.
+
+    Gates: the edited file parses and compiles; ruff (with the repository's configuration)
+    reports nothing new; the AST without docstrings is unchanged. The first failure rejects a
+    candidate. All candidates that reach ruff are checked in one ruff run. A target's proposal
+    is its first candidate that passes, else its last rejection.
+    """
+    verdicts: dict[int, list[Verdict]] = {}
+    edited: dict[int, str] = {}
+    timings: dict[int, dict[str, float]] = {}
+    outcome: dict[int, Proposal] = {}
+    for index, candidate in enumerate(candidates):
+        target = candidate.target
+        if candidate.text is None:
+            outcome[index] = _rejected(candidate, candidate.error or "the engine proposed nothing")
+            continue
+        started = time.perf_counter()
+        result = insert_docstring(target.source, target.def_line, target.name, candidate.text)
+        timings[index] = {"edit": time.perf_counter() - started}
+        if not isinstance(result, Success):
+            outcome[index] = _rejected(candidate, f"edit: {result.reason}", **timings[index])
+            continue
+        edited[index] = result.value
+        verdicts[index] = [check_syntax(target.path, result.value)]
+
+    waiting = [i for i in edited if verdicts[i][-1].passed]
+    judged = ruff.check_many(
+        [(candidates[i].target.path, candidates[i].target.source, edited[i]) for i in waiting]
+    )
+    for index, verdict in zip(waiting, judged, strict=True):
+        verdicts[index].append(verdict)
+        if verdict.passed:
+            verdicts[index].append(
+                check_docstring_only(candidates[index].target.source, edited[index])
+            )
+
+    for index, after in edited.items():
+        gates = verdicts[index]
+        timings[index]["gates"] = sum(v.seconds for v in gates)
+        failed = next((v for v in gates if not v.passed), None)
+        if failed is None:
+            outcome[index] = _accepted(candidates[index], after, gates, timings[index])
+        else:
+            outcome[index] = _rejected(
+                candidates[index], f"{failed.gate}: {failed.reason}", tuple(gates), **timings[index]
+            )
+
+    by_target: dict[tuple[str, str, int], Proposal] = {}
+    for index, candidate in enumerate(candidates):
+        key = (candidate.target.path, candidate.target.qualname, candidate.target.def_line)
+        if key not in by_target or by_target[key].status != "accepted":
+            by_target[key] = outcome[index]
+    return list(by_target.values())

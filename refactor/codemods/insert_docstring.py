@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from refactor.results import Failure, Result, Skip, Success
 
 
-def _quote_style(module: cst.Module) -> str:
+def _quote_style(source: str) -> str:
     """Triple double quotes (PEP 257) unless the file's docstrings use triple single quotes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return '"""'
+    lines = source.splitlines()
     singles = doubles = 0
-    for statement in _all_docstring_nodes(module):
-        if statement.lstrip("rRuUbB").startswith("'''"):
-            singles += 1
-        elif statement.lstrip("rRuUbB").startswith('"""'):
-            doubles += 1
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if ast.get_docstring(node, clean=False) is None:
+            continue
+        literal = node.body[0]
+        opening = lines[literal.lineno - 1][literal.col_offset :].lstrip("rRuU")
+        singles += opening.startswith("'''")
+        doubles += opening.startswith('"""')
     return "'''" if singles > doubles else '"""'
-
-
-def _all_docstring_nodes(module: cst.Module) -> list[str]:
-    """The raw literals of every docstring in `module`."""
-    found: list[str] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def _take(self, body: cst.BaseSuite | cst.Module) -> None:
-            statements = body.body
-            if not statements or not isinstance(statements[0], cst.SimpleStatementLine):
-                return
-            first = statements[0].body[0] if statements[0].body else None
-            if isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
-                found.append(first.value.value)
-
-        def visit_Module(self, node: cst.Module) -> None:
-            self._take(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self._take(node.body)
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            self._take(node.body)
-
-    module.visit(_Visitor())
-    return found
 
 
 def _reindent(line: str, unit: str) -> str:
@@ -82,13 +68,15 @@ def _starts_with_blank(statement: cst.BaseStatement) -> bool:
 class _InsertDocstring(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: cst.Module, def_line: int, name: str, text: str) -> None:
+    def __init__(
+        self, module: cst.Module, def_line: int, name: str, text: str, quotes: str
+    ) -> None:
         super().__init__()
         self.module = module
         self.def_line = def_line
         self.name = name
         self.text = text
-        self.quotes = _quote_style(module)
+        self.quotes = quotes
         self.indents: list[str] = []
         self.result: Result[None] = Failure(f"no definition named {name!r} on line {def_line}")
         self._body_indent: str | None = None
@@ -106,17 +94,21 @@ class _InsertDocstring(cst.CSTTransformer):
         position = self.get_metadata(PositionProvider, node)
         return node.name.value == self.name and position.start.line == self.def_line
 
-    def _visit_definition(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+    def _visit_definition(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
         if self._is_target(node):
             own = node.body.indent if isinstance(node.body, cst.IndentedBlock) else None
             step = own if own is not None else self.module.default_indent
             self._body_indent = "".join(self.indents) + step
+            return True
+        return False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._visit_definition(node)
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # Targets are never inside functions, so their bodies need no visit (a large saving).
+        return self._visit_definition(node)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._visit_definition(node)
+        return True
 
     def _leave_definition(
         self, original: cst.FunctionDef | cst.ClassDef, updated: cst.FunctionDef | cst.ClassDef
@@ -177,13 +169,23 @@ def insert_docstring(source: str, def_line: int, name: str, text: str) -> Result
     if not text.strip():
         return Failure("the docstring is empty")
     try:
-        module = cst.parse_module(source)
+        module, wrapper, quotes = _parsed(source)
     except cst.ParserSyntaxError as error:
         return Failure(f"the file does not parse: {error.message} (line {error.raw_line})")
-    transformer = _InsertDocstring(module, def_line, name, text)
-    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+    transformer = _InsertDocstring(module, def_line, name, text, quotes)
+    new_module = wrapper.visit(transformer)
     match transformer.result:
         case Success():
             return Success(new_module.code)
         case other:
             return other
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(source: str) -> tuple[cst.Module, MetadataWrapper, str]:
+    """Parse once per file: proposals for several definitions of one file share the tree.
+
+    LibCST trees are immutable and the wrapper keeps its resolved positions, so reuse is safe.
+    """
+    module = cst.parse_module(source)
+    return module, MetadataWrapper(module, unsafe_skip_copy=True), _quote_style(source)

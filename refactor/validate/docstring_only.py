@@ -6,12 +6,14 @@ This proves a docstring edit cannot change behaviour, so it needs no test run.
 from __future__ import annotations
 
 import ast
+import functools
 
 from refactor.validate.verdict import Verdict, timed
 
 _HAS_DOCSTRING = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+@functools.lru_cache(maxsize=16)  # the `before` side repeats for every proposal in a file
 def _without_docstrings(source: str) -> str:
     tree = ast.parse(source)
     for node in ast.walk(tree):
