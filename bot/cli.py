@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.commands import demo, review
+from bot.commands import adapters, demo, review
 from bot.errors import CodegenError
 
-COMMANDS = (review, demo)
+COMMANDS = (review, demo, adapters)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,23 +12,11 @@ from bot.sources import SourceFile
 from refactor.codemods.insert_docstring import insert_docstring
 from refactor.patches import line_replacement, unified_diff
 from refactor.results import Success
-from refactor.targets import Target
+from refactor.targets import Target, is_test_file
 from refactor.validate import Verdict
 from refactor.validate.docstring_only import check_docstring_only
 from refactor.validate.lint import RuffGate
 from refactor.validate.syntax import check_syntax
-
-
-def is_test_file(path: str) -> bool:
-    """Whether `path` is test code by the usual pytest conventions."""
-    name = path.rsplit("/", 1)[-1]
-    parts = path.split("/")[:-1]
-    return (
-        name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or any(part in {"tests", "test", "testing"} for part in parts)
-    )
 
 
 def skip_reason(target: Target, rules: DocsConfig) -> str | None:

@@ -140,3 +140,61 @@ class Workspace:
                 if text is not None:
                     found[path] = text
         return found
+
+
+def _text(blob: git.Blob | None, max_bytes: int) -> str | None:
+    if blob is None or blob.size > max_bytes:
+        return None
+    try:
+        return blob.data_stream.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _added_patch(text: str) -> str:
+    """The zero-context patch of a file that is all new (a root commit has no parent to diff)."""
+    count = len(text.splitlines())
+    return f"@@ -0,0 +1,{count} @@\n" + "".join(f"+{line}\n" for line in text.splitlines())
+
+
+@dataclass(frozen=True)
+class CommitFiles:
+    """One commit and its changed Python files, each as (path, before, after, patch)."""
+
+    sha: str
+    message: str
+    files: tuple[tuple[str, str | None, str | None, str], ...]
+
+
+def history(
+    workspace: Workspace,
+    head: str,
+    since: str | None = None,
+    max_commits: int = 2000,
+    max_bytes: int = 500_000,
+) -> Iterator[CommitFiles]:
+    """The first-parent history `since..head`, oldest first, with each commit's Python changes.
+
+    Files that are not UTF-8 or larger than `max_bytes` appear as None on that side.
+    """
+    spec = f"{since}..{head}" if since else head
+    commits = list(workspace.repo.iter_commits(spec, first_parent=True, max_count=max_commits))
+    for commit in reversed(commits):
+        files = []
+        if not commit.parents:
+            for item in commit.tree.traverse():
+                if item.type == "blob" and item.path.endswith(".py"):  # type: ignore[union-attr]
+                    text = _text(item, max_bytes)  # type: ignore[arg-type]
+                    if text is not None:
+                        files.append((item.path, None, text, _added_patch(text)))  # type: ignore[union-attr]
+        else:
+            diffs = commit.parents[0].diff(commit, create_patch=True, unified=0, find_renames=True)
+            for diff in diffs:
+                path = diff.b_path or diff.a_path or ""
+                if not path.endswith(".py"):
+                    continue
+                raw = diff.diff if isinstance(diff.diff, bytes) else (diff.diff or "").encode()
+                before = None if diff.new_file else _text(diff.a_blob, max_bytes)
+                after = None if diff.deleted_file else _text(diff.b_blob, max_bytes)
+                files.append((path, before, after, raw.decode("utf-8", errors="replace")))
+        yield CommitFiles(commit.hexsha, str(commit.message), tuple(files))

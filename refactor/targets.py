@@ -72,6 +72,18 @@ class Target:
         return self.returns_only and any(d in _PROPERTY_DECORATORS for d in self.decorators)
 
 
+def is_test_file(path: str) -> bool:
+    """Whether `path` is test code by the usual pytest conventions."""
+    name = path.rsplit("/", 1)[-1]
+    parts = path.split("/")[:-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(part in {"tests", "test", "testing"} for part in parts)
+    )
+
+
 def _is_dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__") and len(name) > 4
 

@@ -1,0 +1,1 @@
+"""LoRA adapters from the repository's own history: mining, training, evaluation, metadata."""

@@ -1,0 +1,94 @@
+"""`codegen adapters mine`: gather a repository's history with git, hand it to the pure miners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from coverage import CoverageData
+
+from adapters.lora.mining import dataset
+from adapters.lora.mining.docs import docs_rows
+from adapters.lora.mining.records import CommitChange, FileChange, Row
+from adapters.lora.mining.refactor import history_rows, ruff_rows
+from adapters.lora.mining.tests import CoverageCheck, tests_rows
+from bot.workspace import Workspace, history
+from refactor.results import Success
+from refactor.ruff_fix import ruff_fix
+from refactor.targets import is_test_file
+
+
+def coverage_check(data_file: Path) -> CoverageCheck:
+    """A check backed by coverage.py data recorded with per-test contexts (`--cov-context=test`)."""
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    files = {Path(f).as_posix(): f for f in data.measured_files()}
+
+    def covered(test_path: str, test_name: str, path: str, start: int, end: int) -> bool:
+        measured = next((name for posix, name in files.items() if posix.endswith("/" + path)), None)
+        if measured is None:
+            return False
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            if start <= line <= end and any(
+                test_name in c and test_path.rsplit("/", 1)[-1].removesuffix(".py") in c
+                for c in contexts
+            ):
+                return True
+        return False
+
+    return covered
+
+
+def mine(
+    repo: str,
+    out: Path,
+    *,
+    since: str | None = None,
+    max_commits: int = 2000,
+    coverage_file: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Mine `repo` into `out` (one JSONL per task plus manifest.json); return the manifest."""
+    workspace = Workspace(repo)
+    head = workspace.resolve("HEAD")
+    if since is not None:
+        workspace.resolve(since)
+    rows: list[Row] = []
+    commits = 0
+    for record in history(workspace, head, since, max_commits):
+        commits += 1
+        commit = CommitChange(
+            record.sha, record.message, tuple(FileChange(*f) for f in record.files)
+        )
+        rows.extend(docs_rows(commit))
+        rows.extend(history_rows(commit))
+    progress(f"read {commits} commits: {len(rows)} docs and refactor pairs from history")
+
+    snapshot = {}
+    for path in workspace.files(head, ".py"):
+        text = workspace.text(head, path)
+        if text is not None:
+            snapshot[path] = text
+    last_commit: dict[str, str] = {}
+
+    def commit_of(path: str) -> str:
+        if path not in last_commit:
+            found = next(workspace.repo.iter_commits(head, paths=path, max_count=1), None)
+            last_commit[path] = found.hexsha if found else head
+        return last_commit[path]
+
+    covered = coverage_check(coverage_file) if coverage_file else None
+    rows.extend(tests_rows(snapshot, commit_of, covered))
+    config_files = workspace.config_files(head)
+    for path, source in sorted(snapshot.items()):
+        if is_test_file(path):
+            continue
+        fixed = ruff_fix(path, source, config_files)
+        if isinstance(fixed, Success):
+            rows.extend(ruff_rows(path, source, fixed.value, commit_of(path)))
+    progress(f"{len(rows)} pairs before cleaning")
+
+    cleaned, dropped = dataset.clean(rows)
+    about = {"repo": str(workspace.path), "head": head, "since": since, "commits": commits}
+    return dataset.write(dataset.split_by_file(cleaned), out, about, dropped)

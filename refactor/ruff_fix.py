@@ -1,0 +1,57 @@
+"""Ruff's own fixes for one file, with the repository's configuration plus extra rules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from refactor.results import Failure, Result, Success
+from refactor.validate.lint import ruff_binary
+
+#: Rules whose fixes keep behaviour and read as improvements a maintainer would take.
+SAFE_EXTRA_RULES = ("UP", "SIM", "C4", "PIE", "RET", "PERF102", "RUF015", "F401", "F541")
+
+
+def ruff_fix(
+    path: str,
+    source: str,
+    config_files: Mapping[str, str],
+    extra_rules: Sequence[str] = SAFE_EXTRA_RULES,
+    timeout: float = 60.0,
+) -> Result[str]:
+    """Return `source` after ruff's safe fixes, checked as `path` under the repository's config.
+
+    The file is laid out in a scratch folder beside copies of `config_files`; `extra_rules` are
+    added to the configured selection (`--extend-select`). Only safe fixes are applied.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="codegen-fix-"))
+    try:
+        for relative, text in config_files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_text(text, encoding="utf-8")
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.encode("utf-8"))
+        command = [ruff_binary(), "check", "--no-cache", "--fix", "--exit-zero", "--quiet"]
+        if extra_rules:
+            command.append(f"--extend-select={','.join(extra_rules)}")
+        try:
+            completed = subprocess.run(
+                [*command, path],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return Failure(f"ruff took longer than {timeout:.0f}s")
+        if completed.returncode != 0:
+            message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            return Failure(f"ruff could not run: {message}")
+        return Success(target.read_bytes().decode("utf-8"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
