@@ -46,6 +46,8 @@ class Candidate:
     identity: EngineIdentity
     error: str | None = None
     seconds: float = 0.0
+    #: What the change is, for people: "ruff UP006, SIM108", or the adapter that wrote it.
+    note: str = ""
 
 
 class Engine(Protocol):

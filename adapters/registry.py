@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from adapters.base import Engine
 from adapters.heuristic import HeuristicEngine
@@ -16,10 +17,12 @@ class EngineOptions:
     """What an engine needs to start: the docstring convention, and where models are."""
 
     style: Style = "google"
+    #: The repository's configuration files (path → text), for engines that run ruff.
+    ruff_config: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_engine(name: str, options: EngineOptions) -> Engine:
     """Return the engine called `name`; raises ValueError for an unknown name."""
     if name == "heuristic":
-        return HeuristicEngine(style=options.style)
+        return HeuristicEngine(style=options.style, ruff_config=options.ruff_config)
     raise ValueError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")

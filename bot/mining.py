@@ -86,7 +86,7 @@ def mine(
             continue
         fixed = ruff_fix(path, source, config_files)
         if isinstance(fixed, Success):
-            rows.extend(ruff_rows(path, source, fixed.value, commit_of(path)))
+            rows.extend(ruff_rows(path, source, fixed.value.text, commit_of(path)))
     progress(f"{len(rows)} pairs before cleaning")
 
     cleaned, dropped = dataset.clean(rows)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from refactor.results import Failure, Result, Success
@@ -15,13 +17,21 @@ from refactor.validate.lint import ruff_binary
 SAFE_EXTRA_RULES = ("UP", "SIM", "C4", "PIE", "RET", "PERF102", "RUF015", "F401", "F541")
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """A file after ruff's safe fixes, and which rule fired on which line of the original."""
+
+    text: str
+    rules: tuple[tuple[str, int], ...]  # (rule code, line in the original file)
+
+
 def ruff_fix(
     path: str,
     source: str,
     config_files: Mapping[str, str],
     extra_rules: Sequence[str] = SAFE_EXTRA_RULES,
     timeout: float = 60.0,
-) -> Result[str]:
+) -> Result[Fixed]:
     """Return `source` after ruff's safe fixes, checked as `path` under the repository's config.
 
     The file is laid out in a scratch folder beside copies of `config_files`; `extra_rules` are
@@ -35,23 +45,38 @@ def ruff_fix(
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.encode("utf-8"))
-        command = [ruff_binary(), "check", "--no-cache", "--fix", "--exit-zero", "--quiet"]
+        command = [ruff_binary(), "check", "--no-cache", "--exit-zero", "--quiet"]
         if extra_rules:
             command.append(f"--extend-select={','.join(extra_rules)}")
         try:
-            completed = subprocess.run(
-                [*command, path],
+            listed = subprocess.run(
+                [*command, "--output-format=json", path],
                 cwd=folder,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
                 check=False,
             )
+            if listed.returncode == 0:
+                fixed = subprocess.run(
+                    [*command, "--fix", path],
+                    cwd=folder,
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    check=False,
+                )
         except subprocess.TimeoutExpired:
             return Failure(f"ruff took longer than {timeout:.0f}s")
-        if completed.returncode != 0:
-            message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-            return Failure(f"ruff could not run: {message}")
-        return Success(target.read_bytes().decode("utf-8"))
+        for completed in (listed, fixed) if listed.returncode == 0 else (listed,):
+            if completed.returncode != 0:
+                message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+                return Failure(f"ruff could not run: {message}")
+        rules = tuple(
+            (item["code"], item["location"]["row"])
+            for item in json.loads(listed.stdout or "[]")
+            if item.get("code") and (item.get("fix") or {}).get("applicability") == "safe"
+        )
+        return Success(Fixed(target.read_bytes().decode("utf-8"), rules))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

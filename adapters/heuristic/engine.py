@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ast
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from adapters.base import Candidate, EngineIdentity, Task
 from adapters.heuristic.facts import class_facts, function_facts
+from adapters.heuristic.refactor import ruff_candidates
 from adapters.heuristic.render import (
     RENDERERS,
     class_parts,
@@ -33,8 +34,11 @@ def _find_node(tree: ast.Module, target: Target) -> ast.AST | None:
 class HeuristicEngine:
     """Proposes docstrings built from facts in the code, in the repository's convention."""
 
-    def __init__(self, style: Style = "google") -> None:
+    def __init__(
+        self, style: Style = "google", ruff_config: Mapping[str, str] | None = None
+    ) -> None:
         self.style = style
+        self._ruff_config = dict(ruff_config or {})
         self._identity = EngineIdentity("heuristic")
 
     @property
@@ -43,7 +47,9 @@ class HeuristicEngine:
         return self._identity
 
     def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
-        """Return one candidate per target; tasks other than `docs` are not offered here yet."""
+        """Docstrings for `docs`, ruff's fixes per function for `refactor`; `tests` not yet."""
+        if task == "refactor":
+            return ruff_candidates(targets, self._ruff_config, self._identity)
         if task != "docs":
             return [
                 Candidate(t, task, None, self._identity, f"the heuristic engine does not do {task}")

@@ -1,0 +1,60 @@
+"""Refactorings from ruff's safe fixes, proposed one function at a time.
+
+Ruff fixes the whole file; each function whose code the fixes changed becomes one candidate (the
+function's new definition), so that each change is judged, tested and accepted on its own.
+Fixes outside functions (imports, module constants) are not proposed here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import libcst as cst
+
+from adapters.base import Candidate, EngineIdentity
+from refactor.results import Success
+from refactor.ruff_fix import SAFE_EXTRA_RULES, ruff_fix
+from refactor.targets import Target, find_definitions
+
+
+def ruff_candidates(
+    targets: Sequence[Target],
+    config_files: Mapping[str, str],
+    identity: EngineIdentity,
+    extra_rules: Sequence[str] = SAFE_EXTRA_RULES,
+) -> list[Candidate]:
+    """One candidate per function target whose code ruff's fixes change; none for the rest."""
+    candidates: list[Candidate] = []
+    by_path: dict[str, list[Target]] = {}
+    for target in targets:
+        if target.kind != "class":
+            by_path.setdefault(target.path, []).append(target)
+    for path, group in by_path.items():
+        started = time.perf_counter()
+        fixed = ruff_fix(path, group[0].source, config_files, extra_rules)
+        if not isinstance(fixed, Success) or fixed.value.text == group[0].source:
+            continue
+        try:
+            after = {t.qualname: t for t in find_definitions(path, fixed.value.text)}
+        except cst.ParserSyntaxError:
+            continue
+        seconds = (time.perf_counter() - started) / len(group)
+        for target in group:
+            new = after.get(target.qualname)
+            if new is None or new.code == target.code:
+                continue
+            rules = sorted(
+                {code for code, line in fixed.value.rules if target.start <= line <= target.end}
+            )
+            candidates.append(
+                Candidate(
+                    target,
+                    "refactor",
+                    new.code,
+                    identity,
+                    seconds=seconds,
+                    note="ruff " + ", ".join(rules) if rules else "ruff",
+                )
+            )
+    return candidates
