@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.commands import demo, review
+from bot.commands import action, demo, publish, review
 from bot.errors import CodegenError
 
-COMMANDS = (review, demo)
+COMMANDS = (review, demo, action, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:
