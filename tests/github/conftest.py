@@ -66,6 +66,13 @@ SECOND_PUSH = {
 }
 
 
+def npm_fixture(path: Path) -> Path:
+    """A file from the npm test fixtures, or a failure that says how to install them."""
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make setup-test` (it runs `npm ci`)")
+    return path
+
+
 def github_files(repo: git.Repo, base: str, head: str) -> list[FileEntry]:
     """List the pull request's files as GitHub does: three-dot diff, 3 lines of context."""
     merge_base = repo.merge_base(base, head)[0]
@@ -88,7 +95,7 @@ def github_files(repo: git.Repo, base: str, head: str) -> list[FileEntry]:
 
 def example(event: str, action: str | None = None, index: int = 0) -> dict[str, Any]:
     """A real payload from `@octokit/webhooks-examples` (the `index`-th with that action)."""
-    for entry in json.loads(EXAMPLES.read_text()):
+    for entry in json.loads(npm_fixture(EXAMPLES).read_text()):
         if entry["name"] == event:
             found = [e for e in entry["examples"] if action is None or e.get("action") == action]
             return copy.deepcopy(found[index])
@@ -107,6 +114,7 @@ class PullRequestWorld:
     head: str = ""
     sleeps: list[float] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    timeout: int = 5  # seconds the client waits for an answer
 
     @property
     def state(self) -> Any:
@@ -177,7 +185,7 @@ class PullRequestWorld:
             inputs.api_url,
             sleep=self.sleeps.append,
             write_pause=0,
-            timeout=5,
+            timeout=self.timeout,
             progress=progress,
         )
 

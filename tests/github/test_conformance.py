@@ -16,7 +16,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
 
-from tests.github.conftest import ROOT, SECOND_PUSH, PullRequestWorld
+from tests.github.conftest import ROOT, SECOND_PUSH, PullRequestWorld, npm_fixture
 from tests.github_emulator import Exchange, Fault
 
 SPEC = ROOT / "node_modules/@octokit/openapi/generated/api.github.com.json"
@@ -25,7 +25,7 @@ HOST = "https://api.github.com"
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC.read_text())
+    return json.loads(npm_fixture(SPEC).read_text())
 
 
 @pytest.fixture(scope="module")

@@ -115,3 +115,31 @@ def test_the_host_never_shows_its_token(world: PullRequestWorld) -> None:
             world.state.full_name, "wrong-token", world.emulator.url, write_pause=0
         ).pull_request(1)
     assert "401" in str(caught.value) and "wrong-token" not in str(caught.value)
+
+
+def test_a_slow_answer_to_a_write_is_checked_for_not_sent_again(world: PullRequestWorld) -> None:
+    from tests.github_emulator import Fault
+
+    world.timeout = 1
+    world.emulator.inject(
+        Fault("slow", method="GET", path="/files$", seconds=0.3),  # slow but in time: just works
+        Fault("slow", method="POST", path="/reviews$", seconds=1.6),  # done, answered too late
+    )
+    assert world.run("pull_request", world.pull_request_event()) == 0
+    assert len(world.state.reviews) == 1 and len(world.state.review_comments) == 3
+    assert any("the first attempt had landed" in m for m in world.messages)
+    assert [f.times for f in world.emulator.faults] == [0, 0]  # both struck
+
+
+def test_the_cap_on_suggestions_comes_from_the_repositorys_configuration(
+    world: PullRequestWorld,
+) -> None:
+    from tests.github.conftest import BASE_FILES
+
+    world.push(
+        {"pyproject.toml": BASE_FILES["pyproject.toml"] + "\n[tool.codegen]\nmax_suggestions = 1\n"}
+    )
+    assert world.run("pull_request", world.pull_request_event()) == 0
+    assert len(world.state.review_comments) == 1
+    summary = world.state.conversation(1)[0].body
+    assert summary.count("over the limit of 1 suggestions per run") == 2

@@ -109,18 +109,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.command, split.path, dict(parse_qsl(split.query)), body, headers
         )
         fault = emulator.take_fault(exchange)
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.seconds)
-            fault = None
+        slow = fault is not None and fault.kind == "slow"
         # A rate limit refuses the request before doing it; a 502 or a reset may strike either side.
-        if fault is not None and (not fault.after or fault.kind not in ("bad_gateway", "reset")):
+        if (
+            fault is not None
+            and not slow
+            and (not fault.after or fault.kind not in ("bad_gateway", "reset"))
+        ):
             self._fail(exchange, fault)
             return
         response = emulator.respond(exchange, self.headers.get("Authorization", ""))
-        if fault is not None:
+        if slow:  # the work is done; only the answer is late (the client may have given up)
+            exchange.fault = "slow"
+            time.sleep(fault.seconds)
+        elif fault is not None:
             self._fail(exchange, fault)
             return
-        self._send(exchange, response)
+        with contextlib.suppress(OSError):
+            self._send(exchange, response)
 
     def _fail(self, exchange: Exchange, fault: Fault) -> None:
         exchange.fault = fault.kind
@@ -190,7 +196,9 @@ class Emulator:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.emulator = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def __enter__(self) -> Emulator:
         self._thread.start()
