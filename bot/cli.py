@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.commands import adapters, demo, review
+from bot.commands import action, adapters, demo, publish, review
 from bot.errors import CodegenError
 
-COMMANDS = (review, demo, adapters)
+COMMANDS = (review, action, publish, adapters, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -116,6 +116,38 @@ class SkippedTarget:
 
 
 @dataclass(frozen=True)
+class PullRequestRef:
+    """Where a report came from on GitHub, so `codegen publish` can post it from another job.
+
+    `comment_id` is the `/codegen` command comment to answer, if a command started the run.
+    """
+
+    repository: str
+    number: int
+    comment_id: int | None = None
+    max_suggestions: int = 20
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the reference as the JSON report stores it."""
+        return {
+            "repository": self.repository,
+            "number": self.number,
+            "comment_id": self.comment_id,
+            "max_suggestions": self.max_suggestions,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PullRequestRef:
+        """Read the reference back from its JSON form."""
+        return cls(
+            data["repository"],
+            int(data["number"]),
+            data.get("comment_id"),
+            int(data.get("max_suggestions", 20)),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything one run found, in the order a reader wants it."""
 
@@ -132,6 +164,7 @@ class Report:
     config_source: str = "defaults"
     timings: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
+    pull_request: PullRequestRef | None = None  # set by `codegen action`
 
     @property
     def accepted(self) -> list[Proposal]:
@@ -172,6 +205,7 @@ class Report:
             ],
             "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "pull_request": None if self.pull_request is None else self.pull_request.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -203,4 +237,7 @@ class Report:
             config_source=data.get("config", "defaults"),
             timings=dict(data.get("timings", {})),
             tool_version=data.get("tool", {}).get("version", ""),
+            pull_request=None
+            if data.get("pull_request") is None
+            else PullRequestRef.from_dict(data["pull_request"]),
         )

@@ -1,0 +1,69 @@
+"""`codegen action`: what the GitHub Action runs; reads the event from GitHub's variables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from adapters.registry import ENGINES
+from bot.action import run_action
+from bot.commands.review import progress_printer
+from bot.context import inputs_from_env
+from bot.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `codegen action` to the command line."""
+    parser = subparsers.add_parser(
+        "action",
+        help="run as the GitHub Action: review the pull request, or run its /codegen command",
+        description="Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL "
+        "and GITHUB_TOKEN, turns the event into a job and runs it. Nothing to do: exit 0.",
+    )
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=None,
+        help="the checked-out repository (default: GITHUB_WORKSPACE, else .)",
+    )
+    parser.add_argument("--report", type=Path, help="also write the JSON report here")
+    parser.add_argument(
+        "--no-publish",
+        dest="publish",
+        action="store_false",
+        help="stop after the report: post nothing (then run `codegen publish`)",
+    )
+    parser.add_argument(
+        "--engine", default="heuristic", help=f"one of {', '.join(ENGINES)} (default: heuristic)"
+    )
+    parser.add_argument(
+        "--review-drafts", action="store_true", help="review draft pull requests too"
+    )
+    parser.add_argument(
+        "--write-pause",
+        type=float,
+        default=1.0,
+        help="seconds between API writes (default 1, as GitHub asks)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the environment (here, and only here), then run the event's job."""
+    if args.engine not in ENGINES:
+        raise UsageError(f"unknown engine {args.engine!r} (choose from {', '.join(ENGINES)})")
+    if args.publish is False and args.report is None:
+        raise UsageError("--no-publish needs --report FILE: the report is all this run leaves")
+    checkout = args.repo or Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+    inputs = inputs_from_env(
+        os.environ,
+        checkout=checkout,
+        report=args.report,
+        publish=args.publish,
+        engine=args.engine,
+        review_drafts=args.review_drafts,
+        write_pause=args.write_pause,
+    )
+    return run_action(inputs, progress_printer(args.quiet))

@@ -1,0 +1,124 @@
+"""What `codegen action` was given, and the two steps every job is made of: propose, publish.
+
+Propose needs no GitHub token: it fetches the pull request's commits from `origin`, runs the
+review pipeline and writes the JSON report. Publish needs one: it posts the report. The Action
+can run them in one job or, so that the job running pull-request code holds no write token, in
+two (`codegen action --no-publish`, then `codegen publish --report FILE`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.registry import EngineOptions, build_engine
+from bot.checkout import fetch_pull
+from bot.errors import UsageError
+from bot.github import GitHubHost
+from bot.publish import Published, publish
+from bot.report import PullRequestRef, Report
+from bot.review import ReviewRequest, load_config, review
+from bot.workspace import Workspace
+
+Progress = Callable[[str], None]
+Connect = Callable[["ActionInputs", Progress], GitHubHost]
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    """Everything `codegen action` reads from its environment and flags, read once at the edge."""
+
+    event_name: str
+    event_path: Path | None
+    repository: str | None
+    api_url: str = "https://api.github.com"
+    token: str | None = field(default=None, repr=False)  # never printed
+    checkout: Path = Path(".")
+    report: Path | None = None
+    publish: bool = True
+    engine: str = "heuristic"
+    review_drafts: bool = False
+    write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
+
+
+def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
+    """Read the inputs from GitHub's variables (`GITHUB_EVENT_NAME`, ...) and the flags."""
+    path = env.get("GITHUB_EVENT_PATH")
+    return ActionInputs(
+        event_name=env.get("GITHUB_EVENT_NAME", ""),
+        event_path=Path(path) if path else None,
+        repository=env.get("GITHUB_REPOSITORY") or None,
+        api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
+        token=env.get("GITHUB_TOKEN") or None,
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+def write_report(report: Report, path: Path | None) -> None:
+    """Write the JSON report to `path` (nothing when None)."""
+    if path is None:
+        return
+    try:
+        path.write_text(report.to_json(), encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write the report to {path}: {error.strerror}") from error
+
+
+class ActionContext:
+    """One run of `codegen action`: its inputs, its GitHub connection (made on first use)."""
+
+    def __init__(self, inputs: ActionInputs, connect: Connect, progress: Progress) -> None:
+        self.inputs = inputs
+        self.progress = progress
+        self._connect = connect
+        self._host: GitHubHost | None = None
+
+    def host(self) -> GitHubHost:
+        """Return the GitHub connection; raise UsageError without a token or repository."""
+        if self._host is None:
+            if not self.inputs.token or not self.inputs.repository:
+                raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed to talk to GitHub")
+            self._host = self._connect(self.inputs, self.progress)
+        return self._host
+
+    def propose(
+        self,
+        number: int,
+        head: str,
+        base: str,
+        base_ref: str | None,
+        *,
+        tasks: tuple[str, ...] | None = None,
+        comment_id: int | None = None,
+    ) -> Report:
+        """Fetch the pull request's commits, review them, write the report; return it."""
+        path = self.inputs.checkout
+        fetched = fetch_pull(path, number, head, base, base_ref)
+        if fetched:
+            self.progress(f"fetched {', '.join(fetched)}")
+        config = load_config(Workspace(path), head)
+        report = review(
+            ReviewRequest(
+                repo=str(path), base=base, head=head, tasks=tasks, engine=self.inputs.engine
+            ),
+            lambda style: build_engine(self.inputs.engine, EngineOptions(style=style)),
+            self.progress,
+        )
+        repository = self.inputs.repository or ""
+        report = dataclasses.replace(
+            report,
+            pull_request=PullRequestRef(repository, number, comment_id, config.max_suggestions),
+        )
+        write_report(report, self.inputs.report)
+        return report
+
+    def publish(self, report: Report) -> Published:
+        """Post the report on its pull request."""
+        ref = report.pull_request
+        if ref is None:
+            raise UsageError(
+                "the report names no pull request (was it written by `codegen review`?)"
+            )
+        return publish(report, self.host(), ref.number, ref.max_suggestions, self.progress)

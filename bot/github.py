@@ -1,0 +1,343 @@
+"""The GitHub host: the only module that imports PyGithub. Every call returns plain values.
+
+Reliability lives here. PyGithub's own retry is switched off (it re-sends POSTs after a 5xx,
+which duplicates comments); instead every call goes through `_call`, which waits out rate limits
+and retries 5xx answers and lost connections with a capped backoff (`bot.retries`), and — for a
+write whose answer was lost — first asks GitHub, by the hidden marker the write carries, whether
+it landed. The sleep and the clock are injected, so tests never wait. The token is handed to
+PyGithub and never appears in a message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+
+from bot import markers
+from bot.errors import CodegenError
+from bot.retries import Outcome, RetryPolicy, retry_delay
+
+T = TypeVar("T")
+DEFAULT_POLICY = RetryPolicy()
+
+_THREADS_QUERY = """
+query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes { isResolved comments(first: 100) { nodes { databaseId isMinimized } } }
+      }
+    }
+  }
+}
+"""
+
+
+class ApiError(CodegenError):
+    """A GitHub API call failed for good (after retries where retrying made sense)."""
+
+    def __init__(self, what: str, outcome: Outcome) -> None:
+        status = "no answer" if outcome.status is None else f"HTTP {outcome.status}"
+        super().__init__(f"GitHub API: {what} failed ({status}: {outcome.message or 'no message'})")
+        self.outcome = outcome
+
+
+class Unprocessable(ApiError):
+    """GitHub answered 422: the request is wrong as sent (e.g. a comment outside the diff)."""
+
+
+@dataclass(frozen=True)
+class PullFile:
+    """One file of a pull request as GitHub shows it; `patch` is None for binary or huge files."""
+
+    path: str
+    status: str
+    patch: str | None
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What the bot needs of a pull request."""
+
+    number: int
+    state: str
+    draft: bool
+    head: str
+    head_ref: str
+    base: str
+    base_ref: str
+    files: tuple[PullFile, ...]
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment (issue comment or review comment): its id, text and author."""
+
+    id: int
+    body: str
+    author: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pull request review: its id, state (`COMMENTED`, `PENDING`, ...) and text."""
+
+    id: int
+    state: str
+    body: str
+
+
+def _message(data: Any) -> str:
+    if isinstance(data, dict):
+        errors = data.get("errors")
+        detail = (
+            f" ({'; '.join(str(e) for e in errors)})" if isinstance(errors, list) and errors else ""
+        )
+        return f"{data.get('message', '')}{detail}"
+    return "" if data is None else str(data)[:200]
+
+
+def _silent(_: str) -> None:
+    """Progress goes nowhere."""
+
+
+class GitHubHost:
+    """One repository on one GitHub API server, reached with one token; calls retried safely."""
+
+    def __init__(
+        self,
+        repository: str,
+        token: str,
+        api_url: str = "https://api.github.com",
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        timeout: int = 30,
+        write_pause: float = 1.0,
+        progress: Callable[[str], None] = _silent,
+    ) -> None:
+        self.repository = repository
+        self._owner, _, self._name = repository.partition("/")
+        self._gh = Github(
+            auth=Auth.Token(token),
+            base_url=api_url.rstrip("/"),
+            timeout=timeout,
+            retry=0,
+            per_page=100,
+            lazy=True,
+            # GitHub asks integrations to leave a second between writes; tests need no pause.
+            seconds_between_requests=None,
+            seconds_between_writes=write_pause or None,
+        )
+        self._repo = self._gh.get_repo(repository)
+        self._sleep, self._clock, self._policy, self._progress = sleep, clock, policy, progress
+
+    # --- the one place calls are made -------------------------------------------------------
+
+    def _call(
+        self, what: str, fn: Callable[[], T], landed: Callable[[], T | None] | None = None
+    ) -> T:
+        """Run `fn`, retrying what is worth it; for a write, `landed` finds it if it happened."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn()
+            except GithubException as error:
+                outcome = Outcome(error.status, dict(error.headers or {}), _message(error.data))
+            except requests.RequestException as error:
+                outcome = Outcome(None, {}, f"{type(error).__name__}: the connection failed")
+            delay = retry_delay(outcome, attempt, self._clock(), self._policy)
+            if delay is None:
+                raise (Unprocessable if outcome.status == 422 else ApiError)(what, outcome)
+            self._progress(f"{what}: {ApiError(what, outcome).args[0]}; retrying in {delay:.0f}s")
+            self._sleep(delay)
+            if landed is not None and outcome.ambiguous:
+                found = landed()
+                if found is not None:
+                    self._progress(f"{what}: the first attempt had landed; not sent again")
+                    return found
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def pull_request(self, number: int) -> PullRequest:
+        """Read the pull request with its files and their patches (every page)."""
+
+        def read() -> PullRequest:
+            pull = self._repo.get_pull(number)
+            files = tuple(PullFile(f.filename, f.status, f.patch) for f in pull.get_files())
+            return PullRequest(
+                number=number,
+                state=pull.state,
+                draft=bool(pull.draft),
+                head=pull.head.sha,
+                head_ref=pull.head.ref,
+                base=pull.base.sha,
+                base_ref=pull.base.ref,
+                files=files,
+            )
+
+        return self._call(f"reading pull request #{number}", read)
+
+    def issue_comments(self, number: int) -> list[Comment]:
+        """Every comment of the pull request's conversation, oldest first."""
+        return self._call(
+            f"listing the comments of #{number}",
+            lambda: [
+                Comment(c.id, c.body or "", c.user.login if c.user else "")
+                for c in self._repo.get_issue(number).get_comments()
+            ],
+        )
+
+    def review_comments(self, number: int) -> list[tuple[int, str, bool]]:
+        """List the review comments with a codegen marker, as (id, body, closed by a maintainer)."""
+        mine = self._call(
+            f"listing the review comments of #{number}",
+            lambda: [
+                (c.id, c.body or "")
+                for c in self._repo.get_pull(number).get_review_comments()
+                if markers.first("suggestion", c.body)
+            ],
+        )
+        if not mine:
+            return []
+        closed = self._closed_comments(number)
+        return [(comment_id, body, comment_id in closed) for comment_id, body in mine]
+
+    def _closed_comments(self, number: int) -> set[int]:
+        """Ids of review comments in resolved threads, or hidden (minimized), by GraphQL."""
+        closed: set[int] = set()
+        cursor: str | None = None
+        while True:
+            variables = {
+                "owner": self._owner,
+                "name": self._name,
+                "number": number,
+                "cursor": cursor,
+            }
+            _, data = self._call(
+                f"reading the review threads of #{number}",
+                lambda v=variables: self._gh.requester.graphql_query(_THREADS_QUERY, v),
+            )
+            threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
+            for thread in threads["nodes"]:
+                for node in thread["comments"]["nodes"]:
+                    if thread["isResolved"] or node.get("isMinimized"):
+                        closed.add(int(node["databaseId"]))
+            if not threads["pageInfo"]["hasNextPage"]:
+                return closed
+            cursor = threads["pageInfo"]["endCursor"]
+
+    def reviews(self, number: int) -> list[Review]:
+        """Every review of the pull request (the bot's own pending ones included)."""
+        return self._call(
+            f"listing the reviews of #{number}",
+            lambda: [
+                Review(r.id, r.state, r.body or "")
+                for r in self._repo.get_pull(number).get_reviews()
+            ],
+        )
+
+    def permission(self, login: str) -> str:
+        """`login`'s permission on the repository: admin, write, read or none."""
+
+        def read() -> str:
+            try:
+                return str(self._repo.get_collaborator_permission(login))
+            except GithubException as error:
+                if error.status == 404:
+                    return "none"
+                raise
+
+        return self._call(f"reading {login}'s permission", read)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def create_review(
+        self,
+        number: int,
+        commit: str,
+        body: str,
+        comments: list[dict[str, object]],
+        *,
+        event: str | None = "COMMENT",
+        marker_kind: str = "review",
+    ) -> int:
+        """Post one review (or a pending one when `event` is None); return its id.
+
+        `body` must carry a unique `marker_kind` marker: after a lost answer the reviews are
+        searched for it.
+        """
+        mark = markers.first(marker_kind, body)
+        payload: dict[str, Any] = {"commit_id": commit, "body": body, "comments": comments}
+        if event is not None:
+            payload["event"] = event
+
+        def post() -> int:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST", f"/repos/{self.repository}/pulls/{number}/reviews", input=payload
+            )
+            return int(data["id"])
+
+        def landed() -> int | None:
+            return next(
+                (r.id for r in self.reviews(number) if markers.first(marker_kind, r.body) == mark),
+                None,
+            )
+
+        return self._call(f"posting a review on #{number}", post, landed)
+
+    def delete_pending_review(self, number: int, review_id: int) -> None:
+        """Delete one of the bot's pending reviews (already gone counts as done)."""
+
+        def delete() -> None:
+            try:
+                self._gh.requester.requestJsonAndCheck(
+                    "DELETE", f"/repos/{self.repository}/pulls/{number}/reviews/{review_id}"
+                )
+            except GithubException as error:
+                if error.status != 404:
+                    raise
+
+        self._call(f"deleting pending review {review_id}", delete)
+
+    def create_comment(self, number: int, body: str, marker_kind: str) -> int:
+        """Post a comment on the conversation; return its id. `body` has a `marker_kind` marker."""
+        mark = markers.first(marker_kind, body)
+
+        def landed() -> int | None:
+            return next(
+                (
+                    c.id
+                    for c in self.issue_comments(number)
+                    if markers.first(marker_kind, c.body) == mark
+                ),
+                None,
+            )
+
+        return self._call(
+            f"commenting on #{number}",
+            lambda: int(self._repo.get_issue(number).create_comment(body).id),
+            landed,
+        )
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        """Replace the text of comment `comment_id` on #`number` (sending it twice does no harm)."""
+        self._call(
+            f"editing comment {comment_id}",
+            lambda: self._repo.get_issue(number).get_comment(comment_id).edit(body),
+        )
+
+    def react(self, number: int, comment_id: int, content: str) -> None:
+        """Add a reaction to a comment on #`number` (GitHub keeps one per user and kind)."""
+        self._call(
+            f"reacting to comment {comment_id}",
+            lambda: self._repo.get_issue(number).get_comment(comment_id).create_reaction(content),
+        )

@@ -1,0 +1,113 @@
+"""Slash commands (`/codegen docs` in a pull request comment): authorize, acknowledge, run, reply.
+
+A command runs only for someone with write or admin permission by the collaborator-permission
+endpoint; anyone else gets one short reply and nothing runs. A picked-up command gets 👀, and a
+reply when done. Each command is one entry of `HANDLERS`, a function returning the reply's
+text (None: no reply now, e.g. when the report is left for `codegen publish`); the tasks still
+to come (`tests`, `refactor`) plug in by replacing their entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import markers
+from bot.context import ActionContext
+from bot.events import COMMANDS, Job, may_run_commands
+from bot.github import GitHubHost
+from bot.publish import Published
+
+Handler = Callable[[ActionContext, Job], str | None]
+
+DESCRIPTIONS = {
+    "docs": "propose docstrings for the definitions this pull request touches",
+    "tests": "propose tests for the changed code",
+    "refactor": "propose refactorings of the changed code",
+    "help": "show this message",
+}
+
+
+def help_text(unknown: str | None = None) -> str:
+    """Return the list of commands, after a line about the unknown one if there was one."""
+    lines = [f"`/codegen {unknown}` is not a codegen command.", ""] if unknown else []
+    lines.append("**codegen** commands, in a comment on a pull request (write access needed):")
+    lines.extend(f"- `/codegen {name}`: {DESCRIPTIONS[name]}" for name in COMMANDS)
+    return "\n".join(lines)
+
+
+def done_text(published: Published, head: str) -> str:
+    """Return the reply after a run that published."""
+    if published.note:
+        return f"Nothing posted: {published.note}."
+    if published.posted:
+        plural = "s" if published.posted != 1 else ""
+        return (
+            f"Done: {published.posted} new suggestion{plural} for {head[:12]} in the review above;"
+            " the summary comment has the details."
+        )
+    return f"Done: nothing new to suggest for {head[:12]}; the summary comment says why."
+
+
+def run_docs(ctx: ActionContext, job: Job) -> str | None:
+    """`/codegen docs`: review the pull request's current head for docstrings, then publish."""
+    assert job.number is not None
+    pull = ctx.host().pull_request(job.number)
+    report = ctx.propose(
+        job.number, pull.head, pull.base, pull.base_ref, tasks=("docs",), comment_id=job.comment_id
+    )
+    if not ctx.inputs.publish:
+        ctx.progress("report written; `codegen publish` will post it and answer the comment")
+        return None
+    return done_text(ctx.publish(report), report.head)
+
+
+def not_available(ctx: ActionContext, job: Job) -> str:
+    """Answer a command whose task this version does not have yet."""
+    missing = f"`/codegen {job.command}` is not available in this version of codegen yet."
+    return f"{missing}\n\n{help_text()}"
+
+
+def run_help(ctx: ActionContext, job: Job) -> str:
+    """`/codegen help`, and any unknown command."""
+    return help_text(job.unknown)
+
+
+HANDLERS: dict[str, Handler] = {
+    "docs": run_docs,
+    "tests": not_available,
+    "refactor": not_available,
+    "help": run_help,
+}
+
+
+def reply_once(host: GitHubHost, number: int, comment_id: int, text: str) -> None:
+    """Answer command comment `comment_id`, unless an earlier run already did."""
+    mark = {"to": comment_id}
+    if any(markers.first("reply", c.body) == mark for c in host.issue_comments(number)):
+        return
+    host.create_comment(number, f"{markers.hidden('reply', mark)}\n{text}", "reply")
+
+
+def run_command(ctx: ActionContext, job: Job) -> int:
+    """Authorize the commenter, acknowledge with 👀, run the command's handler, reply."""
+    assert job.number is not None and job.comment_id is not None and job.actor is not None
+    host = ctx.host()
+    permission = host.permission(job.actor)
+    if not may_run_commands(permission):
+        ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
+        reply: str | None = (
+            f"@{job.actor} `/codegen {job.unknown or job.command}` runs only for people with write"
+            " access to this repository, so nothing was run."
+        )
+    else:
+        if ctx.inputs.publish:
+            host.react(job.number, job.comment_id, "eyes")
+        assert job.command is not None
+        reply = HANDLERS[job.command](ctx, job)
+    if reply is None:
+        return 0
+    if ctx.inputs.publish:
+        reply_once(host, job.number, job.comment_id, reply)
+    else:  # the job that runs pull-request code writes nothing to GitHub
+        ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")
+    return 0

@@ -1,0 +1,197 @@
+"""Which accepted proposals become inline suggestions in this run's review — a pure plan.
+
+A suggestion may only sit on lines inside the pull request's diff hunks (GitHub answers 422
+otherwise), each block replacing lines `start_line..line` of the head file. A proposal already
+suggested (same key, same text) is not posted again; one a maintainer resolved, hid or deleted is
+never posted again; what lies outside the hunks, or over the per-review cap, goes to the summary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot import markers
+from bot.report import Proposal
+from refactor.diffs import parse_hunks
+
+Placement = Literal["new", "posted", "dismissed", "outside", "over_limit", "refused"]
+#: What each placement means, for the summary.
+PLACEMENT_TEXT: dict[str, str] = {
+    "new": "suggested inline",
+    "posted": "suggested inline",
+    "dismissed": "dismissed by a maintainer: not suggested again",
+    "outside": "outside the diff's hunks: patch below",
+    "over_limit": "over the limit of suggestions per review: patch below",
+    "refused": "GitHub refused the inline comment: patch below",
+}
+
+
+@dataclass(frozen=True)
+class PostedSuggestion:
+    """One of the bot's suggestion comments found on the pull request."""
+
+    comment_id: int
+    key: str
+    digest: str
+    closed: bool  # resolved, hidden (minimized), or otherwise set aside by a maintainer
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    """A review comment to post: GitHub's fields plus the proposal it carries."""
+
+    path: str
+    start_line: int | None
+    line: int
+    body: str
+    key: str
+    digest: str
+
+    def to_api(self) -> dict[str, object]:
+        """Return the comment as the create-review endpoint takes it (multi-line if it spans)."""
+        comment: dict[str, object] = {
+            "path": self.path,
+            "line": self.line,
+            "side": "RIGHT",
+            "body": self.body,
+        }
+        if self.start_line is not None:
+            comment.update(start_line=self.start_line, start_side="RIGHT")
+        return comment
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run's review comments, where every accepted proposal stands, and what to remember."""
+
+    comments: tuple[InlineComment, ...]
+    placements: dict[str, Placement]
+    remembered: dict[str, str]
+
+
+def commentable(patch: str | None) -> list[range]:
+    """Return the head-file lines of a GitHub `patch` review comments may use, one range a hunk."""
+    if not patch:
+        return []
+    return [hunk.new_lines for hunk in parse_hunks(patch) if hunk.new_count > 0]
+
+
+def in_one_hunk(hunks: Sequence[range], start: int, end: int) -> bool:
+    """Whether lines `start..end` lie inside one hunk (GitHub's rule for multi-line comments)."""
+    return any(start in hunk and end in hunk for hunk in hunks)
+
+
+def suggestion_digest(proposal: Proposal) -> str:
+    """Return the fingerprint of what a proposal suggests: its key and its replacement text."""
+    text = proposal.suggestion.text if proposal.suggestion else proposal.patch
+    return markers.digest(proposal.key, text)
+
+
+def fence(text: str, info: str = "") -> str:
+    """Return a Markdown code block around `text`, its fence longer than any backtick run in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    body = text[:-1] if text.endswith("\n") else text
+    return f"{ticks}{info}\n{body}\n{ticks}" if body or text else f"{ticks}{info}\n{ticks}"
+
+
+def comment_body(proposal: Proposal) -> str:
+    """Return the review comment for one proposal: a marker, a line saying what, the suggestion."""
+    assert proposal.suggestion is not None
+    gates = ", ".join(verdict.gate for verdict in proposal.gates)
+    what = {"docs": "Docstring"}.get(proposal.task, proposal.task.capitalize())
+    return "\n".join(
+        [
+            markers.hidden(
+                "suggestion", {"key": proposal.key, "digest": suggestion_digest(proposal)}
+            ),
+            f"**codegen** · {what} for `{proposal.symbol}` ({proposal.identity.describe()};"
+            f" passed: {gates or 'no gates'})",
+            "",
+            fence(proposal.suggestion.text, "suggestion"),
+        ]
+    )
+
+
+def posted_from(comments: Iterable[tuple[int, str, bool]]) -> list[PostedSuggestion]:
+    """Return the bot's suggestions among review comments given as (id, body, closed)."""
+    found = []
+    for comment_id, body, closed in comments:
+        marker = markers.first("suggestion", body)
+        if marker and isinstance(marker.get("key"), str) and isinstance(marker.get("digest"), str):
+            found.append(PostedSuggestion(comment_id, marker["key"], marker["digest"], closed))
+    return found
+
+
+def plan_review(
+    proposals: Sequence[Proposal],
+    patches: Mapping[str, str | None],
+    posted: Sequence[PostedSuggestion],
+    remembered: Mapping[str, str],
+    limit: int,
+) -> Plan:
+    """Decide for every accepted proposal: posted now, posted before, or left to the summary.
+
+    `patches` maps each file of the pull request to GitHub's patch (None when GitHub shows none);
+    `remembered` is what earlier runs suggested (key → digest), from the summary's marker.
+    """
+    comments: list[InlineComment] = []
+    placements: dict[str, Placement] = {}
+    memory = dict(remembered)
+    by_key: dict[str, list[PostedSuggestion]] = {}
+    for item in posted:
+        by_key.setdefault(item.key, []).append(item)
+    for proposal in proposals:
+        if proposal.status != "accepted" or proposal.suggestion is None:
+            continue
+        key, digest = proposal.key, suggestion_digest(proposal)
+        mine = by_key.get(key, [])
+        if any(item.closed for item in mine) or (key in remembered and not mine):
+            placements[key] = "dismissed"
+            continue
+        if any(item.digest == digest for item in mine):
+            placements[key] = "posted"
+            memory[key] = digest
+            continue
+        hunks = commentable(patches.get(proposal.path))
+        start, end = proposal.suggestion.start, proposal.suggestion.end
+        if not in_one_hunk(hunks, start, end):
+            placements[key] = "outside"
+            continue
+        if len(comments) >= limit:
+            placements[key] = "over_limit"
+            continue
+        comments.append(
+            InlineComment(
+                path=proposal.path,
+                start_line=start if start < end else None,
+                line=end,
+                body=comment_body(proposal),
+                key=key,
+                digest=digest,
+            )
+        )
+        placements[key] = "new"
+        memory[key] = digest
+    return Plan(tuple(comments), placements, memory)
+
+
+def refuse(plan: Plan, refused: Iterable[InlineComment], remembered: Mapping[str, str]) -> Plan:
+    """Return the plan after GitHub refused some of its comments: those go to the summary.
+
+    `remembered` is what the plan started from, so a refused key keeps what earlier runs knew.
+    """
+    dropped = {comment.key for comment in refused}
+    placements = dict(plan.placements)
+    memory = dict(plan.remembered)
+    for key in dropped:
+        placements[key] = "refused"
+        if key in remembered:
+            memory[key] = remembered[key]
+        else:
+            memory.pop(key, None)
+    kept = tuple(comment for comment in plan.comments if comment.key not in dropped)
+    return Plan(kept, placements, memory)
