@@ -180,7 +180,8 @@ def annotation_examples(
     if any(default is None for default in arguments.kw_defaults):
         return []
     if not choices:
-        return []
+        # Nothing to vary: one call with the defaults (or with no arguments at all).
+        return [CallExample(f"{qualname}()", "annotations")] if required == 0 else []
     rows = []
     longest = max(len(samples) for _, samples in choices)
     for row in range(longest):

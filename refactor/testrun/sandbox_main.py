@@ -90,6 +90,17 @@ class Guard:
         recording.__dict__.update(os.environ.__dict__)
         recording.guard = self
         os.environ = recording  # noqa: B003 - os.getenv reads this module global too
+        # Python 3.11 raises no audit event for time.sleep (3.12 does): wrap it.
+        original_sleep = time.sleep
+
+        def sleep(seconds: float) -> None:
+            if self.owner is not None and seconds > 0 and self._repo_on_stack():
+                message = f"sleeps (time.sleep({seconds}))"
+                self.record(message)
+                raise PermissionError(f"codegen sandbox: the test {message}")
+            original_sleep(seconds)
+
+        time.sleep = sleep
 
     # --- attribution ------------------------------------------------------------------------
 
@@ -110,7 +121,7 @@ class Guard:
 
     def _repo_called(self) -> bool:
         """Whether the nearest caller outside the standard library is the repository's code."""
-        frame = sys._getframe(3)
+        frame = sys._getframe(2)
         while frame is not None:
             kind = self._kind(frame.f_code.co_filename)
             if kind != "stdlib":
@@ -190,7 +201,7 @@ class Guard:
     # --- ownership and time limits ---------------------------------------------------------
 
     @contextmanager
-    def owning(self, owner: str, timeout: float | None, grace: float = 5.0) -> Iterator[None]:
+    def owning(self, owner: str, timeout: float | None) -> Iterator[None]:
         """Charge events to `owner`; stop it after `timeout` s; end the process if it hangs on."""
         self.owner = owner
         self.progress.write(f"start\t{owner}\n")
@@ -198,7 +209,9 @@ class Guard:
         if timeout:
             signal.signal(signal.SIGALRM, _raise_timeout)
             signal.setitimer(signal.ITIMER_REAL, timeout)
-            faulthandler.dump_traceback_later(timeout + grace, exit=True, file=self.progress)
+            # The watchdog is a C thread: it ends the process even if the test swallows the
+            # timer's exception or holds the GIL, and the progress log names the culprit.
+            faulthandler.dump_traceback_later(timeout * 2 + 1, exit=True, file=self.progress)
         try:
             yield
         finally:
