@@ -8,6 +8,7 @@ failed...); one report entry per target, with the test file, its patch and its f
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -296,7 +297,14 @@ def _prove(
         before = {new.target_key: baseline.coverage(c.target) for new, c in batch}
         verdicts = validate_new_tests([new for new, _ in batch], runner, before, settings)
         for (new, candidate), verdict in zip(batch, verdicts, strict=True):
-            final[new.target_key] = _proposal(candidate, verdict, isolation)
+            proposal = _proposal(candidate, verdict, isolation)
+            earlier = final.get(new.target_key)
+            if earlier is not None:
+                # Say what the candidates before this one failed on.
+                tried = [*earlier.metrics.get("earlier", []), earlier.reason]
+                metrics = {**proposal.metrics, "earlier": tried}
+                proposal = dataclasses.replace(proposal, metrics=metrics)
+            final[new.target_key] = proposal
             if verdict.passed:
                 queues[new.target_key] = []
     return list(final.values())

@@ -86,6 +86,7 @@ class TestRunner:
         folder = self.work / f"run{self._count}"
         for name in ("tmp", "home", "basetemp"):
             (folder / name).mkdir(parents=True, exist_ok=True)
+        (self.work / "hypothesis").mkdir(exist_ok=True)
         return folder
 
     def _env(self, folder: Path) -> dict[str, str]:
@@ -97,7 +98,8 @@ class TestRunner:
             PYTHONPATH=":".join(self.import_paths),
             PYTHONHASHSEED="0",
             PYTHONUTF8="1",
-            HYPOTHESIS_STORAGE_DIRECTORY=str(folder / "hypothesis"),
+            # Shared by the job's runs: Hypothesis caches its Unicode tables there (seconds each).
+            HYPOTHESIS_STORAGE_DIRECTORY=str(self.work / "hypothesis"),
         )
         env.pop("PYTEST_ADDOPTS", None)
         env.pop("PYTEST_PLUGINS", None)
@@ -138,7 +140,11 @@ class TestRunner:
                 *args,
             ],
             "guard": dict(guard) if guard is not None else None,
-            "temp_roots": [str(folder / name) for name in ("tmp", "basetemp", "hypothesis")],
+            "temp_roots": [
+                str(folder / "tmp"),
+                str(folder / "basetemp"),
+                str(self.work / "hypothesis"),
+            ],
         }
         before = _listing(self.root, folder / "tmp") if guard is not None else {}
         sandboxed = self._start(folder, spec, wall_seconds)
@@ -170,7 +176,7 @@ class TestRunner:
             "cover": [str(self.root / path) for path in cover],
             "import_paths": list(self.import_paths),
             "probe": {"targets": list(targets), "timeout": timeout},
-            "temp_roots": [str(folder / name) for name in ("tmp", "hypothesis")],
+            "temp_roots": [str(folder / "tmp"), str(self.work / "hypothesis")],
         }
         return self._read(folder, self._start(folder, spec, wall_seconds))
 
@@ -178,7 +184,7 @@ class TestRunner:
         spec_path = folder / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         sandbox = Sandbox(
-            writable=(self.root, folder),
+            writable=(self.root, folder, self.work / "hypothesis"),
             env=self._env(folder),
             isolation=self.sandbox.isolation,
             limits=self.sandbox.limits,

@@ -346,8 +346,8 @@ class Repeater:
             with plugin.guard.owning(item.nodeid, plugin.timeout):
                 # nextitem=None tears everything down, so the next run starts from scratch.
                 runtestprotocol(item, log=True, nextitem=nextitem if last else None)
-            if plugin.outcomes.get(item.nodeid, [{}])[-1].get("timeout"):
-                break  # a test that hung once is not run into the limit again
+            if plugin.outcomes.get(item.nodeid, [{}])[-1].get("outcome") != "passed":
+                break  # N runs *in a row*: the first failure decides, the rest would be wasted
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
 

@@ -13,6 +13,7 @@ saying which test killed it is the group split in halves and each half run again
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from refactor.testrun.coverage_data import SpanCoverage, gain, span_coverage
-from refactor.testrun.runner import RunResult, TestRunner
+from refactor.testrun.runner import RunResult, TestOutcome, TestRunner
 from refactor.validate.lint import ruff_binary
 from refactor.validate.syntax import check_syntax
 from refactor.validate.verdict import Verdict
@@ -119,14 +120,18 @@ def ruff_new_files(
 
 
 def format_files(root: Path, paths: Sequence[str], timeout: float = 120.0) -> None:
-    """`ruff format` files in the worktree with its settings (black's style where none are set).
+    """Sort imports and format files in the worktree the way its own settings say.
 
-    A file ruff cannot format is left as it is: the gates after this judge it.
+    `ruff check --select I --fix` applies the repository's isort settings (sections, first-party
+    packages, `as` imports), then `ruff format` its formatter settings (black's style where none
+    are set). A file ruff cannot handle is left as it is: the gates after this judge it.
     """
-    if paths:
+    if not paths:
+        return
+    for command in (["check", "--select", "I", "--fix", "--exit-zero"], ["format"]):
         try:
             subprocess.run(
-                [ruff_binary(), "format", "--no-cache", "--force-exclude", "--quiet", *paths],
+                [ruff_binary(), *command, "--no-cache", "--force-exclude", "--quiet", *paths],
                 cwd=root,
                 capture_output=True,
                 timeout=timeout,
@@ -299,31 +304,23 @@ def _judge(
     per_run = [
         sum(found[i].seconds for found in runs if i < len(found)) for i in range(settings.runs)
     ]
-    passes = sum(
-        all(i < len(found) and found[i].outcome == "passed" for found in runs)
-        for i in range(settings.runs)
-    )
-    figures.update(runs_passed=passes, seconds=round(sum(per_run) / max(1, len(per_run)), 4))
+    # Runs stop at a test's first failure, so the runs passed in a row are the shortest streak.
+    passes = min(_streak(found) for found in runs)
+    figures.update(runs_passed=passes, seconds=round(sum(per_run) / max(1, passes), 4))
     slowest = max(per_run, default=0.0)
-    if not gate(
-        "time",
-        f"a run took {slowest:.1f}s, over the limit of {settings.timeout:g}s"
-        if slowest > settings.timeout
-        else None,
-    ):
+    too_slow = f"a run took {slowest:.1f}s, over the limit of {settings.timeout:g}s"
+    if not gate("time", too_slow if slowest > settings.timeout else None):
         return test, gates, figures
     if passes < settings.runs:
         outcomes = [run for found in runs for run in found]
-        message = next(
-            (run.message for run in outcomes if run.outcome in ("failed", "error") and run.message),
-            "",
-        )
+        failed = [r.message for r in outcomes if r.outcome in ("failed", "error") and r.message]
+        message = _last_line(failed[0] if failed else "")
         if all(run.outcome == "skipped" for run in outcomes):
             reason = "is skipped, so it proves nothing"
         elif passes > 0:
-            reason = f"flaky: passed {passes} of {settings.runs} runs; {_last_line(message)}"
+            reason = f"flaky: passed {passes} of {settings.runs} runs, then failed: {message}"
         else:
-            reason = f"fails: {_last_line(message)}"
+            reason = f"fails: {message}"
         gate("runs", reason)
         return test, gates, figures
     gate("runs", None)
@@ -351,9 +348,21 @@ def _judge(
     return test, gates, figures
 
 
+def _streak(runs: Sequence[TestOutcome]) -> int:
+    count = 0
+    for run in runs:
+        if run.outcome != "passed":
+            break
+        count += 1
+    return count
+
+
 def _last_line(message: str | None) -> str:
+    """The line of a pytest failure that says what went wrong, e.g. `ZeroDivisionError: ...`."""
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
     if not lines:
         return "no message"
+    named = [line for line in lines if re.search(r"\b\w*(Error|Exception|Exit)\b", line)]
     errors = [line for line in lines if line.startswith("E ")]
-    return (errors[-1] if errors else lines[-1]).removeprefix("E ").strip()[:300]
+    chosen = (named or errors or lines)[-1]
+    return re.sub(r"^(E\s+|[|+\s]+)", "", chosen).strip()[:300]

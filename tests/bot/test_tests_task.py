@@ -340,8 +340,8 @@ def test_misbehaving_tests_are_rejected_with_their_cause(
     )
     assert reasons["ratio"] == "time: did not finish within 1s: it loops forever or hangs"
     assert reasons["spin"].startswith("time: did not finish within 1s and could not be stopped")
-    assert reasons["scale"].startswith("runs: flaky: passed 3 of 5 runs")
-    assert proposals["scale"].metrics["runs_text"] == "3/5"
+    assert reasons["scale"].startswith("runs: flaky: passed 1 of 5 runs, then failed: ")
+    assert proposals["scale"].metrics["runs_text"] == "1/5"
     assert reasons["label"] == "coverage: raises no coverage of `label`: it does not run it"
     assert reasons["pick"].startswith("files: leaves files behind: $TMPDIR/tmp")
     assert (
