@@ -74,6 +74,14 @@ def _snake(name: str) -> str:
 def _assertion(example: ObservedExample, style: str, uses: set[str]) -> str:
     """One line asserting the observed value (pytest `assert` or unittest `self.assert...`)."""
     call, value = example.call, example.returns or ""
+    node = ast.parse(call, mode="eval").body
+    if isinstance(node, ast.Compare) and value in ("True", "False"):
+        # A doctest's `f(x) == y` that held: assert it as it stands (or its negation).
+        if style == "unittest":
+            return f"self.assert{value}({call})"
+        return f"assert {call}" if value == "True" else f"assert not ({call})"
+    if not isinstance(node, ast.Call | ast.Name | ast.Attribute | ast.Subscript | ast.Constant):
+        call = f"({call})"
     approximate = _is_fractional(value)
     if style == "unittest":
         if value in ("None", "True", "False"):
