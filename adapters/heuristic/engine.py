@@ -15,7 +15,7 @@ from adapters.heuristic.render import (
     function_parts,
     says_more_than_the_name,
 )
-from adapters.heuristic.tests import test_modules
+from adapters.heuristic.tests import build_test_modules
 from refactor.docstyle import Style
 from refactor.targets import Target
 from refactor.testrun.facts import TestTarget
@@ -71,7 +71,7 @@ class HeuristicEngine:
                     target, "tests", None, self._identity, "no test facts were gathered for it"
                 )
             ]
-        modules = test_modules(target)
+        modules = build_test_modules(target)
         seconds = time.perf_counter() - started
         if not modules:
             why = (

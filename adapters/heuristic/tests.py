@@ -204,7 +204,7 @@ def property_blocks(target: TestTarget, module: Module) -> bool:
     return True
 
 
-def test_modules(target: TestTarget) -> list[tuple[str, str]]:
+def build_test_modules(target: TestTarget) -> list[tuple[str, str]]:
     """The candidate modules for `target`, best first: examples and properties, then each alone.
 
     Returns `(text, what)` pairs; empty when neither examples nor a property test exist.

@@ -30,6 +30,8 @@ class ObservedExample:
 class TestTarget(Target):
     """A definition to write tests for, with everything known about it."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     module: str = ""
     #: Where the new test module goes, relative to the repository.
     test_path: str = ""

@@ -24,6 +24,8 @@ SANDBOX_MAIN = Path(__file__).with_name("sandbox_main.py")
 class TestOutcome:
     """One run of one test: passed, failed, error (setup/teardown) or skipped."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     outcome: str
     seconds: float
     message: str | None = None
@@ -68,6 +70,8 @@ class TestRunner:
     `python` the interpreter that has pytest and coverage, `import_paths` what goes on sys.path
     (the worktree, or its `src`), `secrets` the values to strike from any output.
     """
+
+    __test__ = False  # not a pytest test class, whatever its name
 
     root: Path
     work: Path

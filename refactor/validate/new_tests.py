@@ -53,6 +53,8 @@ class NewTest:
 class TestSettings:
     """How hard a new test is tried: runs in a row, and seconds allowed per run."""
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     runs: int = 5
     timeout: float = 10.0
 
@@ -60,6 +62,8 @@ class TestSettings:
 @dataclass(frozen=True)
 class TestVerdict:
     """The gates one candidate went through, and its figures."""
+
+    __test__ = False  # not a pytest test class, whatever its name
 
     test: NewTest
     gates: tuple[Verdict, ...]
