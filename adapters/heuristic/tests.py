@@ -122,7 +122,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
         tests.append(
             (
                 "returns",
-                f"`{target.qualname}` returns what it returned when these calls were run.",
+                "Return values observed when these calls ran.",
                 lines,
             )
         )
@@ -139,9 +139,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
             if not unittest:
                 uses.add("pytest")
             lines += [f"with {opener}:", f"    {example.call}"]
-        tests.append(
-            ("raises", f"`{target.qualname}` raises what it raised on these calls.", lines)
-        )
+        tests.append(("raises", "Exceptions observed when these calls ran.", lines))
     module.add_import(f"from {target.module} import {_names_sorted(names)}")
     if "pytest" in uses:
         module.add_import("import pytest")
@@ -154,7 +152,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
         title = "".join(part[:1].upper() + part[1:] for part in target.qualname.split("."))
         module.blocks.append(
             f"class Test{title}Examples(unittest.TestCase):\n"
-            f'    """Calls of `{target.qualname}` and what they did."""\n\n' + "\n\n".join(methods)
+            '    """Calls observed in the sandbox, and what they did."""\n\n' + "\n\n".join(methods)
         )
     else:
         for suffix, doc, lines in tests:
@@ -187,12 +185,9 @@ def property_blocks(target: TestTarget, module: Module) -> bool:
         ):
             first = node.body[0]
             indent = " " * first.col_offset
-            what = node.name.removeprefix("test_").replace("_", " ")
+            # Short, so that it fits any line length at any indentation ghostwriter uses.
             insertions.append(
-                (
-                    first.lineno - 1,
-                    f'{indent}"""Property test ({what}), from Hypothesis\'s ghostwriter."""',
-                )
+                (first.lineno - 1, f'{indent}"""Property from Hypothesis\'s ghostwriter."""')
             )
     for index, docstring in sorted(insertions, reverse=True):
         lines.insert(index, docstring)

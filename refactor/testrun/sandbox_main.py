@@ -389,12 +389,18 @@ def run_pytest(spec: dict[str, Any], guard: Guard | None) -> dict[str, Any]:
 
 
 def _quiet_hypothesis() -> None:
-    """No example database in the sandbox: it would leave `.hypothesis/` behind."""
+    """No example database in the sandbox: it would leave `.hypothesis/` behind.
+
+    Running a unittest-style test again makes a new TestCase instance, which Hypothesis would
+    take for a different executor: an artefact of the repeated runs, so that check is off.
+    """
     try:
-        from hypothesis import settings  # noqa: PLC0415
+        from hypothesis import HealthCheck, settings  # noqa: PLC0415
     except ImportError:
         return
-    settings.register_profile("codegen-sandbox", database=None)
+    settings.register_profile(
+        "codegen-sandbox", database=None, suppress_health_check=[HealthCheck.differing_executors]
+    )
     settings.load_profile("codegen-sandbox")
 
 

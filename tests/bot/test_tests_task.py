@@ -465,3 +465,38 @@ def _heuristic(style: str):
     from adapters.heuristic import HeuristicEngine
 
     return HeuristicEngine(style=style)
+
+
+def test_unittest_style_repo_gets_unittest_examples_and_property_tests(make_repo) -> None:
+    base_test = """\
+import unittest
+
+from shop.money import double
+
+
+class TestDouble(unittest.TestCase):
+    def test_double(self):
+        self.assertEqual(double(2), 4)
+"""
+    head = (
+        BASE
+        + """
+
+def scale(a: int, clip: bool = False) -> int:
+    if clip and a < 0:
+        return 0
+    return a * 2
+"""
+    )
+    pyproject = PYPROJECT + 'property_tests = "always"\n'
+    repo, base = _repo(make_repo, head, {"pyproject.toml": pyproject}, base_test=base_test)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    proposal = _by_symbol(report)["scale"]
+    assert proposal.status == "accepted", (proposal.reason, proposal.metrics)
+    text = proposal.text or ""
+    assert "class TestScaleExamples(unittest.TestCase):" in text
+    assert "self.assertEqual(scale(" in text and "@given(" in text, proposal.metrics.get("earlier")
+    assert proposal.metrics["runs_text"] == "5/5"
+    assert (
+        proposal.metrics["after"]["branches_covered"] == proposal.metrics["after"]["branches_total"]
+    )

@@ -151,14 +151,14 @@ from pkg.num import clamp
 
 
 def test_clamp_returns() -> None:
-    """`clamp` returns what it returned when these calls were run."""
+    """Return values observed when these calls ran."""
     assert clamp(0.5) == pytest.approx(0.5)
     assert clamp(2.0, hi=1.25) == pytest.approx(1.25)
     assert clamp(1.0) == 1.0
 
 
 def test_clamp_raises() -> None:
-    """`clamp` raises what it raised on these calls."""
+    """Exceptions observed when these calls ran."""
     with pytest.raises(ValueError):
         clamp(0.0, 1.0, 0.0)
 '''
