@@ -49,7 +49,7 @@ class HeuristicEngine:
         return self._identity
 
     def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
-        """Docstrings for `docs`, test modules for `tests`, ruff's fixes per function for `refactor`."""
+        """Docstrings for `docs`, test modules for `tests`, ruff fixes for `refactor`."""
         if task == "refactor":
             return ruff_candidates(targets, self._ruff_config, self._identity)
         if task == "tests":
