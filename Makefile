@@ -10,13 +10,22 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup setup-test clean
+.PHONY: demo test setup setup-test sandbox clean
 
 demo: setup
 	$(BIN)/codegen demo
 
-test: setup-test
+test: setup-test sandbox
 	$(BIN)/python -m pytest
+
+# Generated tests run under bubblewrap where it works. Install it when missing and possible
+# (root with apt); otherwise the sandbox falls back to a plain subprocess and says so.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && { apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+	            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } \
+	  || echo "note: bubblewrap is not installed; sandboxed test runs fall back to a plain subprocess"
 
 setup: $(VENV)/.base
 setup-test: $(VENV)/.test

@@ -30,6 +30,21 @@ class DocsConfig:
 
 
 @dataclass(frozen=True)
+class TestsConfig:
+    """`[tool.codegen.tests]`: the tests task."""
+
+    runs: int = 5  # a new test must pass this many runs in a row
+    timeout: float = 10.0  # seconds one run of one new test module may take
+    suite_timeout: float = 900.0  # seconds one run of the repository's own suite may take
+    memory_mb: int = 4096  # address space for each sandboxed run
+    property_tests: Literal["auto", "always", "never"] = "auto"  # auto: if the repo uses Hypothesis
+    isolation: Literal["auto", "bubblewrap", "none"] = "auto"  # bubblewrap: required; none: plain
+    python: str = ""  # the interpreter that runs tests (needs pytest, coverage); empty: codegen's
+    skip_private: bool = True
+    max_targets: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     """`[tool.codegen]`: everything a run needs to know about the repository's wishes."""
 
@@ -40,6 +55,7 @@ class Config:
     max_file_bytes: int = 500_000
     test_command: str = ""
     docs: DocsConfig = field(default_factory=DocsConfig)
+    tests: TestsConfig = field(default_factory=TestsConfig)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
 
@@ -149,6 +165,12 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
     config = _build(Config, table, "tool.codegen", where)
     if config.max_suggestions < 0 or config.max_file_bytes <= 0:
         raise ConfigError(f"{where}: `max_suggestions` and `max_file_bytes` must be positive")
+    tests = config.tests
+    if tests.runs < 1 or tests.timeout <= 0 or tests.suite_timeout <= 0 or tests.memory_mb < 64:
+        raise ConfigError(
+            f"{where}: `tests.runs`, `tests.timeout`, `tests.suite_timeout` must be positive "
+            "and `tests.memory_mb` at least 64"
+        )
     return dataclasses.replace(config, source=where)
 
 

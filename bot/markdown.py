@@ -19,6 +19,18 @@ def _proposal_heading(proposal: Proposal) -> str:
     return f"`{proposal.path}` · `{proposal.symbol}` ({proposal.kind}, {span})"
 
 
+def test_figures(proposal: Proposal) -> str:
+    """One line of a new test's figures: target, coverage gained, runs, time; "" for others."""
+    m = proposal.metrics
+    if proposal.task != "tests" or "lines_gained" not in m:
+        return ""
+    return (
+        f"Tests `{m.get('target_path')}` · `{proposal.symbol}`: +{m['lines_gained']} lines, "
+        f"+{m.get('branches_gained', 0)} branches covered · passed {m.get('runs_text', '?')} runs "
+        f"in the sandbox ({m.get('isolation', '?')}) · {m.get('seconds', 0):.3f} s per run"
+    )
+
+
 def render(report: Report) -> str:
     """Return the report as GitHub-flavoured Markdown."""
     skipped_files = [f for f in report.files if f.status == "skipped"]
@@ -37,9 +49,11 @@ def render(report: Report) -> str:
     if report.accepted:
         lines.extend(["", "## Accepted"])
         for proposal in report.accepted:
-            lines.extend(
-                ["", f"### {_proposal_heading(proposal)}", "", _fence(proposal.patch, "diff")]
-            )
+            lines.extend(["", f"### {_proposal_heading(proposal)}"])
+            figures = test_figures(proposal)
+            if figures:
+                lines.extend(["", figures])
+            lines.extend(["", _fence(proposal.patch, "diff")])
     if report.rejected:
         lines.extend(["", "## Rejected", "", "| file | symbol | reason |", "| --- | --- | --- |"])
         for proposal in report.rejected:

@@ -37,6 +37,8 @@ class Proposal:
     suggestion: Replacement | None
     text: str | None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Task-specific figures, e.g. for a new test: its target, lines and branches gained, runs.
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -67,6 +69,7 @@ class Proposal:
             },
             "text": self.text,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "metrics": self.metrics,
         }
 
     @classmethod
@@ -93,6 +96,7 @@ class Proposal:
             else Replacement(suggestion["start_line"], suggestion["end_line"], suggestion["text"]),
             text=data.get("text"),
             timings=dict(data.get("timings", {})),
+            metrics=dict(data.get("metrics", {})),
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.base import Engine, EngineIdentity
-from bot import __version__
+from bot import __version__, tests_task
 from bot.config import Config, config_from_files
 from bot.docs import prove_all, select_targets
 from bot.errors import UsageError
@@ -122,9 +122,18 @@ def review(
         passed = sum(p.status == "accepted" for p in proposals)
         progress(f"docs: {passed} of {len(proposals)} passed the gates")
 
+    notes: list[str] = []
+    if "tests" in tasks:
+        outcome = tests_task.run(workspace, head, sources, config, engine, progress=progress)
+        proposals.extend(outcome.proposals)
+        skipped.extend(outcome.skipped)
+        notes.extend(outcome.notes)
+        timings.update(outcome.timings)
+
     timings["total"] = time.perf_counter() - started
     return dataclasses.replace(
         report,
+        notes=tuple(notes),
         identity=engine.identity,
         proposals=tuple(_cap(proposals, config.max_suggestions)),
         files=tuple(files),

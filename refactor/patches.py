@@ -69,3 +69,13 @@ def line_replacement(before: str, after: str) -> Replacement | None:
         else:
             start -= 1
     return Replacement(start=start + 1, end=old_end, text="".join(new[start:new_end]))
+
+
+def new_file_patch(path: str, text: str) -> str:
+    """Return the git patch that creates `path` with `text` (`git apply` accepts it)."""
+    lines = text.splitlines(keepends=True)
+    body = [line if line.endswith("\n") else line + "\n" + _NO_NEWLINE for line in lines]
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}" for line in body)
+    )

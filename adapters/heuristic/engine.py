@@ -15,8 +15,10 @@ from adapters.heuristic.render import (
     function_parts,
     says_more_than_the_name,
 )
+from adapters.heuristic.tests import build_test_modules
 from refactor.docstyle import Style
 from refactor.targets import Target
+from refactor.testrun.facts import TestTarget
 
 
 def _find_node(tree: ast.Module, target: Target) -> ast.AST | None:
@@ -47,9 +49,11 @@ class HeuristicEngine:
         return self._identity
 
     def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
-        """Docstrings for `docs`, ruff's fixes per function for `refactor`; `tests` not yet."""
+        """Docstrings for `docs`, test modules for `tests`, ruff fixes for `refactor`."""
         if task == "refactor":
             return ruff_candidates(targets, self._ruff_config, self._identity)
+        if task == "tests":
+            return [candidate for target in targets for candidate in self._tests(target)]
         if task != "docs":
             return [
                 Candidate(t, task, None, self._identity, f"the heuristic engine does not do {task}")
@@ -57,6 +61,29 @@ class HeuristicEngine:
             ]
         trees: dict[str, ast.Module | None] = {}
         return [self._docstring(target, trees) for target in targets]
+
+    def _tests(self, target: Target) -> list[Candidate]:
+        """Test modules built from the facts gathered in the sandbox, best first."""
+        started = time.perf_counter()
+        if not isinstance(target, TestTarget):
+            return [
+                Candidate(
+                    target, "tests", None, self._identity, "no test facts were gathered for it"
+                )
+            ]
+        modules = build_test_modules(target)
+        seconds = time.perf_counter() - started
+        if not modules:
+            why = (
+                "; ".join(target.notes)
+                or "no call with literal arguments, doctest or annotation to build on"
+            )
+            return [
+                Candidate(target, "tests", None, self._identity, f"nothing to test from: {why}")
+            ]
+        return [
+            Candidate(target, "tests", text, self._identity, seconds=seconds) for text, _ in modules
+        ]
 
     def _docstring(self, target: Target, trees: dict[str, ast.Module | None]) -> Candidate:
         started = time.perf_counter()

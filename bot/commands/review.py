@@ -15,7 +15,7 @@ from bot.report import Report
 from bot.review import ReviewRequest, review
 
 #: Tasks `codegen review` can run in this version.
-AVAILABLE_TASKS = ("docs",)
+AVAILABLE_TASKS = ("docs", "tests")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

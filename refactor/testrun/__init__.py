@@ -1,0 +1,1 @@
+"""Sandboxed test runs: the in-sandbox program, its host side, conventions, examples."""

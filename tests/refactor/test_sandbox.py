@@ -1,0 +1,174 @@
+"""The sandbox: scrubbed environment, limits, killed process groups; bubblewrap and the fallback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from refactor.sandbox import (
+    Isolation,
+    Limits,
+    Sandbox,
+    detect_isolation,
+    hidden_paths,
+    redact,
+    scrub_environment,
+)
+
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+BWRAP = detect_isolation()
+PLAIN = Isolation("none", "turned off for this test")
+MODES = [
+    pytest.param(
+        BWRAP, id="bubblewrap", marks=pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+    ),
+    pytest.param(PLAIN, id="fallback"),
+]
+
+
+def test_scrub_drops_tokens_by_name_by_family_and_by_value() -> None:
+    env = {
+        "PATH": "/usr/bin",
+        "HOME": "/root",
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": "octo/repo",
+        "ACTIONS_RUNTIME_TOKEN": "x",
+        "MY_API_KEY": "k",
+        "DB_PASSWORD": "p",
+        "INNOCENT": TOKEN,  # a token under an innocent name is still a token
+        "LANG": "C.UTF-8",
+    }
+    kept, dropped = scrub_environment(env)
+    assert kept == {"PATH": "/usr/bin", "HOME": "/root", "LANG": "C.UTF-8"}
+    assert set(dropped) == set(env) - set(kept)
+
+
+def test_redact_strikes_secret_values_only() -> None:
+    assert redact(f"token={TOKEN}; short=abc", [TOKEN, "abc"]) == "token=***; short=abc"
+
+
+def test_hidden_paths_hide_the_repository_or_only_its_git_folder(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (tmp_path / "home" / ".ssh").mkdir(parents=True)
+    assert hidden_paths(repo, sys.executable, tmp_path / "home") == (
+        repo.resolve(),
+        tmp_path / "home" / ".ssh",
+    )
+    inside = repo / ".venv" / "bin" / "python"
+    inside.parent.mkdir(parents=True)
+    inside.touch()
+    assert hidden_paths(repo, str(inside), None) == (repo.resolve() / ".git",)
+
+
+def _script(tmp_path: Path, code: str) -> Path:
+    path = tmp_path / "work" / "probe.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(code), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_environment_is_scrubbed_in_both_modes(tmp_path: Path, isolation: Isolation) -> None:
+    script = _script(tmp_path, "import os; print(sorted(k for k in os.environ if 'TOKEN' in k))")
+    sandbox = Sandbox((script.parent,), {**os.environ, "GITHUB_TOKEN": TOKEN}, isolation)
+    result = sandbox.run([sys.executable, str(script)], script.parent, 30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_timeout_kills_the_whole_process_group(tmp_path: Path, isolation: Isolation) -> None:
+    marker = tmp_path / "work" / "child-alive"
+    script = _script(
+        tmp_path,
+        f"""
+        import subprocess, sys
+        # A child that would write the marker after 1.5 s, and a parent that waits forever.
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5); open({str(marker)!r}, 'w')"])
+        while True:
+            pass
+        """,
+    )
+    sandbox = Sandbox((script.parent,), dict(os.environ), isolation)
+    started = time.perf_counter()
+    result = sandbox.run([sys.executable, str(script)], script.parent, 1.0)
+    assert result.timed_out and result.returncode is None
+    assert time.perf_counter() - started < 1.5
+    time.sleep(2)
+    assert not marker.exists(), "the child outlived the timeout"
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_memory_limit_applies(tmp_path: Path, isolation: Isolation) -> None:
+    script = _script(tmp_path, "b = bytearray(600 * 1024 * 1024); print('allocated')")
+    limits = Limits(memory_bytes=400 * 1024**2)
+    result = Sandbox((script.parent,), dict(os.environ), isolation, limits).run(
+        [sys.executable, str(script)], script.parent, 30
+    )
+    assert result.returncode != 0
+    assert "MemoryError" in result.stderr
+
+
+@pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+def test_bubblewrap_isolates_network_processes_and_files(tmp_path: Path) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[object] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # closed at the end of the test
+            accepted.append(server.accept())
+
+    threading.Thread(target=accept, daemon=True).start()
+    secret = tmp_path / "repo" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("do not read", encoding="utf-8")
+    # Outside /tmp (which is a private tmpfs in the sandbox) and outside the writable folders.
+    outside = Path("/var/tmp") / f"codegen-sandbox-test-{os.getpid()}.txt"
+    script = _script(
+        tmp_path,
+        f"""
+        import os, socket
+        results = []
+        try:
+            socket.create_connection(("127.0.0.1", {port}), timeout=2)
+            results.append("connected")
+        except OSError:
+            results.append("no network")
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+        results.append("few processes" if len(pids) < 10 else f"{{len(pids)}} processes")
+        results.append("secret hidden" if not os.path.exists({str(secret)!r}) else "secret visible")
+        try:
+            open({str(outside)!r}, "w")
+            results.append("wrote outside")
+        except OSError:
+            results.append("read-only outside")
+        open("inside.txt", "w").write("ok")
+        print(";".join(results))
+        """,
+    )
+    sandbox = Sandbox((script.parent,), dict(os.environ), BWRAP, hidden=(secret.parent,))
+    result = sandbox.run([sys.executable, str(script)], script.parent, 30)
+    server.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no network;few processes;secret hidden;read-only outside"
+    assert not accepted and not outside.exists()
+    assert (script.parent / "inside.txt").read_text() == "ok"
+
+
+def test_isolation_says_clearly_when_it_is_missing() -> None:
+    missing = detect_isolation(bwrap="/nonexistent/bwrap")
+    assert not missing.isolated
+    assert "NOT available" in missing.describe()
