@@ -17,6 +17,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -156,6 +157,16 @@ def detect_isolation(bwrap: str | None = None) -> Isolation:
     return Isolation("bubblewrap", f"{binary} ({version.stdout.strip() or 'bubblewrap'})")
 
 
+def _interpreter_roots(program: str) -> set[Path]:
+    """The folders a Python interpreter needs: its prefixes and where its executable lives."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
+    found = shutil.which(program)
+    if found:
+        roots.add(Path(found).parent.parent)
+        roots.add(Path(os.path.realpath(found)).parent)
+    return roots
+
+
 _BWRAP_BASE = (
     "--unshare-all",
     "--die-with-parent",
@@ -205,6 +216,10 @@ class Sandbox:
         if not self.isolation.isolated:
             return list(argv)
         wrapped = [self.bwrap, *_BWRAP_BASE]
+        # The fresh /tmp would hide an interpreter that lives there (a venv under /tmp, say).
+        for path in _interpreter_roots(argv[0] if argv else sys.executable):
+            if path.is_relative_to("/tmp"):
+                wrapped += ["--ro-bind", str(path), str(path)]
         for path in self.hidden:
             if path.is_dir():
                 wrapped += ["--tmpfs", str(path)]
