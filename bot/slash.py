@@ -88,6 +88,14 @@ def reply_once(host: GitHubHost, number: int, comment_id: int, text: str) -> Non
     host.create_comment(number, f"{markers.hidden('reply', mark)}\n{text}", "reply")
 
 
+def denial_text(job: Job) -> str:
+    """The one reply someone without write access gets: nothing was run."""
+    return (
+        f"@{job.actor} `/codegen {job.unknown or job.command}` runs only for people with write"
+        " access to this repository, so nothing was run."
+    )
+
+
 def run_command(ctx: ActionContext, job: Job) -> int:
     """Authorize the commenter, acknowledge with 👀, run the command's handler, reply."""
     assert job.number is not None and job.comment_id is not None and job.actor is not None
@@ -95,10 +103,7 @@ def run_command(ctx: ActionContext, job: Job) -> int:
     permission = host.permission(job.actor)
     if not may_run_commands(permission):
         ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
-        reply: str | None = (
-            f"@{job.actor} `/codegen {job.unknown or job.command}` runs only for people with write"
-            " access to this repository, so nothing was run."
-        )
+        reply: str | None = denial_text(job)
     else:
         if ctx.inputs.publish:
             host.react(job.number, job.comment_id, "eyes")
