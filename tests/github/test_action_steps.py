@@ -1,0 +1,158 @@
+"""The Action's own steps (action.yml), run as a runner would, for each workflow's event.
+
+The `run:` scripts of action.yml execute in bash with the variables GitHub sets; the API is the
+emulator; the repository is a real git repository with a bare origin. The virtual environment
+the setup step would build is seeded with this test environment's codegen, except in the one
+test that builds it for real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.action_runner import ActionRun, run_action
+from tests.github.conftest import PullRequestWorld
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def venv_name() -> str:
+    """The name the setup step gives the environment of this version of codegen."""
+    pyproject = ROOT / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    return f"codegen-{version}-{hashlib.sha256(pyproject.read_bytes()).hexdigest()[:12]}"
+
+
+def seed_venv(tool_cache: Path) -> Path:
+    """A ready environment whose `codegen` is this interpreter's, so setup has nothing to do."""
+    codegen = tool_cache / "codegen" / venv_name() / "bin" / "codegen"
+    codegen.parent.mkdir(parents=True)
+    codegen.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bot.cli "$@"\n')
+    codegen.chmod(codegen.stat().st_mode | stat.S_IEXEC)
+    (codegen.parent.parent / ".complete").touch()
+    return codegen
+
+
+def reactions(world: PullRequestWorld, comment_id: int) -> list[str]:
+    """The reactions on one comment of the pull request's conversation."""
+    return [
+        r.content for c in world.state.issue_comments if c.id == comment_id for r in c.reactions
+    ]
+
+
+class Runner:
+    """One self-hosted runner: its tool cache survives between jobs, its temp folder does not."""
+
+    def __init__(self, world: PullRequestWorld, tmp: Path) -> None:
+        self.world = world
+        self.tmp = tmp
+        self.tool_cache = tmp / "tool-cache"
+        self.jobs = 0
+
+    def job(self, event_name: str, event_path: Path, **inputs: str) -> ActionRun:
+        """Run the action in a fresh job for the event, with `inputs`."""
+        self.jobs += 1
+        runner_temp = self.tmp / f"job{self.jobs}"
+        runner_temp.mkdir()
+        env = self.world.env(event_name, event_path) | {"GITHUB_ACTIONS": "true"}
+        token = env.pop("GITHUB_TOKEN")
+        run = run_action(
+            ROOT,
+            {"write-pause": "0", "token": token, **inputs},
+            {"token": token},
+            env,
+            runner_temp,
+            self.tool_cache,
+        )
+        assert token not in "".join(s.stdout + s.stderr for s in run.steps) + run.summary
+        return run
+
+
+@pytest.fixture
+def runner(world: PullRequestWorld, tmp_path: Path) -> Runner:
+    made = Runner(world, tmp_path / "runner")
+    made.tmp.mkdir()
+    seed_venv(made.tool_cache)
+    return made
+
+
+def test_pull_request_propose_then_publish(world: PullRequestWorld, runner: Runner) -> None:
+    event = world.pull_request_event("opened")
+    report = runner.tmp / "report.json"
+    proposed = runner.job("pull_request", event, mode="propose", report=str(report))
+    assert proposed.failed is None, proposed.failed
+    assert proposed.outputs["accepted"] == "3" and proposed.outputs["rejected"] == "0"
+    assert proposed.outputs["report"] == str(report) and report.exists()
+    assert "**3 accepted**" in proposed.summary
+    assert world.state.reviews_on(1) == [] and world.state.conversation(1) == []
+
+    published = runner.job("pull_request", event, mode="publish", report=str(report))
+    assert published.failed is None, published.failed
+    assert len(world.state.reviews_on(1)) == 1
+    assert len(world.state.review_comments) == 3
+    assert len(world.state.conversation(1)) == 1  # the summary
+
+    again = runner.job("pull_request", event, mode="both")
+    assert again.failed is None and len(world.state.reviews_on(1)) == 1
+
+
+def test_command_authorize_propose_publish(world: PullRequestWorld, runner: Runner) -> None:
+    event, comment_id = world.comment_event("/codegen docs")
+    authorized = runner.job("issue_comment", event, mode="authorize")
+    assert authorized.failed is None, authorized.failed
+    assert authorized.outputs["allowed"] == "true" and authorized.outputs["head"] == world.head
+    assert reactions(world, comment_id) == ["eyes"]
+
+    report = runner.tmp / "command.json"
+    proposed = runner.job("issue_comment", event, mode="propose", report=str(report))
+    assert proposed.failed is None, proposed.failed
+    assert json.loads(report.read_text())["pull_request"]["comment_id"] == comment_id
+    published = runner.job("issue_comment", event, mode="publish", report=str(report))
+    assert published.failed is None, published.failed
+    replies = [c for c in world.state.conversation(1) if "Done:" in c.body]
+    assert len(replies) == 1 and len(world.state.reviews_on(1)) == 1
+
+
+def test_command_from_someone_without_write_access_stops_at_authorize(
+    world: PullRequestWorld, runner: Runner
+) -> None:
+    event, comment_id = world.comment_event("/codegen docs", login="visitor")
+    authorized = runner.job("issue_comment", event, mode="authorize")
+    assert authorized.failed is None
+    assert authorized.outputs["allowed"] == "false" and authorized.outputs["head"] == ""
+    bodies = [c.body for c in world.state.conversation(1)]
+    assert len(bodies) == 2 and "runs only for people with write access" in bodies[1]
+    assert reactions(world, comment_id) == []
+
+
+def test_unknown_mode_fails_the_step(world: PullRequestWorld, runner: Runner) -> None:
+    run = runner.job("pull_request", world.pull_request_event("opened"), mode="everything")
+    assert run.failed is not None and run.failed.id == "run" and run.failed.returncode == 2
+    assert "unknown mode" in run.failed.stdout
+
+
+def test_setup_builds_the_environment_once_and_replaces_old_versions(
+    world: PullRequestWorld, tmp_path: Path
+) -> None:
+    runner = Runner(world, tmp_path / "fresh")
+    runner.tmp.mkdir()
+    old = runner.tool_cache / "codegen" / "codegen-0.0.1-0123456789ab"
+    old.mkdir(parents=True)
+    event = world.event("push", {"ref": "refs/heads/main"})  # nothing to do: exit 0
+    first = runner.job("push", event, mode="propose", report=str(runner.tmp / "r.json"))
+    assert first.failed is None, first.failed and first.failed.stderr[-3000:]
+    codegen = runner.tool_cache / "codegen" / venv_name() / "bin" / "codegen"
+    assert codegen.exists() and not old.exists()
+    assert "Installing codegen" in first.steps[0].stdout
+    built = codegen.stat().st_mtime_ns
+    second = runner.job("push", event, mode="propose", report=str(runner.tmp / "r.json"))
+    assert second.failed is None and "Installing codegen" not in second.steps[0].stdout
+    assert codegen.stat().st_mtime_ns == built
+    assert "nothing to do" in second.steps[1].stderr
