@@ -158,6 +158,7 @@ class ActionRun:
 def run_action(
     action_dir: Path,
     inputs: Mapping[str, str],
+    *,
     github: Mapping[str, str],
     env: Mapping[str, str],
     runner_temp: Path,

@@ -66,10 +66,10 @@ class Runner:
         run = run_action(
             ROOT,
             {"write-pause": "0", "token": token, **inputs},
-            {"token": token},
-            env,
-            runner_temp,
-            self.tool_cache,
+            github={"token": token},
+            env=env,
+            runner_temp=runner_temp,
+            tool_cache=self.tool_cache,
         )
         assert token not in "".join(s.stdout + s.stderr for s in run.steps) + run.summary
         return run
