@@ -131,7 +131,9 @@ def review(
 
     notes: list[str] = []
     if "tests" in tasks:
-        outcome = tests_task.run(workspace, head, sources, config, engine, progress=progress)
+        outcome = tests_task.run(
+            workspace, head, sources, config, engine, progress=progress, context=context
+        )
         proposals.extend(outcome.proposals)
         skipped.extend(outcome.skipped)
         notes.extend(outcome.notes)
