@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from refactor.docstyle import Style
 from refactor.targets import Target
 
 Task = Literal["docs", "tests", "refactor"]
@@ -50,6 +51,43 @@ class Candidate:
     note: str = ""
 
 
+class EngineError(Exception):
+    """An engine cannot start or reach its model: a missing path, a refused download, no server."""
+
+
+@dataclass(frozen=True)
+class TokenBudgets:
+    """How many new tokens a model may write per task."""
+
+    docs: int = 256
+    tests: int = 1024
+    refactor: int = 1024
+
+    def of(self, task: Task) -> int:
+        """The budget of `task`."""
+        return int(getattr(self, task))
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a run tells a model engine beyond the targets: the repository's ways and wishes.
+
+    Model engines put the examples in their prompts; the heuristic engine needs none of it.
+    `docstring_examples` are snippets of this repository's code (a signature and its docstring);
+    `test_example` is one of its test modules as `(path, text)`.
+    """
+
+    style: Style = "google"
+    docstring_examples: tuple[str, ...] = ()
+    test_example: tuple[str, str] | None = None
+    #: Candidates per target: 1 is greedy decoding; k > 1 adds k - 1 samples after the greedy one.
+    samples: int = 1
+    temperature: float = 0.8
+    #: The most tokens a prompt may hold; context beyond it is cut, farthest code first.
+    context_tokens: int = 2048
+    max_new_tokens: TokenBudgets = TokenBudgets()
+
+
 class Engine(Protocol):
     """Turns targets of one task into candidates, in batches."""
 
@@ -58,6 +96,8 @@ class Engine(Protocol):
         """The engine, model and adapter this engine proposes with."""
         ...
 
-    def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
+    def propose(
+        self, task: Task, targets: Sequence[Target], context: RunContext | None = None
+    ) -> list[Candidate]:
         """Return candidates for `targets` (any number per target, in order of preference)."""
         ...

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from adapters.base import Engine
+from adapters.base import Engine, EngineError
 from adapters.heuristic import HeuristicEngine
 from refactor.docstyle import Style
 
-ENGINES = ("heuristic",)
+ENGINES = ("heuristic", "hf", "openai")
 
 
 @dataclass(frozen=True)
@@ -19,10 +19,58 @@ class EngineOptions:
     style: Style = "google"
     #: The repository's configuration files (path → text), for engines that run ruff.
     ruff_config: Mapping[str, str] = field(default_factory=dict)
+    #: hf: the base model's folder (a hub id only with `allow_download`).
+    model: str | None = None
+    #: hf: the adapters directory, `ADAPTERS_DIR/<task>/<version>/`; None runs the base model.
+    adapters: str | None = None
+    #: hf: "auto", "cpu", "cuda" or "cuda:N".
+    device: str = "auto"
+    #: hf: "fast" (static cache, merged adapter, compiled step on CUDA) or "generate".
+    decode: str = "fast"
+    allow_download: bool = False
+    #: openai: the server's base URL.
+    server: str | None = None
+    #: openai: model names per task, `(("docs", "my-docs-lora"),)`; by default the task's name.
+    served_models: tuple[tuple[str, str], ...] = ()
+    #: openai: sent as a bearer token when set.
+    api_key: str | None = None
+    #: openai: seconds per HTTP exchange.
+    timeout_s: float = 300.0
 
 
 def build_engine(name: str, options: EngineOptions) -> Engine:
-    """Return the engine called `name`; raises ValueError for an unknown name."""
+    """Return the engine called `name`; ValueError if unknown, EngineError if it cannot start.
+
+    Model engines import their stack (torch for `hf`) here, when built, never before.
+    """
     if name == "heuristic":
         return HeuristicEngine(style=options.style, ruff_config=options.ruff_config)
+    if name == "hf":
+        if not options.model:
+            raise EngineError("the hf engine needs a model: --model PATH")
+        if options.decode not in ("fast", "generate"):
+            raise EngineError(f"unknown decode path {options.decode!r} (choose fast or generate)")
+        from adapters.hf.config import HFConfig  # noqa: PLC0415
+        from adapters.hf.engine import build_hf_engine  # noqa: PLC0415 (torch, only when asked)
+
+        return build_hf_engine(
+            HFConfig(
+                model=options.model,
+                adapters_dir=options.adapters,
+                device=options.device,
+                allow_download=options.allow_download,
+                decode="fast" if options.decode == "fast" else "generate",
+                # One review is over in seconds: compiling the step (tens of seconds) would cost
+                # more than it saves. `codegen serve` compiles, once per start.
+                compile="off",
+            )
+        )
+    if name == "openai":
+        if not options.server:
+            raise EngineError("the openai engine needs a server: --server URL")
+        from adapters.openai.client import ClientConfig  # noqa: PLC0415 (one engine's stack)
+        from adapters.openai.engine import build_openai_engine  # noqa: PLC0415
+
+        config = ClientConfig(options.server, api_key=options.api_key, timeout_s=options.timeout_s)
+        return build_openai_engine(config, dict(options.served_models))
     raise ValueError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")

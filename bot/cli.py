@@ -11,11 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from adapters.base import EngineError
 from bot import __version__
-from bot.commands import action, adapters, authorize, demo, publish, review, show
+from bot.commands import action, adapters, authorize, demo, publish, review, serve, show
 from bot.errors import CodegenError
 
-COMMANDS = (review, action, authorize, publish, show, adapters, demo)
+COMMANDS = (review, action, authorize, publish, show, adapters, demo, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CodegenError as error:
         print(f"codegen: error: {error}", file=sys.stderr)
         return error.exit_code
+    except EngineError as error:  # a model engine that cannot start: no model, no server
+        print(f"codegen: error: engine: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("codegen: interrupted", file=sys.stderr)
         return 130

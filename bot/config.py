@@ -45,6 +45,29 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class MaxNewTokensConfig:
+    """`[tool.codegen.engine.max_new_tokens]`: how long a model's answer may be, per task."""
+
+    docs: int = 256
+    tests: int = 1024
+    refactor: int = 1024
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """`[tool.codegen.engine]`: how model engines propose (the heuristic engine needs none of it).
+
+    Where the model and its adapters are is the runner's business (command-line flags), not the
+    reviewed repository's.
+    """
+
+    samples: int = 1  # candidates per target: 1 is greedy; k adds k - 1 samples after it
+    temperature: float = 0.8  # for the samples
+    context_tokens: int = 2048  # the most tokens a prompt may hold; far code is cut first
+    max_new_tokens: MaxNewTokensConfig = field(default_factory=MaxNewTokensConfig)
+
+
+@dataclass(frozen=True)
 class Config:
     """`[tool.codegen]`: everything a run needs to know about the repository's wishes."""
 
@@ -56,6 +79,7 @@ class Config:
     test_command: str = ""
     docs: DocsConfig = field(default_factory=DocsConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
 
@@ -171,7 +195,20 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             f"{where}: `tests.runs`, `tests.timeout`, `tests.suite_timeout` must be positive "
             "and `tests.memory_mb` at least 64"
         )
+    _check_engine(config.engine, where)
     return dataclasses.replace(config, source=where)
+
+
+def _check_engine(engine: EngineConfig, where: str) -> None:
+    if not 1 <= engine.samples <= 16:
+        raise ConfigError(f"{where}: `engine.samples` must be from 1 to 16, not {engine.samples}")
+    if not 0 < engine.temperature <= 2:
+        raise ConfigError(f"{where}: `engine.temperature` must be above 0 and at most 2")
+    if engine.context_tokens < 256:
+        raise ConfigError(f"{where}: `engine.context_tokens` must be at least 256")
+    for task in ("docs", "tests", "refactor"):
+        if getattr(engine.max_new_tokens, task) < 1:
+            raise ConfigError(f"{where}: `engine.max_new_tokens.{task}` must be positive")
 
 
 def config_from_files(

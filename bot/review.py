@@ -16,6 +16,7 @@ from adapters.base import Engine, EngineIdentity
 from bot import __version__, tests_task
 from bot.config import Config, config_from_files
 from bot.docs import prove_all, select_targets
+from bot.engine_context import run_context
 from bot.errors import UsageError
 from bot.report import Proposal, Report
 from bot.sources import read_sources, repository_style
@@ -104,7 +105,13 @@ def review(
     style = config.docs.style
     if style == "auto":
         style = repository_style(workspace, head)
+    phase = time.perf_counter()
     engine = engine_factory(style)
+    timings["engine"] = time.perf_counter() - phase  # a model engine's load time
+    # Model engines show the repository's examples in their prompts; the heuristic needs none.
+    context = None
+    if request.engine != "heuristic":
+        context = run_context(workspace, head, style, config, [s.path for s in sources])
 
     proposals: list[Proposal] = []
     skipped = []
@@ -113,7 +120,7 @@ def review(
         skipped.extend(skipped_docs)
         progress(f"docs: {len(targets)} definitions need a docstring ({style} style)")
         phase = time.perf_counter()
-        candidates = engine.propose("docs", targets)
+        candidates = engine.propose("docs", targets, context)
         timings["propose"] = time.perf_counter() - phase
         phase = time.perf_counter()
         with RuffGate(workspace.config_files(head)) as ruff:
@@ -124,7 +131,9 @@ def review(
 
     notes: list[str] = []
     if "tests" in tasks:
-        outcome = tests_task.run(workspace, head, sources, config, engine, progress=progress)
+        outcome = tests_task.run(
+            workspace, head, sources, config, engine, progress=progress, context=context
+        )
         proposals.extend(outcome.proposals)
         skipped.extend(outcome.skipped)
         notes.extend(outcome.notes)

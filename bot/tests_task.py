@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.base import Candidate, Engine
+from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config, TestsConfig
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
@@ -152,6 +152,7 @@ def run(
     engine: Engine,
     *,
     progress: Progress,
+    context: RunContext | None = None,
 ) -> TestsOutcome:
     """Propose, prove and report tests for the touched public functions and methods."""
     outcome = TestsOutcome()
@@ -195,7 +196,7 @@ def run(
         facts = gather(runner, chosen, conventions, baseline, rules) if chosen else []
         outcome.timings["tests_probe"] = time.perf_counter() - phase
         phase = time.perf_counter()
-        candidates = engine.propose("tests", facts) if facts else []
+        candidates = engine.propose("tests", facts, context) if facts else []
         outcome.timings["tests_propose"] = time.perf_counter() - phase
         phase = time.perf_counter()
         outcome.proposals = _prove(

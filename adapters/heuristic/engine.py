@@ -6,7 +6,7 @@ import ast
 import time
 from collections.abc import Mapping, Sequence
 
-from adapters.base import Candidate, EngineIdentity, Task
+from adapters.base import Candidate, EngineIdentity, RunContext, Task
 from adapters.heuristic.facts import class_facts, function_facts
 from adapters.heuristic.refactor import ruff_candidates
 from adapters.heuristic.render import (
@@ -48,8 +48,13 @@ class HeuristicEngine:
         """The heuristic engine has no model and no adapter."""
         return self._identity
 
-    def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
-        """Docstrings for `docs`, test modules for `tests`, ruff fixes for `refactor`."""
+    def propose(
+        self, task: Task, targets: Sequence[Target], context: RunContext | None = None
+    ) -> list[Candidate]:
+        """Docstrings for `docs`, test modules for `tests`, ruff fixes for `refactor`.
+
+        The heuristic needs no examples: `context` is accepted for the common interface only.
+        """
         if task == "refactor":
             return ruff_candidates(targets, self._ruff_config, self._identity)
         if task == "tests":

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from adapters.base import TASKS
+from adapters.base import TASKS, Engine, EngineError
 from adapters.registry import ENGINES, EngineOptions, build_engine
 from bot import markdown
 from bot.errors import UsageError
 from bot.report import Report
 from bot.review import ReviewRequest, review
+from refactor.docstyle import Style
 
 #: Tasks `codegen review` can run in this version.
 AVAILABLE_TASKS = ("docs", "tests")
@@ -43,7 +46,80 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    add_engine_options(parser)
     parser.set_defaults(run=run)
+
+
+#: The environment variable holding a bearer token for `--engine openai`, read when it starts.
+API_KEY_ENV = "CODEGEN_SERVER_API_KEY"
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The flags of the model engines: `--model`/`--adapters` for hf, `--server` for openai."""
+    group = parser.add_argument_group("model engines")
+    group.add_argument(
+        "--model", help="hf: the base model's folder (a hub id with --allow-download)"
+    )
+    group.add_argument(
+        "--adapters", help="hf: the adapters directory, ADAPTERS_DIR/<task>/<version>/"
+    )
+    group.add_argument(
+        "--device", default="auto", help="hf: auto, cpu, cuda or cuda:N (default: auto)"
+    )
+    group.add_argument(
+        "--decode",
+        choices=("fast", "generate"),
+        default="fast",
+        help="hf: codegen's fast decode loop, or transformers' generate (default: fast)",
+    )
+    group.add_argument(
+        "--allow-download",
+        action="store_true",
+        help="hf: fetch --model from the Hugging Face hub when it is not a local folder",
+    )
+    group.add_argument("--server", help="openai: the server's URL, e.g. http://127.0.0.1:8000")
+    group.add_argument(
+        "--served-model",
+        action="append",
+        default=[],
+        metavar="TASK=NAME",
+        help="openai: the server's model name for a task (default: the task's name)",
+    )
+    group.add_argument(
+        "--timeout", type=float, default=300.0, help="openai: seconds per request (default: 300)"
+    )
+
+
+def engine_options(args: argparse.Namespace, style: Style = "google") -> EngineOptions:
+    """EngineOptions from the parsed flags; raises UsageError for a malformed --served-model."""
+    served = []
+    for item in args.served_model:
+        task, _, name = item.partition("=")
+        if task not in TASKS or not name:
+            raise UsageError(
+                f"--served-model {item!r}: expected TASK=NAME with TASK one of {', '.join(TASKS)}"
+            )
+        served.append((task, name))
+    return EngineOptions(
+        style=style,
+        model=args.model,
+        adapters=args.adapters,
+        device=args.device,
+        decode=args.decode,
+        allow_download=args.allow_download,
+        server=args.server,
+        served_models=tuple(served),
+        api_key=os.environ.get(API_KEY_ENV) or None,
+        timeout_s=args.timeout,
+    )
+
+
+def make_engine(name: str, options: EngineOptions) -> Engine:
+    """Build the engine, turning a start failure (no model, no server) into a usage error."""
+    try:
+        return build_engine(name, options)
+    except EngineError as error:
+        raise UsageError(f"engine {name}: {error}") from error
 
 
 def parse_tasks(text: str | None) -> tuple[str, ...] | None:
@@ -96,10 +172,14 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         config_file=args.config,
     )
-    report = review(
-        request,
-        lambda style: build_engine(args.engine, EngineOptions(style=style)),
-        progress_printer(args.quiet),
-    )
+    options = engine_options(args)  # checks the flags before any work starts
+    try:
+        report = review(
+            request,
+            lambda style: make_engine(args.engine, dataclasses.replace(options, style=style)),
+            progress_printer(args.quiet),
+        )
+    except EngineError as error:  # a server that went away mid-run
+        raise UsageError(f"engine {args.engine}: {error}") from error
     write_report(report, args.format, args.out)
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import Candidate, EngineIdentity, Task
+from adapters.base import Candidate, EngineIdentity, RunContext, Task
 from bot import markdown
 from bot.report import Proposal, Report
 from bot.review import ReviewRequest, review
@@ -304,7 +304,9 @@ class StubEngine:
     def __init__(self, tests: dict[str, str]) -> None:
         self.tests = tests
 
-    def propose(self, task: Task, targets: Sequence[Target]) -> list[Candidate]:
+    def propose(
+        self, task: Task, targets: Sequence[Target], context: RunContext | None = None
+    ) -> list[Candidate]:
         return [
             Candidate(
                 t,

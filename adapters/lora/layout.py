@@ -1,0 +1,106 @@
+"""Where adapters live: `ADAPTERS_DIR/<task>/<version>/`, peft's files plus `codegen-adapter.json`.
+
+```
+adapters/
+  docs/
+    1/  adapter_config.json  adapter_model.safetensors  codegen-adapter.json
+    2/  ...
+  tests/
+    1/  ...
+```
+
+A version folder counts once peft's `adapter_config.json` is in it (a training run still writing
+is ignored). Without a pinned version the latest wins, versions compared naturally (`10` after
+`9`, `v2` after `v1`, `2025-06-01` after `2025-05-30`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.base import TASKS, EngineError, Task
+from adapters.lora.metadata import AdapterMetadata, MetadataError
+
+PEFT_CONFIG = "adapter_config.json"
+
+
+@dataclass(frozen=True)
+class AdapterRef:
+    """One adapter on disk: its folder and its metadata."""
+
+    task: Task
+    version: str
+    path: Path
+    metadata: AdapterMetadata
+
+    @property
+    def label(self) -> str:
+        """`docs@3`."""
+        return self.metadata.label
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key comparing the digit runs of a version as numbers: `v10` after `v9`."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.findall(r"\d+|[^\d]+", version)
+    )
+
+
+def adapter_folder(root: str | Path, task: Task, version: str) -> Path:
+    """The folder an adapter of `task` at `version` is saved in (training writes here)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", version):
+        raise ValueError(f"adapter version {version!r}: use letters, digits, '.', '_' or '-'")
+    return Path(root) / task / version
+
+
+def _versions(root: Path, task: Task) -> list[str]:
+    folder = root / task
+    if not folder.is_dir():
+        return []
+    found = [p.name for p in folder.iterdir() if (p / PEFT_CONFIG).is_file()]
+    return sorted(found, key=version_key)
+
+
+def _read(root: Path, task: Task, version: str) -> AdapterRef:
+    path = root / task / version
+    try:
+        metadata = AdapterMetadata.load(path)
+    except MetadataError as error:
+        raise EngineError(f"adapter {task}/{version}: {error}") from error
+    if metadata.task != task or metadata.version != version:
+        raise EngineError(
+            f"adapter folder {path} holds {metadata.label} by its metadata; "
+            f"it must sit in {task}/{metadata.version}/"
+        )
+    return AdapterRef(task, version, path, metadata)
+
+
+def find_adapter(root: str | Path, task: Task, version: str | None = None) -> AdapterRef | None:
+    """The adapter for `task` (the pinned `version`, else the latest); None when the task has none.
+
+    Raises EngineError when `root` is missing, the pinned version is absent, or the chosen
+    adapter's metadata is unreadable or names another task or version.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise EngineError(f"adapters directory {root} does not exist")
+    versions = _versions(root, task)
+    if version is not None:
+        if version not in versions:
+            have = ", ".join(versions) or "none"
+            raise EngineError(f"no adapter {task}/{version} in {root} (versions: {have})")
+        return _read(root, task, version)
+    if not versions:
+        return None
+    return _read(root, task, versions[-1])
+
+
+def list_adapters(root: str | Path) -> list[AdapterRef]:
+    """Every complete adapter under `root`, by task then version."""
+    root = Path(root)
+    if not root.is_dir():
+        raise EngineError(f"adapters directory {root} does not exist")
+    return [_read(root, task, version) for task in TASKS for version in _versions(root, task)]

@@ -1,0 +1,1 @@
+"""The `openai` engine: any OpenAI-compatible completions server (codegen serve, vLLM, SGLang)."""

@@ -1,0 +1,16 @@
+"""Prompts per task: templates in `<task>.txt`, filled with context that fits a token budget."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from string import Template
+
+from adapters.base import Task
+
+
+@cache
+def template(task: Task) -> Template:
+    """The prompt template of `task`, read from this package's `<task>.txt`."""
+    text = resources.files(__package__).joinpath(f"{task}.txt").read_text(encoding="utf-8")
+    return Template(text)

@@ -1,0 +1,103 @@
+"""Read a model's answer: the docstring or the code it wrote, or why the answer is unusable.
+
+Nothing is repaired: an answer that was cut off, is empty, does not parse or lacks what the task
+asked for is rejected with its reason (the report shows it), never guessed at.
+`docstring_completion` is the inverse for training: the answer a model should learn to write.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from textwrap import dedent
+
+from adapters.base import Task
+from adapters.completion import Completion
+from refactor.results import Failure, Success
+from refactor.targets import Target
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _leading_tabs_to_spaces(line: str) -> str:
+    stripped = line.lstrip(" \t")
+    return line[: len(line) - len(stripped)].replace("\t", "    ") + stripped
+
+
+def parse_docstring(completion: Completion) -> Success[str] | Failure:
+    """The docstring's content from an answer that continues `\"\"\"` (summary first, dedented)."""
+    if completion.finish_reason == "length":
+        return Failure(f"the model did not close the docstring within {completion.tokens} tokens")
+    if _CONTROL.search(completion.text):
+        return Failure("the docstring holds control characters")
+    lines = [_leading_tabs_to_spaces(line.rstrip()) for line in completion.text.split("\n")]
+    first, rest = lines[0].strip(), dedent("\n".join(lines[1:])).split("\n")
+    body = [first, *rest] if first else rest
+    while body and not body[0].strip():
+        body.pop(0)
+    while body and not body[-1].strip():
+        body.pop()
+    if not body:
+        return Failure("the model wrote an empty docstring")
+    if not any(ch.isalpha() for ch in body[0]):
+        return Failure(f"the docstring's first line says nothing: {body[0]!r}")
+    body[0] = body[0].strip()
+    return Success("\n".join(body))
+
+
+def docstring_completion(text: str, indent: str, quotes: str = '"""') -> str:
+    """What a model should write after the opening quotes so that `parse_docstring` gives `text`."""
+    lines = text.strip("\n").split("\n")
+    rest = [f"{indent}{line}" if line.strip() else "" for line in lines[1:]]
+    closing = f"\n{indent}{quotes}" if rest else quotes
+    return "\n".join([lines[0], *rest]) + closing
+
+
+def _code(completion: Completion) -> Success[tuple[str, ast.Module]] | Failure:
+    if completion.finish_reason == "length":
+        return Failure(f"the model did not finish the code within {completion.tokens} tokens")
+    code = dedent(completion.text).strip("\n")
+    if not code.strip():
+        return Failure("the model wrote no code")
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as error:
+        return Failure(f"the code does not parse: {error.msg} (line {error.lineno})")
+    return Success((code + "\n", tree))
+
+
+def parse_tests(completion: Completion) -> Success[str] | Failure:
+    """A test module: Python that parses and defines at least one test."""
+    parsed = _code(completion)
+    if isinstance(parsed, Failure):
+        return parsed
+    code, tree = parsed.value
+    has_test = any(
+        (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"))
+        or (isinstance(node, ast.ClassDef) and node.name.startswith("Test"))
+        for node in tree.body
+    )
+    if not has_test:
+        return Failure("the code defines no test (no top-level `test_*` function or `Test*` class)")
+    return Success(code)
+
+
+def parse_refactor(completion: Completion, target: Target) -> Success[str] | Failure:
+    """The new source of the definition: Python that parses and defines `target`'s name."""
+    parsed = _code(completion)
+    if isinstance(parsed, Failure):
+        return parsed
+    code, tree = parsed.value
+    kinds = ast.ClassDef if target.kind == "class" else (ast.FunctionDef, ast.AsyncFunctionDef)
+    if not any(isinstance(node, kinds) and node.name == target.name for node in tree.body):
+        return Failure(f"the code does not define {target.kind} `{target.name}`")
+    return Success(code)
+
+
+def parse_answer(task: Task, completion: Completion, target: Target) -> Success[str] | Failure:
+    """The usable text of an answer for `task`, or why there is none."""
+    if task == "docs":
+        return parse_docstring(completion)
+    if task == "tests":
+        return parse_tests(completion)
+    return parse_refactor(completion, target)

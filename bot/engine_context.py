@@ -1,0 +1,66 @@
+"""What a run tells model engines about the repository: its docstrings, a test, engine settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from adapters.base import RunContext, TokenBudgets
+from adapters.prompts.examples import pick_docstring_examples, pick_test_example
+from bot.config import Config
+from bot.workspace import Workspace
+from refactor.docstyle import Style
+from refactor.targets import is_test_file
+
+#: Files read for examples: enough to find good ones, few enough to cost well under a second.
+_EXAMPLE_FILES = 60
+_TEST_FILES = 30
+_MAX_BYTES = 200_000
+
+
+def _texts(
+    workspace: Workspace, head: str, paths: Sequence[str], limit: int
+) -> Iterator[tuple[str, str]]:
+    read = 0
+    for path in paths:
+        if read >= limit:
+            return
+        blob = workspace.blob(head, path, max_bytes=_MAX_BYTES)
+        if blob.data is None:
+            continue
+        try:
+            text = blob.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        read += 1
+        yield path, text
+
+
+def run_context(
+    workspace: Workspace, head: str, style: Style, config: Config, near: Sequence[str] = ()
+) -> RunContext:
+    """Gather the run's context: docstring examples, a test module, `[tool.codegen.engine]`.
+
+    Examples come from files in the folders of `near` (the changed files) first.
+    """
+    paths = sorted(workspace.files(head, ".py"))
+    folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path in near}
+
+    def nearness(path: str) -> tuple[int, str]:
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        return (0 if folder in folders else 1, path)
+
+    code = sorted((p for p in paths if not is_test_file(p)), key=nearness)
+    tests = [p for p in paths if is_test_file(p) and not p.endswith("conftest.py")]
+    engine = config.engine
+    budgets = engine.max_new_tokens
+    return RunContext(
+        style=style,
+        docstring_examples=pick_docstring_examples(
+            _texts(workspace, head, code, _EXAMPLE_FILES), style
+        ),
+        test_example=pick_test_example(_texts(workspace, head, tests, _TEST_FILES)),
+        samples=engine.samples,
+        temperature=engine.temperature,
+        context_tokens=engine.context_tokens,
+        max_new_tokens=TokenBudgets(budgets.docs, budgets.tests, budgets.refactor),
+    )

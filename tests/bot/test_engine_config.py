@@ -1,0 +1,36 @@
+"""`[tool.codegen.engine]`: how model engines propose, read and checked like every other table."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import config_from_files
+from bot.errors import ConfigError
+
+
+def test_engine_table_and_token_budgets() -> None:
+    config = config_from_files(
+        "[tool.codegen.engine]\nsamples = 4\ntemperature = 1\ncontext_tokens = 4096\n"
+        "[tool.codegen.engine.max_new_tokens]\ndocs = 128\n",
+        None,
+    )
+    assert config.engine.samples == 4
+    assert config.engine.temperature == 1.0
+    assert config.engine.context_tokens == 4096
+    assert config.engine.max_new_tokens.docs == 128
+    assert config.engine.max_new_tokens.tests == 1024  # untouched default
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[tool.codegen.engine]\nsamples = 0\n", "`engine.samples` must be from 1 to 16"),
+        ("[tool.codegen.engine]\ntemperature = 0\n", "`engine.temperature` must be above 0"),
+        ("[tool.codegen.engine]\ncontext_tokens = 10\n", "at least 256"),
+        ("[tool.codegen.engine.max_new_tokens]\ntests = 0\n", "`engine.max_new_tokens.tests`"),
+        ("[tool.codegen.engine]\nmodel = 'x'\n", "unknown key `tool.codegen.engine.model`"),
+    ],
+)
+def test_engine_table_errors_name_the_key(text: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        config_from_files(text, None)

@@ -1,0 +1,117 @@
+"""Session-wide tiny models: built once, shared by every model-engine test (a few seconds in all)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.hf.config import HFConfig
+from adapters.hf.loading import load_model
+from adapters.hf.model import LoadedModel
+from tests.conftest import GitRepo
+from tests.models import tiny
+
+
+@dataclass(frozen=True)
+class TinyModels:
+    """Where the tiny model and its adapters are."""
+
+    model: Path
+    adapters: Path
+    #: The same model with no docs adapter (the tests adapter only): garbage answers.
+    adapters_without_docs: Path
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    """A Qwen2-shaped model, a docs adapter trained on the sample repository, a random tests adapter."""
+    root = tmp_path_factory.mktemp("tiny")
+    model = tiny.make_model(root / "tiny-qwen2", tiny.make_tokenizer())
+    (root / "sample").mkdir()
+    repo = GitRepo(root / "sample")
+    base = repo.commit(tiny.BASE_FILES, "base")
+    head = repo.commit(tiny.HEAD_FILES, "head")
+    prompts, indent = tiny.sample_prompts(model, repo.path, base, head)
+    adapters = root / "adapters"
+    tiny.train_docs_adapter(model, adapters, prompts, indent)
+    tiny.random_adapter(model, adapters, "tests", "1")
+    without_docs = root / "adapters-tests-only"
+    tiny.random_adapter(model, without_docs, "tests", "1")
+    return TinyModels(model, adapters, without_docs)
+
+
+@pytest.fixture(scope="session")
+def loaded(tiny_models: TinyModels) -> LoadedModel:
+    """The tiny model with both adapters, loaded once on the CPU (fast decode path)."""
+    return load_model(HFConfig(str(tiny_models.model), str(tiny_models.adapters), device="cpu"))
+
+
+def sample_repo(make_repo: object) -> tuple[GitRepo, str, str]:
+    """The sample repository the docs adapter was trained on, freshly committed."""
+    repo = make_repo()  # type: ignore[operator]
+    base = repo.commit(tiny.BASE_FILES, "base")
+    head = repo.commit(tiny.HEAD_FILES, "head")
+    return repo, base, head
+
+
+@dataclass(frozen=True)
+class Served:
+    """A `codegen serve` process: its URL and its stderr so far."""
+
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`codegen serve` in its own process on a free port of 127.0.0.1, stopped with SIGTERM."""
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    codegen = Path(sys.executable).with_name("codegen")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                str(codegen),
+                "serve",
+                "--model",
+                str(tiny_models.model),
+                "--adapters",
+                str(tiny_models.adapters),
+                "--port",
+                "0",
+                "--device",
+                "cpu",
+                "--warmup",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=env,
+        )
+    try:
+        url = None
+        deadline = time.monotonic() + 120
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"listening on (http://\S+)", log.read_text())
+            url = found.group(1) if found else None
+            time.sleep(0.1)
+        assert url is not None, f"codegen serve did not start:\n{log.read_text()}"
+        assert "warmed up in" in log.read_text()
+        yield Served(url, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert code == 0, log.read_text()
+    assert "stopped" in log.read_text()
