@@ -39,6 +39,11 @@ class ActionInputs:
     report: Path | None = None
     publish: bool = True
     engine: str = "heuristic"
+    #: The engine's start-up settings (model, adapters, server); the docstring style is the run's.
+    engine_options: EngineOptions = field(default_factory=EngineOptions)
+    #: Tasks for pull-request reviews (None: the repository's configuration decides).
+    tasks: tuple[str, ...] | None = None
+    config_file: Path | None = None
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
 
@@ -98,12 +103,20 @@ class ActionContext:
         fetched = fetch_pull(path, number, head, base, base_ref)
         if fetched:
             self.progress(f"fetched {', '.join(fetched)}")
-        config = load_config(Workspace(path), head)
+        config = load_config(Workspace(path), head, self.inputs.config_file)
+        options = self.inputs.engine_options
         report = review(
             ReviewRequest(
-                repo=str(path), base=base, head=head, tasks=tasks, engine=self.inputs.engine
+                repo=str(path),
+                base=base,
+                head=head,
+                tasks=tasks or self.inputs.tasks,
+                engine=self.inputs.engine,
+                config_file=self.inputs.config_file,
             ),
-            lambda style: build_engine(self.inputs.engine, EngineOptions(style=style)),
+            lambda style: build_engine(
+                self.inputs.engine, dataclasses.replace(options, style=style)
+            ),
             self.progress,
         )
         repository = self.inputs.repository or ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.registry import ENGINES
 from bot.action import run_action
-from bot.commands.review import progress_printer
+from bot.commands.review import add_engine_options, engine_options, parse_tasks, progress_printer
 from bot.context import inputs_from_env
 from bot.errors import UsageError
 
@@ -46,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1.0,
         help="seconds between API writes (default 1, as GitHub asks)",
     )
+    parser.add_argument(
+        "--tasks", help="comma-separated tasks for pull-request reviews (default: the config's)"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
+    )
+    add_engine_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
 
@@ -63,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         report=args.report,
         publish=args.publish,
         engine=args.engine,
+        engine_options=engine_options(args),
+        tasks=parse_tasks(args.tasks),
+        config_file=args.config,
         review_drafts=args.review_drafts,
         write_pause=args.write_pause,
     )
