@@ -6,101 +6,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
-from adapters.base import Candidate, EngineIdentity, RunContext, Task
 from bot import markdown
-from bot.report import Proposal, Report
+from bot.report import Report
 from bot.review import ReviewRequest, review
-from refactor.sandbox import detect_isolation
-from refactor.targets import Target
-
-TOKEN = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8"
-
-PYPROJECT = """\
-[project]
-name = "shop"
-version = "0.1.0"
-
-[tool.ruff.lint]
-select = ["E", "F", "I", "B"]
-
-[tool.codegen.tests]
-runs = 5
-timeout = 2
-"""
-
-BASE = '''\
-"""Money helpers."""
-
-
-def double(x: int) -> int:
-    """Return twice `x`."""
-    return 2 * x
-'''
-
-BASE_TEST = """\
-from shop.money import double
-
-
-def test_double():
-    assert double(2) == 4
-"""
-
-THREE_NEW = """
-
-def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
-    if lo > hi:
-        raise ValueError("lo must not exceed hi")
-    if x < lo:
-        return lo
-    if x > hi:
-        return hi
-    return x
-
-
-def slug(text):
-    return "-".join(text.lower().split())
-
-
-def ratio(a: float, b: float) -> float:
-    return a / b
-"""
-
-CALLERS = """\
-from shop.money import ratio, slug
-
-TITLE = slug("Hello Big World")
-HALF = ratio(1, 4)
-"""
-
-
-def _repo(
-    make_repo, head_module: str, extra: dict[str, str] | None = None, base_test: str = BASE_TEST
-):
-    repo = make_repo()
-    base = repo.commit(
-        {
-            "pyproject.toml": PYPROJECT,
-            "shop/__init__.py": "",
-            "shop/money.py": BASE,
-            "tests/test_money.py": base_test,
-        },
-        "base",
-    )
-    repo.commit({"shop/money.py": head_module, **(extra or {})}, "head")
-    return repo, base
-
-
-def _by_symbol(report: Report) -> dict[str, Proposal]:
-    return {p.symbol: p for p in report.proposals if p.task == "tests"}
+from tests.bot.tests_task_repo import (
+    BASE,
+    BASE_TEST,
+    CALLERS,
+    PYPROJECT,
+    THREE_NEW,
+    by_symbol,
+    make_tests_repo,
+)
 
 
 def test_three_new_functions_get_proven_tests(make_repo, run_cli, tmp_path: Path) -> None:
-    repo, base = _repo(make_repo, BASE + THREE_NEW, {"shop/use.py": CALLERS})
+    repo, base = make_tests_repo(make_repo, BASE + THREE_NEW, {"shop/use.py": CALLERS})
     before = repo.snapshot()
     out = tmp_path / "report.json"
     result = run_cli(
@@ -120,7 +43,7 @@ def test_three_new_functions_get_proven_tests(make_repo, run_cli, tmp_path: Path
     assert repo.snapshot() == before, "the review changed the repository"
     data = json.loads(out.read_text())
     report = Report.from_dict(data)
-    proposals = _by_symbol(report)
+    proposals = by_symbol(report)
     assert set(proposals) == {"clamp", "slug", "ratio"}
     for symbol, proposal in proposals.items():
         assert proposal.status == "accepted", (symbol, proposal.reason)
@@ -168,198 +91,6 @@ def test_three_new_functions_get_proven_tests(make_repo, run_cli, tmp_path: Path
     assert "Tests `shop/money.py` · `clamp`: +" in text and "passed 5/5 runs" in text
 
 
-STUB_TESTS = {
-    # Reads the token (and would print it).
-    "clamp": """\
-import os
-
-from shop.money import clamp
-
-
-def test_clamp():
-    print(os.environ.get("GITHUB_TOKEN", ""))
-    assert clamp(5, 0, 3) == 3
-""",
-    # Opens a socket to 127.0.0.1 and swallows the error.
-    "slug": """\
-import socket
-
-from shop.money import slug
-
-
-def test_slug():
-    try:
-        socket.create_connection(("127.0.0.1", 9), timeout=1)
-    except OSError:
-        pass
-    assert slug("A B") == "a-b"
-""",
-    # Loops forever.
-    "ratio": """\
-from shop.money import ratio
-
-
-def test_ratio():
-    assert ratio(1, 2) == 0.5
-    while True:
-        pass
-""",
-    # Loops forever and swallows the timer's exception: only the watchdog stops it.
-    "spin": """\
-from shop.money import spin
-
-
-def test_spin():
-    while True:
-        try:
-            while True:
-                spin()
-        except BaseException:
-            pass
-""",
-    # Passes every other run.
-    "scale": """\
-from shop.money import scale
-
-RUNS = []
-
-
-def test_scale():
-    RUNS.append(1)
-    assert scale(2, 3) == 6
-    assert len(RUNS) % 2 == 1
-""",
-    # Passes, but never runs its target.
-    "label": """\
-def test_label():
-    assert "a".upper() == "A"
-""",
-    # Leaves a temporary file behind.
-    "pick": """\
-import tempfile
-
-from shop.money import pick
-
-
-def test_pick():
-    tempfile.mkstemp()
-    assert pick([3, 4]) == 3
-""",
-    # Writes into the repository.
-    "store": """\
-from shop.money import store
-
-
-def test_store():
-    with open("stored.txt", "w") as handle:
-        handle.write("x")
-    assert store(1) == 1
-""",
-    # A good one, so the bad ones are seen to fail on their own account.
-    "keep": """\
-from shop.money import keep
-
-
-def test_keep():
-    assert keep(1) == 1
-""",
-}
-
-STUB_HEAD = (
-    BASE
-    + THREE_NEW
-    + """
-
-def spin() -> int:
-    return 1
-
-
-def scale(a: int, b: int) -> int:
-    return a * b
-
-
-def label(x: int) -> str:
-    return str(x)
-
-
-def pick(items: list[int]) -> int:
-    return items[0]
-
-
-def store(x: int) -> int:
-    return x
-
-
-def keep(x: int) -> int:
-    return x
-"""
-)
-
-
-class StubEngine:
-    """Proposes the given test module for each target, by name."""
-
-    identity = EngineIdentity("stub")
-
-    def __init__(self, tests: dict[str, str]) -> None:
-        self.tests = tests
-
-    def propose(
-        self, task: Task, targets: Sequence[Target], context: RunContext | None = None
-    ) -> list[Candidate]:
-        return [
-            Candidate(
-                t,
-                task,
-                self.tests.get(t.name),
-                self.identity,
-                None if t.name in self.tests else "no stub",
-            )
-            for t in targets
-        ]
-
-
-@pytest.mark.parametrize("isolation", ["auto", "none"], ids=["bubblewrap-if-available", "fallback"])
-def test_misbehaving_tests_are_rejected_with_their_cause(
-    make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolation: str
-) -> None:
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    pyproject = PYPROJECT.replace("timeout = 2", "timeout = 1") + f'isolation = "{isolation}"\n'
-    repo, base = _repo(make_repo, STUB_HEAD, {"pyproject.toml": pyproject})
-    messages: list[str] = []
-    report = review(
-        ReviewRequest(str(repo.path), base, tasks=("tests",)),
-        lambda style: StubEngine(STUB_TESTS),
-        messages.append,
-    )
-    proposals = _by_symbol(report)
-    reasons = {symbol: p.reason or "" for symbol, p in proposals.items()}
-    assert proposals["keep"].status == "accepted", reasons["keep"]
-    assert reasons["clamp"] == "sandbox: the test reads the environment variable GITHUB_TOKEN"
-    assert (
-        reasons["slug"].startswith("sandbox: the test uses the network")
-        and "127.0.0.1:9" in reasons["slug"]
-    )
-    assert reasons["ratio"] == "time: did not finish within 1s: it loops forever or hangs"
-    assert reasons["spin"].startswith("time: did not finish within 1s and could not be stopped")
-    assert reasons["scale"].startswith("runs: flaky: passed 1 of 5 runs, then failed: ")
-    assert proposals["scale"].metrics["runs_text"] == "1/5"
-    assert reasons["label"] == "coverage: raises no coverage of `label`: it does not run it"
-    assert reasons["pick"].startswith("files: leaves files behind: $TMPDIR/tmp")
-    assert (
-        reasons["store"].startswith("sandbox: the test writes the file ")
-        and "stored.txt" in reasons["store"]
-    )
-    assert {p.status for s, p in proposals.items() if s != "keep"} == {"rejected"}
-    described = next(note for note in report.notes if "tests ran" in note or "isolation" in note)
-    if isolation == "none" or not detect_isolation().isolated:
-        assert "isolation was NOT available" in described
-    else:
-        assert "bubblewrap" in described
-    everything = report.to_json() + "\n".join(messages) + "".join(capsys.readouterr())
-    assert TOKEN not in everything
-
-
 def test_red_suite_is_reported_and_its_targets_skipped(make_repo) -> None:
     broken_test = (
         BASE_TEST
@@ -382,7 +113,7 @@ def triple(x: int) -> int:
     return 3 * x
 """
     )
-    repo, base = _repo(make_repo, head, base_test=broken_test)
+    repo, base = make_tests_repo(make_repo, head, base_test=broken_test)
     report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
     assert any("suite was red at head: 1 of 2 tests failed" in note for note in report.notes), (
         report.notes
@@ -391,7 +122,7 @@ def triple(x: int) -> int:
     assert skipped["halve"].startswith(
         "its own tests fail at head (tests/test_money.py::test_double_odd"
     )
-    proposals = _by_symbol(report)
+    proposals = by_symbol(report)
     assert proposals["triple"].status == "accepted", proposals["triple"].reason
 
 
@@ -438,14 +169,14 @@ def forever() -> int:
 def spawn() -> int:
     return os.fork()
 '''
-    repo, base = _repo(make_repo, head)
+    repo, base = make_tests_repo(make_repo, head)
     report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
     skipped = {s.symbol: s.reason for s in report.skipped if s.task == "tests"}
     assert (
         skipped["double"]
         == "already fully covered (every line and branch) by the repository's tests"
     )
-    proposals = _by_symbol(report)
+    proposals = by_symbol(report)
     expected = {
         "nap": "`nap()` sleeps (time.sleep(0.05))",
         "home": "`home()` reads the environment variable HOME",
@@ -491,9 +222,11 @@ def scale(a: int, clip: bool = False) -> int:
 """
     )
     pyproject = PYPROJECT + 'property_tests = "always"\n'
-    repo, base = _repo(make_repo, head, {"pyproject.toml": pyproject}, base_test=base_test)
+    repo, base = make_tests_repo(
+        make_repo, head, {"pyproject.toml": pyproject}, base_test=base_test
+    )
     report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
-    proposal = _by_symbol(report)["scale"]
+    proposal = by_symbol(report)["scale"]
     assert proposal.status == "accepted", (proposal.reason, proposal.metrics)
     text = proposal.text or ""
     assert "class TestScaleExamples(unittest.TestCase):" in text

@@ -1,0 +1,85 @@
+"""A small repository for the tests task's end-to-end tests: a module, its test, new functions."""
+
+from __future__ import annotations
+
+from bot.report import Proposal, Report
+
+TOKEN = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8"
+
+PYPROJECT = """\
+[project]
+name = "shop"
+version = "0.1.0"
+
+[tool.ruff.lint]
+select = ["E", "F", "I", "B"]
+
+[tool.codegen.tests]
+runs = 5
+timeout = 2
+"""
+
+BASE = '''\
+"""Money helpers."""
+
+
+def double(x: int) -> int:
+    """Return twice `x`."""
+    return 2 * x
+'''
+
+BASE_TEST = """\
+from shop.money import double
+
+
+def test_double():
+    assert double(2) == 4
+"""
+
+THREE_NEW = """
+
+def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
+    if lo > hi:
+        raise ValueError("lo must not exceed hi")
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+
+
+def slug(text):
+    return "-".join(text.lower().split())
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b
+"""
+
+CALLERS = """\
+from shop.money import ratio, slug
+
+TITLE = slug("Hello Big World")
+HALF = ratio(1, 4)
+"""
+
+
+def make_tests_repo(
+    make_repo, head_module: str, extra: dict[str, str] | None = None, base_test: str = BASE_TEST
+):
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": PYPROJECT,
+            "shop/__init__.py": "",
+            "shop/money.py": BASE,
+            "tests/test_money.py": base_test,
+        },
+        "base",
+    )
+    repo.commit({"shop/money.py": head_module, **(extra or {})}, "head")
+    return repo, base
+
+
+def by_symbol(report: Report) -> dict[str, Proposal]:
+    return {p.symbol: p for p in report.proposals if p.task == "tests"}
