@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from adapters.lora.settings import TrainSettings
 from bot.errors import ConfigError
 
 
@@ -80,6 +81,8 @@ class Config:
     docs: DocsConfig = field(default_factory=DocsConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    #: `[tool.codegen.lora]`: how `codegen adapters train` trains this repository's adapters.
+    lora: TrainSettings = field(default_factory=TrainSettings)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
 
@@ -196,6 +199,9 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             "and `tests.memory_mb` at least 64"
         )
     _check_engine(config.engine, where)
+    problems = config.lora.problems()
+    if problems:
+        raise ConfigError(f"{where}: lora: {'; '.join(problems)}")
     return dataclasses.replace(config, source=where)
 
 
