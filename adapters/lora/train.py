@@ -15,18 +15,17 @@
    (accepted suggestions count more), divided by the step's total weight: a weighted mean per
    token, the same whatever the micro-batch split. Logits are computed only at positions that
    have a target, a chunk at a time, so a 150k-token vocabulary never fills memory.
-4. Checkpoints. Every `checkpoint_every` steps the LoRA weights, the optimiser and schedule
-   state, the RNG states and the losses so far go to `<folder>/checkpoint/`, atomically.
-5. End. The eval loss on the held-out sequences (before training too, for comparison), then
-   the adapter is saved by `save_adapter`: peft's files, the metadata, and `adapter_config.json`
-   last (the engine counts a version folder only once that file is in it).
+4. Checkpoints (`saving.py`). Every `checkpoint_every` steps the LoRA weights, the optimiser
+   state, the RNG states and the losses so far go to `<folder>/checkpoint/`, atomically (the
+   learning rate and the batches are functions of the step: nothing else is needed).
+5. End. The eval loss on the held-out sequences (before training too, for comparison); the
+   caller saves the adapter with `saving.save_adapter` (`adapter_config.json` last: the engine
+   counts a version folder only once that file is in it).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -40,9 +39,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-from adapters.lora.layout import CHECKPOINT_DIR, CHECKPOINT_STATE, PEFT_CONFIG
-from adapters.lora.metadata import AdapterMetadata
+from adapters.lora.layout import CHECKPOINT_DIR
 from adapters.lora.packing import IGNORE, Packed, Tokenized, pack
+from adapters.lora.saving import load_checkpoint, save_checkpoint
 from adapters.lora.settings import TrainSettings
 
 Progress = Callable[[str], None]
@@ -182,6 +181,8 @@ def weighted_loss(model: Any, batch: Batch) -> torch.Tensor:
     rather than kept.
     """
     base = model.get_base_model()
+    # No cache and no attention mask: that is when transformers reads the examples' bounds from
+    # the restarting positions and keeps each example's attention to itself.
     hidden = base.get_decoder()(
         input_ids=batch.input_ids, position_ids=batch.position_ids, use_cache=False
     ).last_hidden_state
@@ -304,7 +305,7 @@ def train(job: TrainJob, progress: Progress = _quiet) -> TrainResult:
     )
 
     if job.resume:
-        state = load_checkpoint(job, model, optimizer)
+        state = load_checkpoint(job.folder, job.fingerprint, model, optimizer)
         progress(f"resuming at step {state['step']} of {steps} from {job.folder / CHECKPOINT_DIR}")
     else:
         state = _fresh_state(model, eval_sequences, settings, device)
@@ -338,7 +339,7 @@ def train(job: TrainJob, progress: Progress = _quiet) -> TrainResult:
             state["tokens"] += tokens_here
             state["seconds"] += time.perf_counter() - started
             started, tokens_here = time.perf_counter(), 0
-            save_checkpoint(job, model, optimizer, state)
+            save_checkpoint(job.folder, job.fingerprint, model, optimizer, state)
 
     model.eval()
     losses = state["losses"]
@@ -388,65 +389,3 @@ def _fresh_state(
         with autocast_for(device), model.disable_adapter():
             before["eval_loss_base"] = evaluate_loss(model, eval_sequences, settings, device)
     return {"step": 0, "losses": [], "tokens": 0, "seconds": 0.0, "before": before}
-
-
-# --- 4. checkpoints --------------------------------------------------------------------------
-
-
-def save_checkpoint(job: TrainJob, model: Any, optimizer: Any, state: dict[str, Any]) -> Path:
-    """Write the run's state to `<folder>/checkpoint/state.pt`, replacing the last atomically."""
-    folder = job.folder / CHECKPOINT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    payload = {
-        **state,
-        "fingerprint": job.fingerprint,
-        "lora": {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad},
-        "optimizer": optimizer.state_dict(),
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-    partial = folder / (CHECKPOINT_STATE + ".partial")
-    torch.save(payload, partial)
-    os.replace(partial, folder / CHECKPOINT_STATE)  # a kill leaves the previous checkpoint whole
-    return folder / CHECKPOINT_STATE
-
-
-def load_checkpoint(job: TrainJob, model: Any, optimizer: Any) -> dict[str, Any]:
-    """Restore LoRA weights, optimiser and RNG states; return the run's state to continue."""
-    path = job.folder / CHECKPOINT_DIR / CHECKPOINT_STATE
-    if not path.is_file():
-        raise ValueError(f"no checkpoint to resume from in {job.folder}")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if payload.get("fingerprint") != job.fingerprint:
-        raise ValueError(
-            f"the checkpoint in {job.folder} was written for other data or settings; "
-            "resume with the same dataset and flags, or start a new version"
-        )
-    parameters = dict(model.named_parameters())
-    with torch.no_grad():
-        for name, value in payload["lora"].items():
-            parameters[name].copy_(value)
-    optimizer.load_state_dict(payload["optimizer"])
-    torch.set_rng_state(payload["rng_cpu"])
-    if payload["rng_cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(payload["rng_cuda"])
-    keys = ("step", "losses", "tokens", "seconds", "before")
-    return {key: payload[key] for key in keys}
-
-
-# --- 5. the adapter --------------------------------------------------------------------------
-
-
-def save_adapter(model: Any, folder: Path, metadata: AdapterMetadata) -> Path:
-    """Save the adapter into `folder` with its metadata; `adapter_config.json` goes in last."""
-    staging = folder / ".saving"
-    shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(str(staging))
-    for item in staging.iterdir():
-        if item.name != PEFT_CONFIG:
-            os.replace(item, folder / item.name)
-    metadata.save(folder)
-    os.replace(staging / PEFT_CONFIG, folder / PEFT_CONFIG)
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(folder / CHECKPOINT_DIR, ignore_errors=True)
-    return folder

@@ -159,7 +159,8 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     from transformers import AutoConfig, AutoTokenizer  # noqa: PLC0415 (heavy)
 
     from adapters.hf.loading import model_fingerprint  # noqa: PLC0415
-    from adapters.lora.train import TrainJob, save_adapter, train  # noqa: PLC0415
+    from adapters.lora.saving import save_adapter  # noqa: PLC0415
+    from adapters.lora.train import TrainJob, train  # noqa: PLC0415
 
     if not (request.base / "config.json").is_file():
         raise TrainingError(f"base model folder {request.base} has no config.json")

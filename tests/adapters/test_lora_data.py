@@ -233,3 +233,36 @@ def test_versions_count_up_and_an_interrupted_run_is_found(tmp_path: Path) -> No
     (tmp_path / "docs" / "2" / "checkpoint" / "state.pt").write_bytes(b"")
     assert unfinished_version(tmp_path, "docs") == "2"
     assert next_version(tmp_path, "docs") == "3"
+
+
+def test_refactor_answers_meet_the_static_gates() -> None:
+    from collections import Counter
+
+    from adapters.base import Candidate, EngineIdentity
+    from bot.adapter_eval import _refactor_gates, _rounds
+    from refactor.targets import find_definitions
+    from refactor.validate.lint import RuffGate
+
+    source = "import os\n\n\ndef shipping(weight):\n    total = 0\n    for _ in range(int(weight)):\n        total = total + 2\n    return total\n"
+    (target,) = find_definitions("shop/ship.py", source)
+    who = EngineIdentity("hf", "m", "refactor@1")
+    answers = [
+        "def shipping(weight):\n    return 2 * int(weight)\n",  # passes
+        target.code,  # unchanged
+        "def postage(weight):\n    return 2\n",  # another function
+        "def shipping(weight):\n    return os.path.join(undefined_name)\n",  # F821: new finding
+        None,  # the parser already refused it
+    ]
+    candidates = [
+        Candidate(target, "refactor", text, who, None if text else "the code does not parse")
+        for text in answers
+    ]
+    reasons: Counter[str] = Counter()
+    with RuffGate({"pyproject.toml": '[tool.ruff.lint]\nselect = ["F"]\n'}) as ruff:
+        assert _refactor_gates(candidates, ruff, reasons) == 1
+    assert reasons["the code did not change"] == 1
+    assert reasons["the code does not parse"] == 1
+    assert any(r.startswith("edit: the new definition is named 'postage'") for r in reasons)
+    assert any(r.startswith("ruff:") and "F821" in r for r in reasons)
+    # prove_all keeps one proposal per target: candidates are proven in rounds of distinct targets
+    assert list(_rounds(candidates[:3])) == [[0], [1], [2]]

@@ -137,7 +137,10 @@ def test_mine_a_history(make_repo, run_cli, tmp_path) -> None:
         assert row.context == "from shop.prices import net_price, shipping"
     # And the repository's prompt context at head, for training to rebuild the engine's prompts.
     context = json.loads((out / "context.json").read_text())
-    assert manifest["context"]["sha256"] == hashlib.sha256((out / "context.json").read_bytes()).hexdigest()
+    assert (
+        manifest["context"]["sha256"]
+        == hashlib.sha256((out / "context.json").read_bytes()).hexdigest()
+    )
     assert context["style"] == "google" and "pyproject.toml" not in context["config_files"]
     assert context["test_example"][0] == "tests/test_prices.py"
     assert any("def net_price" in e for e in context["docstring_examples"]["shop"])

@@ -26,8 +26,9 @@ from adapters.hf.config import HFConfig
 from adapters.hf.loading import load_model, model_fingerprint
 from adapters.lora.metadata import AdapterMetadata
 from adapters.lora.packing import Tokenized, pack
+from adapters.lora.saving import save_adapter
 from adapters.lora.settings import TrainSettings
-from adapters.lora.train import Batch, TrainJob, save_adapter, train, weighted_loss, with_lora
+from adapters.lora.train import Batch, TrainJob, train, weighted_loss, with_lora
 from adapters.lora.training import load_dataset, tokenize_rows
 from tests.models.conftest import Shop
 from tests.models.lora_shop import STEPS, train_args
