@@ -159,8 +159,8 @@ class PinnedCompleter:
 
     @property
     def summary(self) -> EngineIdentity:
-        """The same as `identity`: one adapter at most."""
-        return self.identity("docs")
+        """The same as `identity`, whatever the task: one adapter at most."""
+        return self.identity(self.loaded.adapters[self.adapter].task if self.adapter else "docs")
 
     def count_tokens(self, text: str) -> int:
         """Exact, with the model's tokenizer."""

@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
+from adapters.hf.loading import resolve_device
 from adapters.lora.layout import CHECKPOINT_DIR
 from adapters.lora.packing import IGNORE, Packed, Tokenized, pack
 from adapters.lora.saving import load_checkpoint, save_checkpoint
@@ -108,13 +109,6 @@ class Batch:
 
 
 # --- 1. the model ----------------------------------------------------------------------------
-
-
-def resolve_device(name: str) -> torch.device:
-    """`auto`: the first CUDA device when there is one, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def autocast_for(device: torch.device) -> Any:

@@ -158,12 +158,13 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     """Train a new adapter version (or finish an interrupted one); return folder and metadata."""
     from transformers import AutoConfig, AutoTokenizer  # noqa: PLC0415 (heavy)
 
-    from adapters.hf.loading import model_fingerprint  # noqa: PLC0415
+    from adapters.hf.loading import model_fingerprint, resolve_device  # noqa: PLC0415
     from adapters.lora.saving import save_adapter  # noqa: PLC0415
     from adapters.lora.train import TrainJob, train  # noqa: PLC0415
 
     if not (request.base / "config.json").is_file():
         raise TrainingError(f"base model folder {request.base} has no config.json")
+    resolve_device(request.device)  # an unusable device fails before any work (EngineError)
     dataset = load_dataset(request.data, request.task)
     settings = request.settings
     tokenizer = AutoTokenizer.from_pretrained(str(request.base), local_files_only=True)
@@ -218,7 +219,9 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     )
     try:
         result = train(job, progress)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # a refused checkpoint, unreadable weights
+        if not any(folder.iterdir()):
+            folder.rmdir()  # nothing to resume: the version number stays free
         raise TrainingError(str(error)) from error
     tasks = dataset.manifest.get("tasks", {}).get(request.task, {})
     metadata = AdapterMetadata(
