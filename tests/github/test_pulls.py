@@ -153,6 +153,17 @@ def test_a_pull_request_closed_unmerged_is_handed_back_and_a_new_one_opened(
     assert [c.number for c in history(host(world), BRANCH).closed] == [first.number]
 
 
+def test_after_a_merge_the_branch_is_taken_again_even_with_a_maintainers_commit(
+    world: PullRequestWorld, tmp_path
+) -> None:
+    first = publish_branch(host(world), change(world))
+    maintainer_push(world, tmp_path, {"NOTES.md": "mine\n"})
+    world.state.close_pull(first.number, merged=True)  # merged with the maintainer's commit
+    outcome = publish_branch(host(world), change(world, {"tests/test_more.py": "y = 2\n"}))
+    assert outcome.status == "opened" and outcome.closed == ()
+    assert len(commits_on(world, BRANCH, world.base)) == 1
+
+
 def test_files_that_change_nothing_open_nothing(world: PullRequestWorld) -> None:
     same = {"shop/cart.py": world.state.git.read(world.base)["shop/cart.py"]}
     outcome = publish_branch(host(world), change(world, same))
