@@ -97,6 +97,7 @@ class ActionContext:
         *,
         tasks: tuple[str, ...] | None = None,
         comment_id: int | None = None,
+        command: str | None = None,
     ) -> Report:
         """Fetch the pull request's commits, review them, write the report; return it."""
         path = self.inputs.checkout
@@ -122,7 +123,9 @@ class ActionContext:
         repository = self.inputs.repository or ""
         report = dataclasses.replace(
             report,
-            pull_request=PullRequestRef(repository, number, comment_id, config.max_suggestions),
+            pull_request=PullRequestRef(
+                repository, number, comment_id, config.max_suggestions, command
+            ),
         )
         write_report(report, self.inputs.report)
         return report

@@ -11,8 +11,7 @@ PyGithub and never appears in a message.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import requests
@@ -20,6 +19,7 @@ from github import Auth, Github, GithubException
 
 from bot import markers
 from bot.errors import CodegenError
+from bot.github_values import Comment, GitCommit, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
 
 T = TypeVar("T")
@@ -52,47 +52,6 @@ class Unprocessable(ApiError):
     """GitHub answered 422: the request is wrong as sent (e.g. a comment outside the diff)."""
 
 
-@dataclass(frozen=True)
-class PullFile:
-    """One file of a pull request as GitHub shows it; `patch` is None for binary or huge files."""
-
-    path: str
-    status: str
-    patch: str | None
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    """What the bot needs of a pull request."""
-
-    number: int
-    state: str
-    draft: bool
-    head: str
-    head_ref: str
-    base: str
-    base_ref: str
-    files: tuple[PullFile, ...]
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A comment (issue comment or review comment): its id, text and author."""
-
-    id: int
-    body: str
-    author: str
-
-
-@dataclass(frozen=True)
-class Review:
-    """A pull request review: its id, state (`COMMENTED`, `PENDING`, ...) and text."""
-
-    id: int
-    state: str
-    body: str
-
-
 def _message(data: Any) -> str:
     if isinstance(data, dict):
         errors = data.get("errors")
@@ -101,6 +60,21 @@ def _message(data: Any) -> str:
         )
         return f"{data.get('message', '')}{detail}"
     return "" if data is None else str(data)[:200]
+
+
+def _summary(pull: Any) -> PullSummary:
+    """A PyGithub pull request (as listed: `merged_at`, not `merged`) as a plain value."""
+    return PullSummary(
+        number=pull.number,
+        state=pull.state,
+        merged=pull.merged_at is not None,
+        head_ref=pull.head.ref,
+        head=pull.head.sha,
+        base_ref=pull.base.ref,
+        title=pull.title or "",
+        body=pull.body or "",
+        url=pull.html_url,
+    )
 
 
 def _silent(_: str) -> None:
@@ -182,6 +156,7 @@ class GitHubHost:
                 base=pull.base.sha,
                 base_ref=pull.base.ref,
                 files=files,
+                head_repository=pull.head.repo.full_name if pull.head.repo else "",
             )
 
         return self._call(f"reading pull request #{number}", read)
@@ -281,10 +256,7 @@ class GitHubHost:
             payload["event"] = event
 
         def post() -> int:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST", f"/repos/{self.repository}/pulls/{number}/reviews", input=payload
-            )
-            return int(data["id"])
+            return int(self._rest("POST", f"/pulls/{number}/reviews", payload)["id"])
 
         def landed() -> int | None:
             return next(
@@ -299,9 +271,7 @@ class GitHubHost:
 
         def delete() -> None:
             try:
-                self._gh.requester.requestJsonAndCheck(
-                    "DELETE", f"/repos/{self.repository}/pulls/{number}/reviews/{review_id}"
-                )
+                self._rest("DELETE", f"/pulls/{number}/reviews/{review_id}")
             except GithubException as error:
                 if error.status != 404:
                     raise
@@ -340,4 +310,125 @@ class GitHubHost:
         self._call(
             f"reacting to comment {comment_id}",
             lambda: self._repo.get_issue(number).get_comment(comment_id).create_reaction(content),
+        )
+
+    # --- branches and pull requests, through the Git Data API (no checkout, no PR code) ------
+
+    def _rest(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        """One REST call under this repository; returns the decoded JSON answer."""
+        _, data = self._gh.requester.requestJsonAndCheck(
+            method, f"/repos/{self.repository}{path}", input=payload
+        )
+        return data
+
+    def branch_head(self, branch: str) -> str | None:
+        """The commit branch `branch` points at, or None when there is no such branch."""
+
+        def read() -> str | None:
+            try:
+                return str(self._rest("GET", f"/git/ref/heads/{branch}")["object"]["sha"])
+            except GithubException as error:
+                if error.status == 404:
+                    return None
+                raise
+
+        return self._call(f"reading branch {branch}", read)
+
+    def git_commit(self, sha: str) -> GitCommit:
+        """The commit object `sha`: tree, parents, message."""
+
+        def read() -> GitCommit:
+            data = self._rest("GET", f"/git/commits/{sha}")
+            parents = tuple(str(p["sha"]) for p in data["parents"])
+            return GitCommit(str(data["sha"]), str(data["tree"]["sha"]), parents, data["message"])
+
+        return self._call(f"reading commit {sha[:12]}", read)
+
+    def create_tree(self, base_tree: str, files: Mapping[str, str | None]) -> str:
+        """Write the tree `base_tree` with `files` replaced (None: deleted); return its SHA.
+
+        Sending it twice writes the same tree (git objects are named by their content).
+        """
+        entries = [
+            {"path": path, "mode": "100644", "type": "blob"}
+            | ({"sha": None} if text is None else {"content": text})
+            for path, text in sorted(files.items())
+        ]
+        payload = {"base_tree": base_tree, "tree": entries}
+        return self._call(
+            "writing a git tree", lambda: str(self._rest("POST", "/git/trees", payload)["sha"])
+        )
+
+    def create_commit(self, message: str, tree: str, parents: list[str]) -> str:
+        """Write a commit object; return its SHA.
+
+        A repeat after a lost answer leaves an unreferenced object behind: invisible, collected.
+        """
+        payload = {"message": message, "tree": tree, "parents": parents}
+        return self._call(
+            "writing a git commit", lambda: str(self._rest("POST", "/git/commits", payload)["sha"])
+        )
+
+    def create_branch(self, branch: str, sha: str) -> str:
+        """Create branch `branch` at `sha` (after a lost answer, first look whether it exists)."""
+        payload = {"ref": f"refs/heads/{branch}", "sha": sha}
+        return self._call(
+            f"creating branch {branch}",
+            lambda: str(self._rest("POST", "/git/refs", payload)["object"]["sha"]),
+            lambda: sha if self.branch_head(branch) == sha else None,
+        )
+
+    def move_branch(self, branch: str, sha: str) -> str:
+        """Force branch `branch` to `sha` (sending it twice does no harm)."""
+        payload = {"sha": sha, "force": True}
+        return self._call(
+            f"moving branch {branch}",
+            lambda: str(self._rest("PATCH", f"/git/refs/heads/{branch}", payload)["object"]["sha"]),
+        )
+
+    def pulls_from(self, branch: str) -> list[PullSummary]:
+        """Every pull request (open, closed, merged) whose head is `branch` of this repository."""
+        return self._call(
+            f"listing the pull requests from {branch}",
+            lambda: [
+                _summary(p)
+                for p in self._repo.get_pulls(state="all", head=f"{self._owner}:{branch}")
+            ],
+        )
+
+    def create_pull(
+        self, branch: str, base_ref: str, title: str, body: str, marker_kind: str
+    ) -> PullSummary:
+        """Open a pull request from `branch` into `base_ref`; return it.
+
+        `body` carries a `marker_kind` marker: after a lost answer the pull request is looked up
+        by it before the request is sent again.
+        """
+        mark = markers.first(marker_kind, body)
+
+        def post() -> PullSummary:
+            return _summary(
+                self._repo.create_pull(base=base_ref, head=branch, title=title, body=body)
+            )
+
+        def landed() -> PullSummary | None:
+            return next(
+                (
+                    p
+                    for p in self.pulls_from(branch)
+                    if p.state == "open" and markers.first(marker_kind, p.body) == mark
+                ),
+                None,
+            )
+
+        return self._call(f"opening a pull request from {branch}", post, landed)
+
+    def edit_pull(self, number: int, title: str, body: str, base_ref: str | None = None) -> None:
+        """Replace pull request #`number`'s title and body (and its base branch when given)."""
+        payload: dict[str, Any] = {"title": title, "body": body}
+        if base_ref is not None:
+            payload["base"] = base_ref
+        self._call(
+            f"editing pull request #{number}",
+            lambda: self._rest("PATCH", f"/pulls/{number}", payload),
         )

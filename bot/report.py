@@ -123,13 +123,15 @@ class SkippedTarget:
 class PullRequestRef:
     """Where a report came from on GitHub, so `codegen publish` can post it from another job.
 
-    `comment_id` is the `/codegen` command comment to answer, if a command started the run.
+    `comment_id` is the `/codegen` command comment to answer, if a command started the run, and
+    `command` that command (`tests` is published as a pull request, not as a review).
     """
 
     repository: str
     number: int
     comment_id: int | None = None
     max_suggestions: int = 20
+    command: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the reference as the JSON report stores it."""
@@ -138,6 +140,7 @@ class PullRequestRef:
             "number": self.number,
             "comment_id": self.comment_id,
             "max_suggestions": self.max_suggestions,
+            "command": self.command,
         }
 
     @classmethod
@@ -148,6 +151,7 @@ class PullRequestRef:
             int(data["number"]),
             data.get("comment_id"),
             int(data.get("max_suggestions", 20)),
+            data.get("command"),
         )
 
 

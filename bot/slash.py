@@ -4,18 +4,19 @@ A command runs only for someone with write or admin permission by the collaborat
 endpoint; anyone else gets one short reply and nothing runs. A picked-up command gets 👀, and a
 reply when done. Each command is one entry of `HANDLERS`, a function returning the reply's
 text (None: no reply now, e.g. when the report is left for `codegen publish`); the tasks still
-to come (`tests`, `refactor`) plug in by replacing their entry.
+to come (`refactor`) plug in by replacing their entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import markers
+from bot import markers, tests_publish
 from bot.context import ActionContext
 from bot.events import COMMANDS, Job, may_run_commands
 from bot.github import GitHubHost
 from bot.publish import Published
+from bot.report import Report
 
 Handler = Callable[[ActionContext, Job], str | None]
 
@@ -61,6 +62,34 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
     return done_text(ctx.publish(report), report.head)
 
 
+def run_tests(ctx: ActionContext, job: Job) -> str | None:
+    """`/codegen tests`: prove tests for the head's changes, then open or update their PR."""
+    assert job.number is not None
+    pull = ctx.host().pull_request(job.number)
+    report = ctx.propose(
+        job.number,
+        pull.head,
+        pull.base,
+        pull.base_ref,
+        tasks=("tests",),
+        comment_id=job.comment_id,
+        command="tests",
+    )
+    if not ctx.inputs.publish:
+        ctx.progress("report written; `codegen publish` will publish the tests and answer")
+        return None
+    return publish_reply(ctx, report)
+
+
+def publish_reply(ctx: ActionContext, report: Report) -> str:
+    """Publish `report` as the command that asked for it wants; return the reply's text."""
+    ref = report.pull_request
+    if ref is not None and ref.command == "tests":
+        published = tests_publish.publish_tests(report, ctx.host(), ctx.progress)
+        return tests_publish.reply_text(published)
+    return done_text(ctx.publish(report), report.head)
+
+
 def not_available(ctx: ActionContext, job: Job) -> str:
     """Answer a command whose task this version does not have yet."""
     missing = f"`/codegen {job.command}` is not available in this version of codegen yet."
@@ -74,7 +103,7 @@ def run_help(ctx: ActionContext, job: Job) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "docs": run_docs,
-    "tests": not_available,
+    "tests": run_tests,
     "refactor": not_available,
     "help": run_help,
 }

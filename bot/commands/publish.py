@@ -12,7 +12,7 @@ from bot.commands.review import progress_printer
 from bot.context import ActionContext, inputs_from_env
 from bot.errors import UsageError
 from bot.report import Report
-from bot.slash import done_text, reply_once
+from bot.slash import publish_reply, reply_once
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 def publish_report(ctx: ActionContext, report: Report) -> int:
     """Publish `report` with `ctx`'s connection; reply to its command comment when it has one."""
-    published = ctx.publish(report)
+    reply = publish_reply(ctx, report)
     ref = report.pull_request
     if ref is not None and ref.comment_id is not None:
-        reply_once(ctx.host(), ref.number, ref.comment_id, done_text(published, report.head))
+        reply_once(ctx.host(), ref.number, ref.comment_id, reply)
     return 0

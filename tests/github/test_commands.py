@@ -52,15 +52,14 @@ def test_docs_from_a_maintainer_reacts_reviews_and_replies(world: PullRequestWor
     assert "nothing new to suggest" in replies(world)[-1]
 
 
-def test_tests_and_refactor_are_not_available_yet_and_unknown_commands_get_help(
+def test_refactor_is_not_available_yet_and_unknown_commands_get_help(
     world: PullRequestWorld,
 ) -> None:
-    for body in ("/codegen tests", "/codegen refactor", "/codegen frobnicate", "/codegen help"):
+    for body in ("/codegen refactor", "/codegen frobnicate", "/codegen help"):
         event, _ = world.comment_event(body, "maintainer")
         assert world.run("issue_comment", event) == 0
-    tests, refactor, unknown, help_ = replies(world)
-    assert "`/codegen tests` is not available" in tests and "`/codegen docs`" in tests
-    assert "`/codegen refactor` is not available" in refactor
+    refactor, unknown, help_ = replies(world)
+    assert "`/codegen refactor` is not available" in refactor and "`/codegen docs`" in refactor
     assert (
         unknown.startswith("<!--") and "`/codegen frobnicate` is not a codegen command" in unknown
     )
