@@ -11,7 +11,7 @@ PyGithub and never appears in a message.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
@@ -19,7 +19,8 @@ from github import Auth, Github, GithubException
 
 from bot import markers
 from bot.errors import CodegenError
-from bot.github_values import Comment, GitCommit, PullFile, PullRequest, PullSummary, Review
+from bot.git_data import GitData
+from bot.github_values import Comment, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
 
 T = TypeVar("T")
@@ -81,7 +82,7 @@ def _silent(_: str) -> None:
     """Progress goes nowhere."""
 
 
-class GitHubHost:
+class GitHubHost(GitData):
     """One repository on one GitHub API server, reached with one token; calls retried safely."""
 
     def __init__(
@@ -321,70 +322,14 @@ class GitHubHost:
         )
         return data
 
-    def branch_head(self, branch: str) -> str | None:
-        """The commit branch `branch` points at, or None when there is no such branch."""
-
-        def read() -> str | None:
-            try:
-                return str(self._rest("GET", f"/git/ref/heads/{branch}")["object"]["sha"])
-            except GithubException as error:
-                if error.status == 404:
-                    return None
-                raise
-
-        return self._call(f"reading branch {branch}", read)
-
-    def git_commit(self, sha: str) -> GitCommit:
-        """The commit object `sha`: tree, parents, message."""
-
-        def read() -> GitCommit:
-            data = self._rest("GET", f"/git/commits/{sha}")
-            parents = tuple(str(p["sha"]) for p in data["parents"])
-            return GitCommit(str(data["sha"]), str(data["tree"]["sha"]), parents, data["message"])
-
-        return self._call(f"reading commit {sha[:12]}", read)
-
-    def create_tree(self, base_tree: str, files: Mapping[str, str | None]) -> str:
-        """Write the tree `base_tree` with `files` replaced (None: deleted); return its SHA.
-
-        Sending it twice writes the same tree (git objects are named by their content).
-        """
-        entries = [
-            {"path": path, "mode": "100644", "type": "blob"}
-            | ({"sha": None} if text is None else {"content": text})
-            for path, text in sorted(files.items())
-        ]
-        payload = {"base_tree": base_tree, "tree": entries}
-        return self._call(
-            "writing a git tree", lambda: str(self._rest("POST", "/git/trees", payload)["sha"])
-        )
-
-    def create_commit(self, message: str, tree: str, parents: list[str]) -> str:
-        """Write a commit object; return its SHA.
-
-        A repeat after a lost answer leaves an unreferenced object behind: invisible, collected.
-        """
-        payload = {"message": message, "tree": tree, "parents": parents}
-        return self._call(
-            "writing a git commit", lambda: str(self._rest("POST", "/git/commits", payload)["sha"])
-        )
-
-    def create_branch(self, branch: str, sha: str) -> str:
-        """Create branch `branch` at `sha` (after a lost answer, first look whether it exists)."""
-        payload = {"ref": f"refs/heads/{branch}", "sha": sha}
-        return self._call(
-            f"creating branch {branch}",
-            lambda: str(self._rest("POST", "/git/refs", payload)["object"]["sha"]),
-            lambda: sha if self.branch_head(branch) == sha else None,
-        )
-
-    def move_branch(self, branch: str, sha: str) -> str:
-        """Force branch `branch` to `sha` (sending it twice does no harm)."""
-        payload = {"sha": sha, "force": True}
-        return self._call(
-            f"moving branch {branch}",
-            lambda: str(self._rest("PATCH", f"/git/refs/heads/{branch}", payload)["object"]["sha"]),
-        )
+    def _rest_or_none(self, path: str) -> Any:
+        """A GET under this repository; None when GitHub answers 404 (no such thing)."""
+        try:
+            return self._rest("GET", path)
+        except GithubException as error:
+            if error.status == 404:
+                return None
+            raise
 
     def pulls_from(self, branch: str) -> list[PullSummary]:
         """Every pull request (open, closed, merged) whose head is `branch` of this repository."""
