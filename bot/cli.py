@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.commands import action, adapters, demo, publish, review
+from bot.commands import action, adapters, demo, nightly, publish, review
 from bot.errors import CodegenError
 
-COMMANDS = (review, action, publish, adapters, demo)
+COMMANDS = (review, action, publish, nightly, adapters, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

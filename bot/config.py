@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from bot.errors import ConfigError
+from refactor.ruff_fix import SAFE_EXTRA_RULES
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class NightlyConfig:
+    """`[tool.codegen.nightly]`: the nightly refactoring job."""
+
+    include: tuple[str, ...] = ("**/*.py",)  # on top of the top-level include/exclude
+    exclude: tuple[str, ...] = ()
+    max_files: int = 10  # files looked at per night (half of them at most recently changed)
+    max_proposals: int = 20  # changes proven per night
+    recent_days: int = 7  # "recently changed": touched this many days before the head commit
+    extra_rules: tuple[str, ...] = SAFE_EXTRA_RULES  # ruff rules whose fixes are proposed too
+    changed_lines_covered: bool = True  # every changed statement must be run by a passing test
+
+
+@dataclass(frozen=True)
 class Config:
     """`[tool.codegen]`: everything a run needs to know about the repository's wishes."""
 
@@ -56,6 +70,7 @@ class Config:
     test_command: str = ""
     docs: DocsConfig = field(default_factory=DocsConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    nightly: NightlyConfig = field(default_factory=NightlyConfig)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
 
@@ -170,6 +185,12 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
         raise ConfigError(
             f"{where}: `tests.runs`, `tests.timeout`, `tests.suite_timeout` must be positive "
             "and `tests.memory_mb` at least 64"
+        )
+    nightly = config.nightly
+    if nightly.max_files < 1 or nightly.max_proposals < 0 or nightly.recent_days < 0:
+        raise ConfigError(
+            f"{where}: `nightly.max_files` must be at least 1, `nightly.max_proposals` and "
+            "`nightly.recent_days` not negative"
         )
     return dataclasses.replace(config, source=where)
 
