@@ -79,7 +79,7 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         repo=str(ctx.inputs.checkout),
         night=today(),
         engine=ctx.inputs.engine,
-        closed_keys=closed_nightly_keys(ctx) if ctx.inputs.publish else frozenset(),
+        closed_keys=closed_nightly_keys(ctx),
     )
     report = nightly(
         request, lambda options: build_engine(ctx.inputs.engine, options), ctx.progress
