@@ -36,6 +36,9 @@ class EngineOptions:
     api_key: str | None = None
     #: openai: seconds per HTTP exchange.
     timeout_s: float = 300.0
+    #: Ruff rules whose safe fixes the heuristic engine proposes as refactorings, on top of
+    #: the repository's selection (None: the engine's default, `SAFE_EXTRA_RULES`).
+    refactor_rules: tuple[str, ...] | None = None
 
 
 def build_engine(name: str, options: EngineOptions) -> Engine:
@@ -44,7 +47,11 @@ def build_engine(name: str, options: EngineOptions) -> Engine:
     Model engines import their stack (torch for `hf`) here, when built, never before.
     """
     if name == "heuristic":
-        return HeuristicEngine(style=options.style, ruff_config=options.ruff_config)
+        return HeuristicEngine(
+            style=options.style,
+            ruff_config=options.ruff_config,
+            refactor_rules=options.refactor_rules,
+        )
     if name == "hf":
         if not options.model:
             raise EngineError("the hf engine needs a model: --model PATH")

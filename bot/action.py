@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from adapters.registry import build_engine
 from bot import slash
-from bot.context import ActionContext, ActionInputs, Connect, Progress
+from bot.context import ActionContext, ActionInputs, Connect, Progress, write_report
 from bot.errors import UsageError
 from bot.events import EventOptions, Job, parse_event
 from bot.github import GitHubHost
+from bot.nightly import NightlyRequest, nightly, today
+from bot.report import Report
 from refactor.results import Failure, Skip
 
 
@@ -51,11 +54,45 @@ def run_review(ctx: ActionContext, job: Job) -> int:
     return 0
 
 
+def closed_nightly_keys(ctx: ActionContext) -> frozenset[str]:
+    """HOOK for the pull-request publisher: keys of changes in nightly PRs closed unmerged.
+
+    To connect: list the closed, unmerged pull requests from the nightly branch and return
+    the union of `nightly_pr.keys_in_body(body)`. Until then, nothing is remembered.
+    """
+    return frozenset()
+
+
+def publish_nightly(ctx: ActionContext, report: Report) -> None:
+    """HOOK for the pull-request publisher: open or update the nightly pull request.
+
+    To connect: commit `report.final_files` on `report.base` to the fixed branch, titled
+    `nightly_pr.pr_title(report)` with body `nightly_pr.pr_body(report)`; nothing accepted:
+    open nothing and leave an existing pull request alone.
+    """
+    ctx.progress("nightly: publishing the pull request is not connected yet (report only)")
+
+
 def run_nightly(ctx: ActionContext, job: Job) -> int:
-    """Run the nightly refactoring job (its task is not in this version yet)."""
-    ctx.progress(
-        f"{job.event}: the nightly job is not available in this version yet; nothing to do"
+    """Run the nightly refactoring job on the checkout, write its report, then publish it."""
+    request = NightlyRequest(
+        repo=str(ctx.inputs.checkout),
+        night=today(),
+        engine=ctx.inputs.engine,
+        closed_keys=closed_nightly_keys(ctx),
     )
+    report = nightly(
+        request, lambda options: build_engine(ctx.inputs.engine, options), ctx.progress
+    )
+    write_report(report, ctx.inputs.report)
+    ctx.progress(
+        f"{job.event}: {len(report.accepted)} of {len(report.proposals)} refactorings passed "
+        "every gate"
+    )
+    if ctx.inputs.publish:
+        publish_nightly(ctx, report)
+    else:
+        ctx.progress("not publishing (--no-publish): the report holds the nightly changes")
     return 0
 
 

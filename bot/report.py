@@ -173,6 +173,10 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
     pull_request: PullRequestRef | None = None  # set by `codegen action`
+    #: Set by the nightly job: path → the whole text of each file its accepted proposals change,
+    #: all of them applied to `base`, with the imports they left unused removed. A branch
+    #: publisher commits exactly these texts on top of `base`.
+    final_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[Proposal]:
@@ -214,6 +218,7 @@ class Report:
             "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "pull_request": None if self.pull_request is None else self.pull_request.to_dict(),
+            "final_files": dict(self.final_files),
         }
 
     def to_json(self) -> str:
@@ -248,4 +253,5 @@ class Report:
             pull_request=None
             if data.get("pull_request") is None
             else PullRequestRef.from_dict(data["pull_request"]),
+            final_files=dict(data.get("final_files", {})),
         )
