@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,6 +40,26 @@ class EngineOptions:
     #: Ruff rules whose safe fixes the heuristic engine proposes as refactorings, on top of
     #: the repository's selection (None: the engine's default, `SAFE_EXTRA_RULES`).
     refactor_rules: tuple[str, ...] | None = None
+
+
+#: The fields that say where an engine's model is and how to reach it: set once by the runner's
+#: flags. The other fields (style, ruff configuration, rules) are set per run by the pipeline.
+STARTUP_FIELDS = (
+    "model",
+    "adapters",
+    "device",
+    "decode",
+    "allow_download",
+    "server",
+    "served_models",
+    "api_key",
+    "timeout_s",
+)
+
+
+def with_startup(run: EngineOptions, startup: EngineOptions) -> EngineOptions:
+    """`run`'s per-run settings with `startup`'s model and server settings."""
+    return dataclasses.replace(run, **{name: getattr(startup, name) for name in STARTUP_FIELDS})
 
 
 def build_engine(name: str, options: EngineOptions) -> Engine:

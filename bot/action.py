@@ -7,17 +7,19 @@ the nightly job. An event with nothing to do ends with one line saying so, and e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
-from adapters.registry import build_engine
+from adapters.registry import build_engine, with_startup
 from bot import slash
 from bot.context import ActionContext, ActionInputs, Connect, Progress, write_report
 from bot.errors import UsageError
 from bot.events import EventOptions, Job, parse_event
 from bot.github import GitHubHost
 from bot.nightly import NightlyRequest, nightly, today
-from bot.report import Report
+from bot.nightly_publish import closed_keys, publish_nightly
+from bot.report import NightlyRef
 from refactor.results import Failure, Skip
 
 
@@ -55,22 +57,13 @@ def run_review(ctx: ActionContext, job: Job) -> int:
 
 
 def closed_nightly_keys(ctx: ActionContext) -> frozenset[str]:
-    """HOOK for the pull-request publisher: keys of changes in nightly PRs closed unmerged.
-
-    To connect: list the closed, unmerged pull requests from the nightly branch and return
-    the union of `nightly_pr.keys_in_body(body)`. Until then, nothing is remembered.
-    """
-    return frozenset()
-
-
-def publish_nightly(ctx: ActionContext, report: Report) -> None:
-    """HOOK for the pull-request publisher: open or update the nightly pull request.
-
-    To connect: commit `report.final_files` on `report.base` to the fixed branch, titled
-    `nightly_pr.pr_title(report)` with body `nightly_pr.pr_body(report)`; nothing accepted:
-    open nothing and leave an existing pull request alone.
-    """
-    ctx.progress("nightly: publishing the pull request is not connected yet (report only)")
+    """Keys of the changes in nightly pull requests closed unmerged (none without a token)."""
+    if not ctx.inputs.token or not ctx.inputs.repository:
+        return frozenset()
+    keys = closed_keys(ctx.host())
+    if keys:
+        ctx.progress(f"nightly: {len(keys)} change(s) from closed pull requests left out")
+    return keys
 
 
 def run_nightly(ctx: ActionContext, job: Job) -> int:
@@ -79,18 +72,28 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         repo=str(ctx.inputs.checkout),
         night=today(),
         engine=ctx.inputs.engine,
+        config_file=ctx.inputs.config_file,
         closed_keys=closed_nightly_keys(ctx),
     )
+    options = ctx.inputs.engine_options
     report = nightly(
-        request, lambda options: build_engine(ctx.inputs.engine, options), ctx.progress
+        request,
+        lambda run: build_engine(ctx.inputs.engine, with_startup(run, options)),
+        ctx.progress,
     )
+    base_ref = job.base_ref or ctx.inputs.ref_name
+    if base_ref is None and ctx.inputs.token:
+        base_ref = ctx.host().default_branch()
+    if base_ref is None:
+        raise UsageError("GITHUB_REF_NAME is not set: which branch is the nightly job for?")
+    report = dataclasses.replace(report, nightly=NightlyRef(job.repository, base_ref))
     write_report(report, ctx.inputs.report)
     ctx.progress(
         f"{job.event}: {len(report.accepted)} of {len(report.proposals)} refactorings passed "
         "every gate"
     )
     if ctx.inputs.publish:
-        publish_nightly(ctx, report)
+        publish_nightly(ctx.host(), report, ctx.progress)
     else:
         ctx.progress("not publishing (--no-publish): the report holds the nightly changes")
     return 0

@@ -44,6 +44,8 @@ class ActionInputs:
     #: Tasks for pull-request reviews (None: the repository's configuration decides).
     tasks: tuple[str, ...] | None = None
     config_file: Path | None = None
+    #: The branch or tag the workflow runs on (GITHUB_REF_NAME): the nightly job's base.
+    ref_name: str | None = None
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
 
@@ -57,6 +59,7 @@ def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
         repository=env.get("GITHUB_REPOSITORY") or None,
         api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
         token=env.get("GITHUB_TOKEN") or None,
+        ref_name=env.get("GITHUB_REF_NAME") or None,
         **flags,  # type: ignore[arg-type]
     )
 

@@ -234,6 +234,12 @@ class GitHubHost(GitData):
 
         return self._call(f"reading {login}'s permission", read)
 
+    def default_branch(self) -> str:
+        """The repository's default branch (e.g. `main`)."""
+        return self._call(
+            "reading the default branch", lambda: str(self._rest("GET", "")["default_branch"])
+        )
+
     # --- writing ----------------------------------------------------------------------------
 
     def create_review(

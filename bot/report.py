@@ -120,6 +120,14 @@ class SkippedTarget:
 
 
 @dataclass(frozen=True)
+class NightlyRef:
+    """Where a nightly report's changes go on GitHub: the repository and the branch they are for."""
+
+    repository: str
+    base_ref: str
+
+
+@dataclass(frozen=True)
 class PullRequestRef:
     """Where a report came from on GitHub, so `codegen publish` can post it from another job.
 
@@ -173,6 +181,8 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
     pull_request: PullRequestRef | None = None  # set by `codegen action`
+    #: Set by the nightly job on GitHub: the repository and the branch the changes are for.
+    nightly: NightlyRef | None = None
     #: Set by the nightly job: path → the whole text of each file its accepted proposals change,
     #: all of them applied to `base`, with the imports they left unused removed. A branch
     #: publisher commits exactly these texts on top of `base`.
@@ -218,6 +228,9 @@ class Report:
             "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "pull_request": None if self.pull_request is None else self.pull_request.to_dict(),
+            "nightly": None
+            if self.nightly is None
+            else {"repository": self.nightly.repository, "base_ref": self.nightly.base_ref},
             "final_files": dict(self.final_files),
         }
 
@@ -253,5 +266,8 @@ class Report:
             pull_request=None
             if data.get("pull_request") is None
             else PullRequestRef.from_dict(data["pull_request"]),
+            nightly=None
+            if data.get("nightly") is None
+            else NightlyRef(data["nightly"]["repository"], data["nightly"]["base_ref"]),
             final_files=dict(data.get("final_files", {})),
         )

@@ -7,8 +7,14 @@ import datetime
 import re
 from pathlib import Path
 
-from adapters.registry import ENGINES, build_engine
-from bot.commands.review import progress_printer, write_report
+from adapters.registry import ENGINES, with_startup
+from bot.commands.review import (
+    add_engine_options,
+    engine_options,
+    make_engine,
+    progress_printer,
+    write_report,
+)
 from bot.errors import UsageError
 from bot.nightly import NightlyRequest, nightly, today
 from bot.nightly_pr import keys_in_body, pr_body
@@ -47,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
     )
+    add_engine_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
 
@@ -85,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
         config_file=args.config,
         closed_keys=read_keys(args.closed_keys),
     )
+    startup = engine_options(args)
     report = nightly(
-        request, lambda options: build_engine(args.engine, options), progress_printer(args.quiet)
+        request,
+        lambda run: make_engine(args.engine, with_startup(run, startup)),
+        progress_printer(args.quiet),
     )
     write_report(report, args.format, args.out)
     if args.pr_body is not None:

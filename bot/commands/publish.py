@@ -11,6 +11,7 @@ from bot.action import connect
 from bot.commands.review import progress_printer
 from bot.context import ActionContext, inputs_from_env
 from bot.errors import UsageError
+from bot.nightly_publish import publish_nightly
 from bot.report import Report
 from bot.slash import publish_reply, reply_once
 
@@ -47,6 +48,15 @@ def load_report(path: Path) -> Report:
 def run(args: argparse.Namespace) -> int:
     """Post the report, and answer the command comment that asked for it, if any."""
     report = load_report(args.report)
+    if report.nightly is not None:
+        env = dict(os.environ, GITHUB_REPOSITORY=report.nightly.repository)
+        ctx = ActionContext(
+            inputs_from_env(env, write_pause=args.write_pause),
+            connect,
+            progress_printer(args.quiet),
+        )
+        publish_nightly(ctx.host(), report, ctx.progress)
+        return 0
     if report.pull_request is None:
         raise UsageError(
             f"{args.report} names no pull request: write it with `codegen action --report`"
