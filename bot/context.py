@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.registry import EngineOptions, build_engine
+from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
 from bot.errors import UsageError
 from bot.github import GitHubHost
@@ -118,9 +118,7 @@ class ActionContext:
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
             ),
-            lambda style: build_engine(
-                self.inputs.engine, dataclasses.replace(options, style=style)
-            ),
+            lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
             self.progress,
         )
         repository = self.inputs.repository or ""

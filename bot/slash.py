@@ -3,8 +3,7 @@
 A command runs only for someone with write or admin permission by the collaborator-permission
 endpoint; anyone else gets one short reply and nothing runs. A picked-up command gets 👀, and a
 reply when done. Each command is one entry of `HANDLERS`, a function returning the reply's
-text (None: no reply now, e.g. when the report is left for `codegen publish`); the tasks still
-to come (`refactor`) plug in by replacing their entry.
+text (None: no reply now, e.g. when the report is left for `codegen publish`).
 """
 
 from __future__ import annotations
@@ -50,11 +49,19 @@ def done_text(published: Published, head: str) -> str:
 
 
 def run_docs(ctx: ActionContext, job: Job) -> str | None:
-    """`/codegen docs`: review the pull request's current head for docstrings, then publish."""
-    assert job.number is not None
+    """`/codegen docs` and `/codegen refactor`: review the pull request's head, then publish.
+
+    The task's accepted proposals go out as one review of suggestions, plus the summary.
+    """
+    assert job.number is not None and job.command is not None
     pull = ctx.host().pull_request(job.number)
     report = ctx.propose(
-        job.number, pull.head, pull.base, pull.base_ref, tasks=("docs",), comment_id=job.comment_id
+        job.number,
+        pull.head,
+        pull.base,
+        pull.base_ref,
+        tasks=(job.command,),
+        comment_id=job.comment_id,
     )
     if not ctx.inputs.publish:
         ctx.progress("report written; `codegen publish` will post it and answer the comment")
@@ -90,12 +97,6 @@ def publish_reply(ctx: ActionContext, report: Report) -> str:
     return done_text(ctx.publish(report), report.head)
 
 
-def not_available(ctx: ActionContext, job: Job) -> str:
-    """Answer a command whose task this version does not have yet."""
-    missing = f"`/codegen {job.command}` is not available in this version of codegen yet."
-    return f"{missing}\n\n{help_text()}"
-
-
 def run_help(ctx: ActionContext, job: Job) -> str:
     """`/codegen help`, and any unknown command."""
     return help_text(job.unknown)
@@ -104,7 +105,7 @@ def run_help(ctx: ActionContext, job: Job) -> str:
 HANDLERS: dict[str, Handler] = {
     "docs": run_docs,
     "tests": run_tests,
-    "refactor": not_available,
+    "refactor": run_docs,
     "help": run_help,
 }
 
