@@ -49,6 +49,8 @@ class Candidate:
     seconds: float = 0.0
     #: What the change is, for people: "ruff UP006, SIM108", or the adapter that wrote it.
     note: str = ""
+    #: What the change does, in words ("Use `list` instead of `List` for type annotation").
+    detail: str = ""
 
 
 class EngineError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -38,6 +39,29 @@ class EngineOptions:
     api_key: str | None = None
     #: openai: seconds per HTTP exchange.
     timeout_s: float = 300.0
+    #: Ruff rules whose safe fixes the heuristic engine proposes as refactorings, on top of
+    #: the repository's selection (None: the engine's default, `SAFE_EXTRA_RULES`).
+    refactor_rules: tuple[str, ...] | None = None
+
+
+#: The fields that say where an engine's model is and how to reach it: set once by the runner's
+#: flags. The other fields (style, ruff configuration, rules) are set per run by the pipeline.
+STARTUP_FIELDS = (
+    "model",
+    "adapters",
+    "device",
+    "decode",
+    "allow_download",
+    "server",
+    "served_models",
+    "api_key",
+    "timeout_s",
+)
+
+
+def with_startup(run: EngineOptions, startup: EngineOptions) -> EngineOptions:
+    """`run`'s per-run settings with `startup`'s model and server settings."""
+    return dataclasses.replace(run, **{name: getattr(startup, name) for name in STARTUP_FIELDS})
 
 
 def build_engine(name: str, options: EngineOptions) -> Engine:
@@ -46,7 +70,11 @@ def build_engine(name: str, options: EngineOptions) -> Engine:
     Model engines import their stack (torch for `hf`) here, when built, never before.
     """
     if name == "heuristic":
-        return HeuristicEngine(style=options.style, ruff_config=options.ruff_config)
+        return HeuristicEngine(
+            style=options.style,
+            ruff_config=options.ruff_config,
+            refactor_rules=options.refactor_rules,
+        )
     if name == "hf":
         if not options.model:
             raise EngineError("the hf engine needs a model: --model PATH")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import git
 
-from adapters.registry import EngineOptions, build_engine
+from adapters.registry import build_engine
 from bot.review import ReviewRequest, review
 from refactor.validate.lint import ruff_binary
 
@@ -67,7 +67,7 @@ def main() -> None:
         started = time.perf_counter()
         report = review(
             ReviewRequest(repo=str(root), base=base, head=head),
-            lambda style: build_engine("heuristic", EngineOptions(style=style)),
+            lambda options: build_engine("heuristic", options),
         )
         total = time.perf_counter() - started
 

@@ -7,14 +7,19 @@ the nightly job. An event with nothing to do ends with one line saying so, and e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
+from adapters.registry import build_engine, with_startup
 from bot import slash
-from bot.context import ActionContext, ActionInputs, Connect, Progress
+from bot.context import ActionContext, ActionInputs, Connect, Progress, write_report
 from bot.errors import UsageError
 from bot.events import EventOptions, Job, parse_event
 from bot.github import GitHubHost
+from bot.nightly import NightlyRequest, nightly, today
+from bot.nightly_publish import closed_keys, publish_nightly
+from bot.report import NightlyRef
 from refactor.results import Failure, Skip
 
 
@@ -51,11 +56,46 @@ def run_review(ctx: ActionContext, job: Job) -> int:
     return 0
 
 
+def closed_nightly_keys(ctx: ActionContext) -> frozenset[str]:
+    """Keys of the changes in nightly pull requests closed unmerged (none without a token)."""
+    if not ctx.inputs.token or not ctx.inputs.repository:
+        return frozenset()
+    keys = closed_keys(ctx.host())
+    if keys:
+        ctx.progress(f"nightly: {len(keys)} change(s) from closed pull requests left out")
+    return keys
+
+
 def run_nightly(ctx: ActionContext, job: Job) -> int:
-    """Run the nightly refactoring job (its task is not in this version yet)."""
-    ctx.progress(
-        f"{job.event}: the nightly job is not available in this version yet; nothing to do"
+    """Run the nightly refactoring job on the checkout, write its report, then publish it."""
+    request = NightlyRequest(
+        repo=str(ctx.inputs.checkout),
+        night=today(),
+        engine=ctx.inputs.engine,
+        config_file=ctx.inputs.config_file,
+        closed_keys=closed_nightly_keys(ctx),
     )
+    options = ctx.inputs.engine_options
+    report = nightly(
+        request,
+        lambda run: build_engine(ctx.inputs.engine, with_startup(run, options)),
+        ctx.progress,
+    )
+    base_ref = job.base_ref or ctx.inputs.ref_name
+    if base_ref is None and ctx.inputs.token:
+        base_ref = ctx.host().default_branch()
+    if base_ref is None:
+        raise UsageError("GITHUB_REF_NAME is not set: which branch is the nightly job for?")
+    report = dataclasses.replace(report, nightly=NightlyRef(job.repository, base_ref))
+    write_report(report, ctx.inputs.report)
+    ctx.progress(
+        f"{job.event}: {len(report.accepted)} of {len(report.proposals)} refactorings passed "
+        "every gate"
+    )
+    if ctx.inputs.publish:
+        publish_nightly(ctx.host(), report, ctx.progress)
+    else:
+        ctx.progress("not publishing (--no-publish): the report holds the nightly changes")
     return 0
 
 

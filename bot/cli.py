@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from adapters.base import EngineError
 from bot import __version__
-from bot.commands import action, adapters, authorize, demo, publish, review, serve, show
+from bot.commands import action, adapters, authorize, demo, nightly, publish, review, serve, show
 from bot.errors import CodegenError
 
-COMMANDS = (review, action, authorize, publish, show, adapters, demo, serve)
+COMMANDS = (review, action, authorize, publish, show, nightly, adapters, demo, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

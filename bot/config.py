@@ -16,6 +16,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from adapters.lora.settings import TrainSettings
 from bot.errors import ConfigError
+from refactor.ruff_fix import SAFE_EXTRA_RULES
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,19 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
+class NightlyConfig:
+    """`[tool.codegen.nightly]`: the nightly refactoring job."""
+
+    include: tuple[str, ...] = ("**/*.py",)  # on top of the top-level include/exclude
+    exclude: tuple[str, ...] = ()
+    max_files: int = 10  # files looked at per night (half of them at most recently changed)
+    max_proposals: int = 20  # changes proven per night
+    recent_days: int = 7  # "recently changed": touched this many days before the head commit
+    extra_rules: tuple[str, ...] = SAFE_EXTRA_RULES  # ruff rules whose fixes are proposed too
+    changed_lines_covered: bool = True  # every changed statement must be run by a passing test
+
+
+@dataclass(frozen=True)
 class Config:
     """`[tool.codegen]`: everything a run needs to know about the repository's wishes."""
 
@@ -81,6 +95,7 @@ class Config:
     docs: DocsConfig = field(default_factory=DocsConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    nightly: NightlyConfig = field(default_factory=NightlyConfig)
     #: `[tool.codegen.lora]`: how `codegen adapters train` trains this repository's adapters.
     lora: TrainSettings = field(default_factory=TrainSettings)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
@@ -199,6 +214,12 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             "and `tests.memory_mb` at least 64"
         )
     _check_engine(config.engine, where)
+    nightly = config.nightly
+    if nightly.max_files < 1 or nightly.max_proposals < 0 or nightly.recent_days < 0:
+        raise ConfigError(
+            f"{where}: `nightly.max_files` must be at least 1, `nightly.max_proposals` and "
+            "`nightly.recent_days` not negative"
+        )
     problems = config.lora.problems()
     if problems:
         raise ConfigError(f"{where}: lora: {'; '.join(problems)}")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.registry import EngineOptions, build_engine
+from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
 from bot.errors import UsageError
 from bot.github import GitHubHost
@@ -44,6 +44,8 @@ class ActionInputs:
     #: Tasks for pull-request reviews (None: the repository's configuration decides).
     tasks: tuple[str, ...] | None = None
     config_file: Path | None = None
+    #: The branch or tag the workflow runs on (GITHUB_REF_NAME): the nightly job's base.
+    ref_name: str | None = None
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
 
@@ -57,6 +59,7 @@ def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
         repository=env.get("GITHUB_REPOSITORY") or None,
         api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
         token=env.get("GITHUB_TOKEN") or None,
+        ref_name=env.get("GITHUB_REF_NAME") or None,
         **flags,  # type: ignore[arg-type]
     )
 
@@ -97,6 +100,7 @@ class ActionContext:
         *,
         tasks: tuple[str, ...] | None = None,
         comment_id: int | None = None,
+        command: str | None = None,
     ) -> Report:
         """Fetch the pull request's commits, review them, write the report; return it."""
         path = self.inputs.checkout
@@ -114,15 +118,15 @@ class ActionContext:
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
             ),
-            lambda style: build_engine(
-                self.inputs.engine, dataclasses.replace(options, style=style)
-            ),
+            lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
             self.progress,
         )
         repository = self.inputs.repository or ""
         report = dataclasses.replace(
             report,
-            pull_request=PullRequestRef(repository, number, comment_id, config.max_suggestions),
+            pull_request=PullRequestRef(
+                repository, number, comment_id, config.max_suggestions, command
+            ),
         )
         write_report(report, self.inputs.report)
         return report

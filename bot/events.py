@@ -107,7 +107,10 @@ def parse_event(
         elif name == "issue_comment":
             result = _issue_comment(payload, repo)
         elif name in ("schedule", "workflow_dispatch"):
-            return Job(kind="nightly", repository=repo, event=name)
+            # A dispatch names its branch; a schedule runs on the default branch (GITHUB_REF_NAME).
+            ref = payload.get("ref") if name == "workflow_dispatch" else None
+            branch = ref.removeprefix("refs/heads/") if isinstance(ref, str) else None
+            return Job(kind="nightly", repository=repo, event=name, base_ref=branch)
         else:
             return Skip(f"{name or 'unnamed event'}: nothing to do for this event")
     except (KeyError, TypeError, ValueError) as error:

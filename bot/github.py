@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -20,6 +19,8 @@ from github import Auth, Github, GithubException
 
 from bot import markers
 from bot.errors import CodegenError
+from bot.git_data import GitData
+from bot.github_values import Comment, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
 
 T = TypeVar("T")
@@ -52,47 +53,6 @@ class Unprocessable(ApiError):
     """GitHub answered 422: the request is wrong as sent (e.g. a comment outside the diff)."""
 
 
-@dataclass(frozen=True)
-class PullFile:
-    """One file of a pull request as GitHub shows it; `patch` is None for binary or huge files."""
-
-    path: str
-    status: str
-    patch: str | None
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    """What the bot needs of a pull request."""
-
-    number: int
-    state: str
-    draft: bool
-    head: str
-    head_ref: str
-    base: str
-    base_ref: str
-    files: tuple[PullFile, ...]
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A comment (issue comment or review comment): its id, text and author."""
-
-    id: int
-    body: str
-    author: str
-
-
-@dataclass(frozen=True)
-class Review:
-    """A pull request review: its id, state (`COMMENTED`, `PENDING`, ...) and text."""
-
-    id: int
-    state: str
-    body: str
-
-
 def _message(data: Any) -> str:
     if isinstance(data, dict):
         errors = data.get("errors")
@@ -103,11 +63,26 @@ def _message(data: Any) -> str:
     return "" if data is None else str(data)[:200]
 
 
+def _summary(pull: Any) -> PullSummary:
+    """A PyGithub pull request (as listed: `merged_at`, not `merged`) as a plain value."""
+    return PullSummary(
+        number=pull.number,
+        state=pull.state,
+        merged=pull.merged_at is not None,
+        head_ref=pull.head.ref,
+        head=pull.head.sha,
+        base_ref=pull.base.ref,
+        title=pull.title or "",
+        body=pull.body or "",
+        url=pull.html_url,
+    )
+
+
 def _silent(_: str) -> None:
     """Progress goes nowhere."""
 
 
-class GitHubHost:
+class GitHubHost(GitData):
     """One repository on one GitHub API server, reached with one token; calls retried safely."""
 
     def __init__(
@@ -182,6 +157,7 @@ class GitHubHost:
                 base=pull.base.sha,
                 base_ref=pull.base.ref,
                 files=files,
+                head_repository=pull.head.repo.full_name if pull.head.repo else "",
             )
 
         return self._call(f"reading pull request #{number}", read)
@@ -258,6 +234,12 @@ class GitHubHost:
 
         return self._call(f"reading {login}'s permission", read)
 
+    def default_branch(self) -> str:
+        """The repository's default branch (e.g. `main`)."""
+        return self._call(
+            "reading the default branch", lambda: str(self._rest("GET", "")["default_branch"])
+        )
+
     # --- writing ----------------------------------------------------------------------------
 
     def create_review(
@@ -281,10 +263,7 @@ class GitHubHost:
             payload["event"] = event
 
         def post() -> int:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST", f"/repos/{self.repository}/pulls/{number}/reviews", input=payload
-            )
-            return int(data["id"])
+            return int(self._rest("POST", f"/pulls/{number}/reviews", payload)["id"])
 
         def landed() -> int | None:
             return next(
@@ -299,9 +278,7 @@ class GitHubHost:
 
         def delete() -> None:
             try:
-                self._gh.requester.requestJsonAndCheck(
-                    "DELETE", f"/repos/{self.repository}/pulls/{number}/reviews/{review_id}"
-                )
+                self._rest("DELETE", f"/pulls/{number}/reviews/{review_id}")
             except GithubException as error:
                 if error.status != 404:
                     raise
@@ -340,4 +317,69 @@ class GitHubHost:
         self._call(
             f"reacting to comment {comment_id}",
             lambda: self._repo.get_issue(number).get_comment(comment_id).create_reaction(content),
+        )
+
+    # --- branches and pull requests, through the Git Data API (no checkout, no PR code) ------
+
+    def _rest(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        """One REST call under this repository; returns the decoded JSON answer."""
+        _, data = self._gh.requester.requestJsonAndCheck(
+            method, f"/repos/{self.repository}{path}", input=payload
+        )
+        return data
+
+    def _rest_or_none(self, path: str) -> Any:
+        """A GET under this repository; None when GitHub answers 404 (no such thing)."""
+        try:
+            return self._rest("GET", path)
+        except GithubException as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def pulls_from(self, branch: str) -> list[PullSummary]:
+        """Every pull request (open, closed, merged) whose head is `branch` of this repository."""
+        return self._call(
+            f"listing the pull requests from {branch}",
+            lambda: [
+                _summary(p)
+                for p in self._repo.get_pulls(state="all", head=f"{self._owner}:{branch}")
+            ],
+        )
+
+    def create_pull(
+        self, branch: str, base_ref: str, title: str, body: str, marker_kind: str
+    ) -> PullSummary:
+        """Open a pull request from `branch` into `base_ref`; return it.
+
+        `body` carries a `marker_kind` marker: after a lost answer the pull request is looked up
+        by it before the request is sent again.
+        """
+        mark = markers.first(marker_kind, body)
+
+        def post() -> PullSummary:
+            return _summary(
+                self._repo.create_pull(base=base_ref, head=branch, title=title, body=body)
+            )
+
+        def landed() -> PullSummary | None:
+            return next(
+                (
+                    p
+                    for p in self.pulls_from(branch)
+                    if p.state == "open" and markers.first(marker_kind, p.body) == mark
+                ),
+                None,
+            )
+
+        return self._call(f"opening a pull request from {branch}", post, landed)
+
+    def edit_pull(self, number: int, title: str, body: str, base_ref: str | None = None) -> None:
+        """Replace pull request #`number`'s title and body (and its base branch when given)."""
+        payload: dict[str, Any] = {"title": title, "body": body}
+        if base_ref is not None:
+            payload["base"] = base_ref
+        self._call(
+            f"editing pull request #{number}",
+            lambda: self._rest("PATCH", f"/pulls/{number}", payload),
         )

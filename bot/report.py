@@ -120,16 +120,26 @@ class SkippedTarget:
 
 
 @dataclass(frozen=True)
+class NightlyRef:
+    """Where a nightly report's changes go on GitHub: the repository and the branch they are for."""
+
+    repository: str
+    base_ref: str
+
+
+@dataclass(frozen=True)
 class PullRequestRef:
     """Where a report came from on GitHub, so `codegen publish` can post it from another job.
 
-    `comment_id` is the `/codegen` command comment to answer, if a command started the run.
+    `comment_id` is the `/codegen` command comment to answer, if a command started the run, and
+    `command` that command (`tests` is published as a pull request, not as a review).
     """
 
     repository: str
     number: int
     comment_id: int | None = None
     max_suggestions: int = 20
+    command: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the reference as the JSON report stores it."""
@@ -138,6 +148,7 @@ class PullRequestRef:
             "number": self.number,
             "comment_id": self.comment_id,
             "max_suggestions": self.max_suggestions,
+            "command": self.command,
         }
 
     @classmethod
@@ -148,6 +159,7 @@ class PullRequestRef:
             int(data["number"]),
             data.get("comment_id"),
             int(data.get("max_suggestions", 20)),
+            data.get("command"),
         )
 
 
@@ -169,6 +181,12 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     tool_version: str = ""
     pull_request: PullRequestRef | None = None  # set by `codegen action`
+    #: Set by the nightly job on GitHub: the repository and the branch the changes are for.
+    nightly: NightlyRef | None = None
+    #: Set by the nightly job: path → the whole text of each file its accepted proposals change,
+    #: all of them applied to `base`, with the imports they left unused removed. A branch
+    #: publisher commits exactly these texts on top of `base`.
+    final_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[Proposal]:
@@ -210,6 +228,10 @@ class Report:
             "notes": list(self.notes),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "pull_request": None if self.pull_request is None else self.pull_request.to_dict(),
+            "nightly": None
+            if self.nightly is None
+            else {"repository": self.nightly.repository, "base_ref": self.nightly.base_ref},
+            "final_files": dict(self.final_files),
         }
 
     def to_json(self) -> str:
@@ -244,4 +266,8 @@ class Report:
             pull_request=None
             if data.get("pull_request") is None
             else PullRequestRef.from_dict(data["pull_request"]),
+            nightly=None
+            if data.get("nightly") is None
+            else NightlyRef(data["nightly"]["repository"], data["nightly"]["base_ref"]),
+            final_files=dict(data.get("final_files", {})),
         )

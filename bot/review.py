@@ -9,23 +9,26 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.base import Engine, EngineIdentity
-from bot import __version__, tests_task
+from adapters.base import Engine, EngineIdentity, RunContext
+from adapters.registry import EngineOptions
+from bot import __version__, refactor_task, tests_task
 from bot.config import Config, config_from_files
 from bot.docs import prove_all, select_targets
 from bot.engine_context import run_context
 from bot.errors import UsageError
-from bot.report import Proposal, Report
-from bot.sources import read_sources, repository_style
+from bot.refactor_task import RefactorSettings
+from bot.report import Proposal, Report, SkippedTarget
+from bot.sources import SourceFile, read_sources, repository_style
 from bot.workspace import Workspace
 from refactor.docstyle import Style
 from refactor.validate.lint import RuffGate
 
 Progress = Callable[[str], None]
-EngineFactory = Callable[[Style], Engine]
+#: Builds the run's engine from its per-run options (docstring style, ruff configuration).
+EngineFactory = Callable[[EngineOptions], Engine]
 
 
 def quiet(_: str) -> None:
@@ -72,6 +75,85 @@ def _cap(proposals: list[Proposal], limit: int) -> list[Proposal]:
     return capped
 
 
+def _one_place(proposal: Proposal) -> Proposal:
+    """A refactoring that also removes an import elsewhere goes out as a patch, not a suggestion.
+
+    A suggestion block replaces one range of lines, so it cannot carry the import's removal:
+    the summary shows the whole patch instead.
+    """
+    if proposal.metrics.get("imports_removed") and proposal.suggestion is not None:
+        return dataclasses.replace(proposal, suggestion=None)
+    return proposal
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every task of one review works with."""
+
+    workspace: Workspace
+    head: str
+    sources: list[SourceFile]
+    config: Config
+    engine: Engine
+    context: RunContext | None
+    style: Style
+    progress: Progress
+
+
+@dataclass
+class _Outcome:
+    """What one task adds to the report."""
+
+    proposals: list[Proposal] = field(default_factory=list)
+    skipped: list[SkippedTarget] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _docs(run: _Run) -> _Outcome:
+    targets, skipped = select_targets(run.sources, run.config.docs)
+    run.progress(f"docs: {len(targets)} definitions need a docstring ({run.style} style)")
+    outcome = _Outcome(skipped=skipped)
+    phase = time.perf_counter()
+    candidates = run.engine.propose("docs", targets, run.context)
+    outcome.timings["propose"] = time.perf_counter() - phase
+    phase = time.perf_counter()
+    with RuffGate(run.workspace.config_files(run.head)) as ruff:
+        outcome.proposals = prove_all(candidates, ruff)
+    outcome.timings["prove"] = time.perf_counter() - phase
+    passed = sum(p.status == "accepted" for p in outcome.proposals)
+    run.progress(f"docs: {passed} of {len(outcome.proposals)} passed the gates")
+    return outcome
+
+
+def _tests(run: _Run) -> _Outcome:
+    done = tests_task.run(
+        run.workspace, run.head, run.sources, run.config, run.engine,
+        progress=run.progress, context=run.context,
+    )  # fmt: skip
+    return _Outcome(list(done.proposals), list(done.skipped), list(done.notes), dict(done.timings))
+
+
+def _refactor(run: _Run) -> _Outcome:
+    functions = [t for s in run.sources for t in s.touched if t.kind != "class"]
+    run.progress(f"refactor: {len(functions)} changed functions and methods")
+    settings = RefactorSettings(max_proposals=run.config.max_suggestions)
+    done = refactor_task.run(
+        run.workspace, run.head, functions, run.config, run.engine,
+        settings=settings, progress=run.progress,
+    )  # fmt: skip
+    proposals = [_one_place(p) for p in done.proposals]
+    return _Outcome(proposals, notes=list(done.notes), timings=dict(done.timings))
+
+
+#: Each task of a review, in the order they run.
+TASK_RUNNERS: dict[str, Callable[[_Run], _Outcome]] = {
+    "docs": _docs,
+    "tests": _tests,
+    "refactor": _refactor,
+}
+
+
 def review(
     request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
 ) -> Report:
@@ -106,47 +188,31 @@ def review(
     if style == "auto":
         style = repository_style(workspace, head)
     phase = time.perf_counter()
-    engine = engine_factory(style)
+    engine = engine_factory(EngineOptions(style=style, ruff_config=workspace.config_files(head)))
     timings["engine"] = time.perf_counter() - phase  # a model engine's load time
     # Model engines show the repository's examples in their prompts; the heuristic needs none.
     context = None
     if request.engine != "heuristic":
         context = run_context(workspace, head, style, config, [s.path for s in sources])
 
-    proposals: list[Proposal] = []
-    skipped = []
-    if "docs" in tasks:
-        targets, skipped_docs = select_targets(sources, config.docs)
-        skipped.extend(skipped_docs)
-        progress(f"docs: {len(targets)} definitions need a docstring ({style} style)")
-        phase = time.perf_counter()
-        candidates = engine.propose("docs", targets, context)
-        timings["propose"] = time.perf_counter() - phase
-        phase = time.perf_counter()
-        with RuffGate(workspace.config_files(head)) as ruff:
-            proposals.extend(prove_all(candidates, ruff))
-        timings["prove"] = time.perf_counter() - phase
-        passed = sum(p.status == "accepted" for p in proposals)
-        progress(f"docs: {passed} of {len(proposals)} passed the gates")
-
-    notes: list[str] = []
-    if "tests" in tasks:
-        outcome = tests_task.run(
-            workspace, head, sources, config, engine, progress=progress, context=context
-        )
-        proposals.extend(outcome.proposals)
-        skipped.extend(outcome.skipped)
-        notes.extend(outcome.notes)
-        timings.update(outcome.timings)
-
+    run = _Run(workspace, head, sources, config, engine, context, style, progress)
+    total = _Outcome()
+    for task, runner in TASK_RUNNERS.items():
+        if task in tasks:
+            outcome = runner(run)
+            total.proposals += outcome.proposals
+            total.skipped += outcome.skipped
+            total.notes += outcome.notes
+            total.timings.update(outcome.timings)
+    timings.update(total.timings)
     timings["total"] = time.perf_counter() - started
     return dataclasses.replace(
         report,
-        notes=tuple(notes),
+        notes=tuple(total.notes),
         identity=engine.identity,
-        proposals=tuple(_cap(proposals, config.max_suggestions)),
+        proposals=tuple(_cap(total.proposals, config.max_suggestions)),
         files=tuple(files),
-        skipped=tuple(skipped),
+        skipped=tuple(total.skipped),
         style=style,
         timings=timings,
     )

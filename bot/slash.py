@@ -3,19 +3,19 @@
 A command runs only for someone with write or admin permission by the collaborator-permission
 endpoint; anyone else gets one short reply and nothing runs. A picked-up command gets 👀, and a
 reply when done. Each command is one entry of `HANDLERS`, a function returning the reply's
-text (None: no reply now, e.g. when the report is left for `codegen publish`); the tasks still
-to come (`tests`, `refactor`) plug in by replacing their entry.
+text (None: no reply now, e.g. when the report is left for `codegen publish`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import markers
+from bot import markers, tests_publish
 from bot.context import ActionContext
 from bot.events import COMMANDS, Job, may_run_commands
 from bot.github import GitHubHost
 from bot.publish import Published
+from bot.report import Report
 
 Handler = Callable[[ActionContext, Job], str | None]
 
@@ -49,11 +49,19 @@ def done_text(published: Published, head: str) -> str:
 
 
 def run_docs(ctx: ActionContext, job: Job) -> str | None:
-    """`/codegen docs`: review the pull request's current head for docstrings, then publish."""
-    assert job.number is not None
+    """`/codegen docs` and `/codegen refactor`: review the pull request's head, then publish.
+
+    The task's accepted proposals go out as one review of suggestions, plus the summary.
+    """
+    assert job.number is not None and job.command is not None
     pull = ctx.host().pull_request(job.number)
     report = ctx.propose(
-        job.number, pull.head, pull.base, pull.base_ref, tasks=("docs",), comment_id=job.comment_id
+        job.number,
+        pull.head,
+        pull.base,
+        pull.base_ref,
+        tasks=(job.command,),
+        comment_id=job.comment_id,
     )
     if not ctx.inputs.publish:
         ctx.progress("report written; `codegen publish` will post it and answer the comment")
@@ -61,10 +69,32 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
     return done_text(ctx.publish(report), report.head)
 
 
-def not_available(ctx: ActionContext, job: Job) -> str:
-    """Answer a command whose task this version does not have yet."""
-    missing = f"`/codegen {job.command}` is not available in this version of codegen yet."
-    return f"{missing}\n\n{help_text()}"
+def run_tests(ctx: ActionContext, job: Job) -> str | None:
+    """`/codegen tests`: prove tests for the head's changes, then open or update their PR."""
+    assert job.number is not None
+    pull = ctx.host().pull_request(job.number)
+    report = ctx.propose(
+        job.number,
+        pull.head,
+        pull.base,
+        pull.base_ref,
+        tasks=("tests",),
+        comment_id=job.comment_id,
+        command="tests",
+    )
+    if not ctx.inputs.publish:
+        ctx.progress("report written; `codegen publish` will publish the tests and answer")
+        return None
+    return publish_reply(ctx, report)
+
+
+def publish_reply(ctx: ActionContext, report: Report) -> str:
+    """Publish `report` as the command that asked for it wants; return the reply's text."""
+    ref = report.pull_request
+    if ref is not None and ref.command == "tests":
+        published = tests_publish.publish_tests(report, ctx.host(), ctx.progress)
+        return tests_publish.reply_text(published)
+    return done_text(ctx.publish(report), report.head)
 
 
 def run_help(ctx: ActionContext, job: Job) -> str:
@@ -74,8 +104,8 @@ def run_help(ctx: ActionContext, job: Job) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "docs": run_docs,
-    "tests": not_available,
-    "refactor": not_available,
+    "tests": run_tests,
+    "refactor": run_docs,
     "help": run_help,
 }
 

@@ -26,6 +26,7 @@ PLACEMENT_TEXT: dict[str, str] = {
     "outside": "outside the diff's hunks: patch below",
     "over_limit": "over the limit of suggestions per review: patch below",
     "refused": "GitHub refused the inline comment: patch below",
+    "patch_only": "changes more than one place (an import too): patch below",
 }
 
 
@@ -145,7 +146,11 @@ def plan_review(
     for item in posted:
         by_key.setdefault(item.key, []).append(item)
     for proposal in proposals:
-        if proposal.status != "accepted" or proposal.suggestion is None:
+        if proposal.status != "accepted":
+            continue
+        if proposal.suggestion is None:
+            if proposal.patch:  # one suggestion block cannot carry it: the summary has the patch
+                placements[proposal.key] = "patch_only"
             continue
         key, digest = proposal.key, suggestion_digest(proposal)
         mine = by_key.get(key, [])

@@ -68,7 +68,9 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
                 f" | {_result(proposal, placements)} |"
             )
     elsewhere = [
-        p for p in report.accepted if placements.get(p.key) in ("outside", "over_limit", "refused")
+        p
+        for p in report.accepted
+        if placements.get(p.key) in ("outside", "over_limit", "refused", "patch_only")
     ]
     footer = [
         "",

@@ -23,6 +23,8 @@ class Fixed:
 
     text: str
     rules: tuple[tuple[str, int], ...]  # (rule code, line in the original file)
+    #: What each fix does, in ruff's words: (rule code, line, message).
+    messages: tuple[tuple[str, int, str], ...] = ()
 
 
 def ruff_fix(
@@ -72,11 +74,15 @@ def ruff_fix(
             if completed.returncode != 0:
                 message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
                 return Failure(f"ruff could not run: {message}")
-        rules = tuple(
-            (item["code"], item["location"]["row"])
+        fixable = [
+            item
             for item in json.loads(listed.stdout or "[]")
             if item.get("code") and (item.get("fix") or {}).get("applicability") == "safe"
+        ]
+        rules = tuple((item["code"], item["location"]["row"]) for item in fixable)
+        messages = tuple(
+            (item["code"], item["location"]["row"], item.get("message") or "") for item in fixable
         )
-        return Success(Fixed(target.read_bytes().decode("utf-8"), rules))
+        return Success(Fixed(target.read_bytes().decode("utf-8"), rules, messages))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -216,9 +216,16 @@ class Sandbox:
         if not self.isolation.isolated:
             return list(argv)
         wrapped = [self.bwrap, *_BWRAP_BASE]
-        # The fresh /tmp would hide an interpreter that lives there (a venv under /tmp, say).
-        for path in _interpreter_roots(argv[0] if argv else sys.executable):
-            if path.is_relative_to("/tmp"):
+        # The fresh /tmp would hide what the command needs if it lives there: the interpreter
+        # (a venv under /tmp, say) and the files named on the command line (the program).
+        needed = set(_interpreter_roots(argv[0] if argv else sys.executable))
+        for argument in argv[1:]:
+            path = Path(argument)
+            if path.is_absolute() and path.exists():
+                needed.add(path.parent if path.is_file() else path)
+        for path in sorted(needed):
+            inside_writable = any(path.is_relative_to(w) for w in self.writable)
+            if path.is_relative_to("/tmp") and not inside_writable:
                 wrapped += ["--ro-bind", str(path), str(path)]
         for path in self.hidden:
             if path.is_dir():

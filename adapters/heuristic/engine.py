@@ -17,6 +17,7 @@ from adapters.heuristic.render import (
 )
 from adapters.heuristic.tests import build_test_modules
 from refactor.docstyle import Style
+from refactor.ruff_fix import SAFE_EXTRA_RULES
 from refactor.targets import Target
 from refactor.testrun.facts import TestTarget
 
@@ -37,10 +38,14 @@ class HeuristicEngine:
     """Proposes docstrings built from facts in the code, in the repository's convention."""
 
     def __init__(
-        self, style: Style = "google", ruff_config: Mapping[str, str] | None = None
+        self,
+        style: Style = "google",
+        ruff_config: Mapping[str, str] | None = None,
+        refactor_rules: Sequence[str] | None = None,
     ) -> None:
         self.style = style
         self._ruff_config = dict(ruff_config or {})
+        self._refactor_rules = tuple(SAFE_EXTRA_RULES if refactor_rules is None else refactor_rules)
         self._identity = EngineIdentity("heuristic")
 
     @property
@@ -56,7 +61,7 @@ class HeuristicEngine:
         The heuristic needs no examples: `context` is accepted for the common interface only.
         """
         if task == "refactor":
-            return ruff_candidates(targets, self._ruff_config, self._identity)
+            return ruff_candidates(targets, self._ruff_config, self._identity, self._refactor_rules)
         if task == "tests":
             return [candidate for target in targets for candidate in self._tests(target)]
         if task != "docs":

@@ -18,6 +18,17 @@ from refactor.ruff_fix import SAFE_EXTRA_RULES, ruff_fix
 from refactor.targets import Target, find_definitions
 
 
+def _by_occurrence(definitions: Sequence[Target]) -> dict[tuple[str, int], Target]:
+    """Definitions keyed by qualified name and how many of that name came before."""
+    seen: dict[str, int] = {}
+    keyed = {}
+    for target in definitions:
+        count = seen.get(target.qualname, 0)
+        seen[target.qualname] = count + 1
+        keyed[(target.qualname, count)] = target
+    return keyed
+
+
 def ruff_candidates(
     targets: Sequence[Target],
     config_files: Mapping[str, str],
@@ -36,16 +47,28 @@ def ruff_candidates(
         if not isinstance(fixed, Success) or fixed.value.text == group[0].source:
             continue
         try:
-            after = {t.qualname: t for t in find_definitions(path, fixed.value.text)}
+            after = _by_occurrence(find_definitions(path, fixed.value.text))
         except cst.ParserSyntaxError:
             continue
         seconds = (time.perf_counter() - started) / len(group)
+        places: dict[tuple[str, int], tuple[str, int]] | None = None
         for target in group:
-            new = after.get(target.qualname)
+            new = after.get((target.qualname, 0))
+            if (target.qualname, 1) in after:
+                # A name defined twice (a property's getter and setter): match them in order.
+                if places is None:
+                    before = _by_occurrence(find_definitions(path, group[0].source))
+                    places = {(t.qualname, t.def_line): key for key, t in before.items()}
+                new = after.get(places.get((target.qualname, target.def_line), ("", -1)))
             if new is None or new.code == target.code:
                 continue
             rules = sorted(
                 {code for code, line in fixed.value.rules if target.start <= line <= target.end}
+            )
+            said = dict.fromkeys(
+                message
+                for _, line, message in fixed.value.messages
+                if target.start <= line <= target.end and message
             )
             candidates.append(
                 Candidate(
@@ -55,6 +78,7 @@ def ruff_candidates(
                     identity,
                     seconds=seconds,
                     note="ruff " + ", ".join(rules) if rules else "ruff",
+                    detail="; ".join(said),
                 )
             )
     return candidates

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from adapters.registry import EngineOptions, build_engine
+from adapters.registry import build_engine
 from bot import markdown
 from bot.commands.review import progress_printer
 from bot.demo_repo import make_sample_repo
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"running: codegen review --repo {path} --base {base[:12]} --head {head[:12]}")
         report = review(
             ReviewRequest(repo=str(path), base=base, head=head),
-            lambda style: build_engine("heuristic", EngineOptions(style=style)),
+            lambda options: build_engine("heuristic", options),
             say,
         )
         text = report.to_json() if args.format == "json" else markdown.render(report)

@@ -11,8 +11,9 @@ from bot.action import connect
 from bot.commands.review import progress_printer
 from bot.context import ActionContext, inputs_from_env
 from bot.errors import UsageError
+from bot.nightly_publish import publish_nightly
 from bot.report import Report
-from bot.slash import done_text, reply_once
+from bot.slash import publish_reply, reply_once
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +48,15 @@ def load_report(path: Path) -> Report:
 def run(args: argparse.Namespace) -> int:
     """Post the report, and answer the command comment that asked for it, if any."""
     report = load_report(args.report)
+    if report.nightly is not None:
+        env = dict(os.environ, GITHUB_REPOSITORY=report.nightly.repository)
+        ctx = ActionContext(
+            inputs_from_env(env, write_pause=args.write_pause),
+            connect,
+            progress_printer(args.quiet),
+        )
+        publish_nightly(ctx.host(), report, ctx.progress)
+        return 0
     if report.pull_request is None:
         raise UsageError(
             f"{args.report} names no pull request: write it with `codegen action --report`"
@@ -58,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 def publish_report(ctx: ActionContext, report: Report) -> int:
     """Publish `report` with `ctx`'s connection; reply to its command comment when it has one."""
-    published = ctx.publish(report)
+    reply = publish_reply(ctx, report)
     ref = report.pull_request
     if ref is not None and ref.comment_id is not None:
-        reply_once(ctx.host(), ref.number, ref.comment_id, done_text(published, report.head))
+        reply_once(ctx.host(), ref.number, ref.comment_id, reply)
     return 0

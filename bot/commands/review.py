@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from adapters.base import TASKS, Engine, EngineError
-from adapters.registry import ENGINES, EngineOptions, build_engine
+from adapters.registry import ENGINES, EngineOptions, build_engine, with_startup
 from bot import markdown
 from bot.errors import UsageError
 from bot.report import Report
@@ -18,7 +17,7 @@ from bot.review import ReviewRequest, review
 from refactor.docstyle import Style
 
 #: Tasks `codegen review` can run in this version.
-AVAILABLE_TASKS = ("docs", "tests")
+AVAILABLE_TASKS = ("docs", "tests", "refactor")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -190,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = review(
             request,
-            lambda style: make_engine(args.engine, dataclasses.replace(options, style=style)),
+            lambda run: make_engine(args.engine, with_startup(run, options)),
             progress_printer(args.quiet),
         )
     except EngineError as error:  # a server that went away mid-run

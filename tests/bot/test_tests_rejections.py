@@ -180,7 +180,7 @@ def test_misbehaving_tests_are_rejected_with_their_cause(
     messages: list[str] = []
     report = review(
         ReviewRequest(str(repo.path), base, tasks=("tests",)),
-        lambda style: StubEngine(STUB_TESTS),
+        lambda options: StubEngine(STUB_TESTS),
         messages.append,
     )
     proposals = by_symbol(report)

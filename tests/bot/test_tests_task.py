@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from adapters.registry import EngineOptions
 from bot import markdown
 from bot.report import Report
 from bot.review import ReviewRequest, review
@@ -194,10 +195,10 @@ def spawn() -> int:
         assert cause in proposal.reason, (symbol, proposal.reason)
 
 
-def _heuristic(style: str):
+def _heuristic(options: EngineOptions):
     from adapters.heuristic import HeuristicEngine
 
-    return HeuristicEngine(style=style)
+    return HeuristicEngine(style=options.style)
 
 
 def test_unittest_style_repo_gets_unittest_examples_and_property_tests(make_repo) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bot.context import ActionInputs, Progress, inputs_from_env
 from bot.github import GitHubHost
 from tests.conftest import GitRepo
 from tests.github_emulator import Emulator, FileEntry
+from tests.github_emulator.gitdata import GitStore
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "node_modules/@octokit/webhooks-examples/api.github.com/index.json"
@@ -197,20 +199,34 @@ class PullRequestWorld:
         return run_action(inputs, self.messages.append, connect=self.connect)
 
 
-@pytest.fixture
-def world(make_repo: Callable[[], GitRepo], tmp_path: Path) -> Iterator[PullRequestWorld]:
-    """A repository with pull request #1 (two undocumented functions) on a running emulator."""
-    origin = make_repo()
-    base = origin.commit(BASE_FILES, "base")
+@contextmanager
+def pull_request_world(
+    origin: GitRepo,
+    tmp_path: Path,
+    base_files: dict[str, str | bytes | None],
+    head_files: dict[str, str | bytes | None],
+    message: str = "add totals and prices",
+) -> Iterator[PullRequestWorld]:
+    """`base_files` on main, pull request #1 from `feature` adding `head_files`, on an emulator
+    whose git storage is the bare origin; the Action's checkout is a clone."""
+    base = origin.commit(base_files, "base")
     origin.git("push", "--quiet", "origin", "main")
     origin.git("checkout", "--quiet", "-b", "feature")
     checkout = tmp_path / "checkout"
     with Emulator() as emulator:
+        emulator.state.git = GitStore(origin.origin)
         emulator.state.user("maintainer", "write")
         emulator.state.user("visitor", "read")
         pr = PullRequestWorld(emulator, origin, checkout, tmp_path, base=base)
-        pr.push(HEAD_FILES, "add totals and prices")
+        pr.push(head_files, message)
         git.Repo.clone_from(str(origin.origin), checkout)
+        yield pr
+
+
+@pytest.fixture
+def world(make_repo: Callable[[], GitRepo], tmp_path: Path) -> Iterator[PullRequestWorld]:
+    """A repository with pull request #1 (two undocumented functions) on a running emulator."""
+    with pull_request_world(make_repo(), tmp_path, BASE_FILES, HEAD_FILES) as pr:
         yield pr
 
 
@@ -227,6 +243,7 @@ def fresh_github(world: PullRequestWorld, head: str | None = None) -> None:
     files = github_files(world.origin.repo, pull.base_sha, head)
     state.open_pull(1, head, pull.base_sha, files, head_ref=pull.head_ref, base_ref=pull.base_ref)
     state.page_cap = old.page_cap
+    state.git = old.git
     world.emulator.state = state
     world.emulator.faults.clear()
     world.emulator.log.clear()

@@ -15,6 +15,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import git
 import pytest
 
 from tests.action_runner import ActionRun, run_action
@@ -156,3 +157,51 @@ def test_setup_builds_the_environment_once_and_replaces_old_versions(
     assert second.failed is None and "Installing codegen" not in second.steps[0].stdout
     assert codegen.stat().st_mtime_ns == built
     assert "nothing to do" in second.steps[1].stderr
+
+
+def test_nightly_propose_then_publish(make_repo, tmp_path: Path) -> None:
+    from tests.bot.test_nightly import FINAL_MONEY, SHOP
+    from tests.github_emulator import Emulator
+    from tests.github_emulator.gitdata import GitStore
+
+    origin = make_repo()
+    origin.commit(SHOP, "the shop")
+    origin.git("push", "--quiet", "origin", "main")
+    checkout = tmp_path / "checkout"
+    git.Repo.clone_from(str(origin.origin), checkout)
+    event = tmp_path / "schedule.json"
+    event.write_text('{"schedule": "17 3 * * *"}')
+    tool_cache, report = tmp_path / "tool-cache", tmp_path / "nightly.json"
+    seed_venv(tool_cache)
+    with Emulator() as emulator:
+        emulator.state.git = GitStore(origin.origin)
+        env = {"GITHUB_EVENT_NAME": "schedule", "GITHUB_EVENT_PATH": str(event),
+               "GITHUB_REPOSITORY": emulator.state.full_name, "GITHUB_API_URL": emulator.url,
+               "GITHUB_WORKSPACE": str(checkout), "GITHUB_REF_NAME": "main"}  # fmt: skip
+        runs = []
+        for number, mode in enumerate(("propose", "publish")):
+            temp = tmp_path / f"job{number}"
+            temp.mkdir()
+            runs.append(
+                run_action(
+                    ROOT,
+                    {
+                        "mode": mode,
+                        "report": str(report),
+                        "write-pause": "0",
+                        "token": emulator.state.token,
+                    },
+                    github={"token": emulator.state.token},
+                    env=env,
+                    runner_temp=temp,
+                    tool_cache=tool_cache,
+                )
+            )
+            assert runs[-1].failed is None, runs[-1].failed
+            if mode == "propose":  # the job that runs the repository's code writes nothing
+                assert emulator.state.pulls == {}
+        assert runs[0].outputs["accepted"] == "2"
+        [pull] = emulator.state.pulls.values()
+        assert pull.head_ref == "codegen/nightly-refactor" and pull.state == "open"
+        branch = git.Repo(origin.origin).commit("refs/heads/codegen/nightly-refactor")
+        assert branch.tree["shop/money.py"].data_stream.read().decode() == FINAL_MONEY

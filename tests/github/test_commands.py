@@ -1,8 +1,8 @@
-"""Slash commands: who may run them, the 👀 and the reply, and the commands still to come."""
+"""Slash commands: who may run them, the 👀 and the reply, help, and `/codegen refactor`."""
 
 from __future__ import annotations
 
-from tests.github.conftest import PullRequestWorld
+from tests.github.conftest import PullRequestWorld, pull_request_world
 
 
 def replies(world: PullRequestWorld) -> list[str]:
@@ -52,15 +52,12 @@ def test_docs_from_a_maintainer_reacts_reviews_and_replies(world: PullRequestWor
     assert "nothing new to suggest" in replies(world)[-1]
 
 
-def test_tests_and_refactor_are_not_available_yet_and_unknown_commands_get_help(
-    world: PullRequestWorld,
-) -> None:
-    for body in ("/codegen tests", "/codegen refactor", "/codegen frobnicate", "/codegen help"):
+def test_unknown_commands_get_help(world: PullRequestWorld) -> None:
+    for body in ("/codegen frobnicate", "/codegen help"):
         event, _ = world.comment_event(body, "maintainer")
         assert world.run("issue_comment", event) == 0
-    tests, refactor, unknown, help_ = replies(world)
-    assert "`/codegen tests` is not available" in tests and "`/codegen docs`" in tests
-    assert "`/codegen refactor` is not available" in refactor
+    unknown, help_ = replies(world)
+    assert "`/codegen docs`" in unknown and "`/codegen refactor`" in help_
     assert (
         unknown.startswith("<!--") and "`/codegen frobnicate` is not a codegen command" in unknown
     )
@@ -79,3 +76,50 @@ def test_a_command_whose_handler_is_replaced_runs_the_new_handler(
     event, _ = world.comment_event("/codegen tests", "maintainer")
     assert world.run("issue_comment", event) == 0
     assert replies(world)[0].endswith("tests for #1 by maintainer")
+
+
+MONEY = '''"""Money."""
+
+
+def total(prices: list[float]) -> float:
+    """Add the prices up."""
+    return sum(prices)
+'''
+MONEY_HEAD = (
+    MONEY.replace(
+        "    return sum(prices)\n",
+        "    return sum([prices[i] for i in range(0, len(prices))])\n",
+    )
+    + '''
+
+def squares(n: int) -> list[int]:
+    """The first squares."""
+    return [i * i for i in range(0, n)]
+'''
+)
+MONEY_TESTS = (
+    "from shop.money import total\n\n\ndef test_total():\n    assert total([1.0, 2.0]) == 3.0\n"
+)
+
+
+def test_refactor_command_suggests_only_proven_covered_changes(make_repo, tmp_path) -> None:
+    base_files = {
+        "pyproject.toml": '[project]\nname = "shop"\n\n[tool.ruff.lint]\nselect = ["E", "F"]\n',
+        "shop/__init__.py": "",
+        "shop/money.py": MONEY,
+        "tests/test_money.py": MONEY_TESTS,
+    }
+    with pull_request_world(
+        make_repo(), tmp_path, base_files, {"shop/money.py": MONEY_HEAD}
+    ) as world:
+        event, comment_id = world.comment_event("/codegen refactor", "maintainer")
+        assert world.run("issue_comment", event) == 0
+        assert len(world.state.reviews_on(1)) == 1
+        [comment] = world.state.review_comments
+        assert comment.path == "shop/money.py" and "range(len(prices))" in comment.body
+        summary = next(c.body for c in world.state.conversation(1) if "codegen:summary" in c.body)
+        assert "squares" in summary and "not covered by tests" in summary
+        assert "Done: 1 new suggestion" in replies(world)[-1]
+        assert [
+            c.reactions[0].content for c in world.state.issue_comments if c.id == comment_id
+        ] == ["eyes"]

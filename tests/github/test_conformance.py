@@ -9,6 +9,7 @@ description leaves undocumented are checked against its `basic-error` schema ins
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -38,11 +39,21 @@ def as_request(exchange: Exchange) -> MockRequest:
     return MockRequest(
         HOST,
         exchange.method,
-        exchange.path,
+        one_segment_refs(exchange.path),
         args=exchange.query,
         headers=exchange.request_headers,
         data=body,
     )
+
+
+def one_segment_refs(path: str) -> str:
+    """`.../git/ref/heads/a/b` with the ref as one segment (`heads%2Fa%2Fb`).
+
+    GitHub's description marks the ref parameter `x-multi-segment` (its slashes stay as they
+    are, as PyGithub and Octokit send them); openapi-core matches one segment per parameter.
+    """
+    match = re.match(r"^(/repos/[^/]+/[^/]+/git/refs?/)(.+)$", path)
+    return match.group(1) + match.group(2).replace("/", "%2F") if match else path
 
 
 def as_response(exchange: Exchange) -> MockResponse:
@@ -69,17 +80,10 @@ def exercise(world: PullRequestWorld) -> None:
         assert world.run("issue_comment", event) == 0
 
 
-def test_every_exchange_matches_githubs_openapi_description(
-    world: PullRequestWorld, openapi: OpenAPI
-) -> None:
-    exercise(world)
-    rest = [e for e in world.emulator.log if e.path != "/graphql"]
-    seen = {(e.method, e.status) for e in rest}
-    assert ("POST", 422) in seen and ("DELETE", 200) in seen and ("PATCH", 200) in seen
-    assert any("Link" in e.response_headers for e in rest)
-    assert len({(e.method, e.path.split("/")[-1]) for e in rest}) >= 9
+def mismatches(openapi: OpenAPI, exchanges: list[Exchange]) -> list[str]:
+    """Each request or response of `exchanges` that GitHub's description does not allow."""
     problems = []
-    for exchange in rest:
+    for exchange in exchanges:
         request = as_request(exchange)
         for check in (
             lambda request=request: openapi.validate_request(request),
@@ -94,7 +98,61 @@ def test_every_exchange_matches_githubs_openapi_description(
                 problems.append(
                     f"{exchange.method} {exchange.path} {exchange.status}: {error} {detail}"
                 )
-    assert problems == []
+    return problems
+
+
+def test_every_exchange_matches_githubs_openapi_description(
+    world: PullRequestWorld, openapi: OpenAPI
+) -> None:
+    exercise(world)
+    rest = [e for e in world.emulator.log if e.path != "/graphql"]
+    seen = {(e.method, e.status) for e in rest}
+    assert ("POST", 422) in seen and ("DELETE", 200) in seen and ("PATCH", 200) in seen
+    assert any("Link" in e.response_headers for e in rest)
+    assert len({(e.method, e.path.split("/")[-1]) for e in rest}) >= 9
+    assert mismatches(openapi, rest) == []
+
+
+def test_branch_and_pull_request_exchanges_match_githubs_openapi_description(
+    world: PullRequestWorld, openapi: OpenAPI, tmp_path
+) -> None:
+    from bot.pulls import history, publish_branch
+    from tests.github.test_pulls import BRANCH, change, host, maintainer_push
+
+    world.state.page_cap = 1  # the list of pull requests is paginated
+    first = publish_branch(host(world), change(world))  # a 404 branch, tree, commit, ref, pull
+    gone = {"tests/test_prices.py": "x = 1\n", "shop/__init__.py": None}
+    publish_branch(host(world), change(world, gone))  # update, deleting a file (`sha: null`)
+    publish_branch(host(world), change(world, gone))  # unchanged
+    maintainer_push(world, tmp_path, {"NOTES.md": "mine\n"})
+    assert publish_branch(host(world), change(world)).status == "blocked"  # + one comment
+    world.state.close_pull(first.number)
+    assert history(host(world), BRANCH).closed
+    assert publish_branch(host(world), change(world)).status == "opened"
+    past = history(host(world), BRANCH)  # two pull requests, one per page
+    assert past.open is not None and [c.number for c in past.closed] == [first.number]
+    world.state.pulls[1].head_repo = "contributor/shop"  # a fork's pull request
+    assert host(world).pull_request(1).head_repository == "contributor/shop"
+    rest = world.emulator.log
+    kinds = {
+        (e.method, e.path.split("/git/")[-1].split("/")[0] if "/git/" in e.path else e.path)
+        for e in rest
+    }
+    for expected in (
+        ("GET", "ref"),
+        ("POST", "trees"),
+        ("POST", "commits"),
+        ("GET", "commits"),
+        ("POST", "refs"),
+        ("PATCH", "refs"),
+    ):
+        assert expected in kinds
+    assert {("POST", 201), ("PATCH", 200), ("GET", 404)} <= {(e.method, e.status) for e in rest}
+    assert any(
+        e.method == "GET" and e.path.endswith("/pulls") and "Link" in e.response_headers
+        for e in rest
+    )
+    assert mismatches(openapi, rest) == []
 
 
 def test_the_conformance_check_catches_a_wrong_shape(

@@ -274,22 +274,29 @@ def get_repo(req: Request) -> Response:
 
 
 Handler = Callable[[Request], Response]
+Route = tuple[str, re.Pattern[str], Handler]
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
-    (method, re.compile(f"^{_REPO}{pattern}$"), handler)
-    for method, pattern, handler in (
-        ("GET", "", get_repo),
-        ("GET", r"/pulls/(?P<number>\d+)", get_pull),
-        ("GET", r"/pulls/(?P<number>\d+)/files", list_files),
-        ("GET", r"/pulls/(?P<number>\d+)/comments", list_review_comments),
-        ("GET", r"/pulls/(?P<number>\d+)/reviews", list_reviews),
-        ("POST", r"/pulls/(?P<number>\d+)/reviews", create_review),
-        ("DELETE", r"/pulls/(?P<number>\d+)/reviews/(?P<review_id>\d+)", delete_review),
-        ("GET", r"/issues/(?P<number>\d+)/comments", list_issue_comments),
-        ("POST", r"/issues/(?P<number>\d+)/comments", create_issue_comment),
-        ("GET", r"/issues/comments/(?P<comment_id>\d+)", get_issue_comment),
-        ("PATCH", r"/issues/comments/(?P<comment_id>\d+)", edit_issue_comment),
-        ("POST", r"/issues/comments/(?P<comment_id>\d+)/reactions", create_reaction),
-        ("GET", r"/collaborators/(?P<username>[^/]+)/permission", collaborator_permission),
-    )
-]
+
+
+def compile_routes(*table: tuple[str, str, Handler]) -> list[Route]:
+    """(method, path pattern under /repos/{owner}/{repo}, handler) → matchable routes."""
+    return [
+        (method, re.compile(f"^{_REPO}{pattern}$"), handler) for method, pattern, handler in table
+    ]
+
+
+ROUTES: list[Route] = compile_routes(
+    ("GET", "", get_repo),
+    ("GET", r"/pulls/(?P<number>\d+)", get_pull),
+    ("GET", r"/pulls/(?P<number>\d+)/files", list_files),
+    ("GET", r"/pulls/(?P<number>\d+)/comments", list_review_comments),
+    ("GET", r"/pulls/(?P<number>\d+)/reviews", list_reviews),
+    ("POST", r"/pulls/(?P<number>\d+)/reviews", create_review),
+    ("DELETE", r"/pulls/(?P<number>\d+)/reviews/(?P<review_id>\d+)", delete_review),
+    ("GET", r"/issues/(?P<number>\d+)/comments", list_issue_comments),
+    ("POST", r"/issues/(?P<number>\d+)/comments", create_issue_comment),
+    ("GET", r"/issues/comments/(?P<comment_id>\d+)", get_issue_comment),
+    ("PATCH", r"/issues/comments/(?P<comment_id>\d+)", edit_issue_comment),
+    ("POST", r"/issues/comments/(?P<comment_id>\d+)/reactions", create_reaction),
+    ("GET", r"/collaborators/(?P<username>[^/]+)/permission", collaborator_permission),
+)

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from tests.github_emulator import graphql
+from tests.github_emulator import git_routes, graphql
 from tests.github_emulator.routes import ROUTES, Request, Response, error
 from tests.github_emulator.state import State
 
@@ -245,6 +245,7 @@ class Emulator:
         if authorization not in (f"token {state.token}", f"Bearer {state.token}"):
             return error(401, "Bad credentials")
         with state.lock:
+            state.follow_branches()  # a branch moved (by the API or a push): its pulls follow
             graphql_query = exchange.method == "POST" and exchange.path == "/graphql"
             if state.read_only and exchange.method != "GET" and not graphql_query:
                 return error(403, "Resource not accessible by integration")
@@ -253,7 +254,7 @@ class Emulator:
                 return Response(
                     200, graphql.answer(state, body.get("query", ""), body.get("variables") or {})
                 )
-            for method, pattern, handler in ROUTES:
+            for method, pattern, handler in (*ROUTES, *git_routes.ROUTES):
                 match = pattern.match(exchange.path)
                 if match and method == exchange.method:
                     params = match.groupdict()

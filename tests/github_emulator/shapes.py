@@ -92,25 +92,29 @@ _REPO_TEMPLATES = {
 }
 
 
-def repository(api: str, state: State) -> dict[str, Any]:
-    """A `repository`."""
-    url = f"{api}/repos/{state.full_name}"
-    html = f"{WEB}/{state.full_name}"
+def repository(api: str, state: State, full_name: str | None = None) -> dict[str, Any]:
+    """A `repository`: this one, or another (a fork) named `owner/name`."""
+    full_name = full_name or state.full_name
+    owner, _, name = full_name.partition("/")
+    url = f"{api}/repos/{full_name}"
+    html = f"{WEB}/{full_name}"
     shape: dict[str, Any] = {name: url + suffix for name, suffix in _REPO_TEMPLATES.items()}
     shape.update(
         {
-            "id": 1296269,
-            "node_id": "R_1296269",
-            "name": state.name,
-            "full_name": state.full_name,
-            "owner": user(api, state.user(state.owner, kind="Organization")),
+            "id": 1296269 if full_name == state.full_name else 1296270,
+            "node_id": f"R_{full_name}",
+            "name": name,
+            "full_name": full_name,
+            "owner": user(
+                api, state.user(owner, kind="Organization" if owner == state.owner else "User")
+            ),
             "private": False,
             "html_url": html,
             "description": None,
-            "fork": False,
+            "fork": full_name != state.full_name,
             "url": url,
-            "git_url": f"git://github.com/{state.full_name}.git",
-            "ssh_url": f"git@github.com:{state.full_name}.git",
+            "git_url": f"git://github.com/{full_name}.git",
+            "ssh_url": f"git@github.com:{full_name}.git",
             "clone_url": f"{html}.git",
             "svn_url": html,
             "mirror_url": None,
@@ -154,13 +158,22 @@ def pull(api: str, state: State, item: Pull) -> dict[str, Any]:
     html = f"{WEB}/{state.full_name}/pull/{item.number}"
     owner = user(api, state.user(state.owner, kind="Organization"))
 
-    def part(ref: str, sha: str) -> dict[str, Any]:
+    def part(ref: str, sha: str, full_name: str | None = None) -> dict[str, Any]:
+        if full_name is None:
+            return {
+                "label": f"{state.owner}:{ref}",
+                "ref": ref,
+                "sha": sha,
+                "repo": repo,
+                "user": owner,
+            }
+        fork = repository(api, state, full_name)
         return {
-            "label": f"{state.owner}:{ref}",
+            "label": f"{fork['owner']['login']}:{ref}",
             "ref": ref,
             "sha": sha,
-            "repo": repo,
-            "user": owner,
+            "repo": fork,
+            "user": fork["owner"],
         }
 
     return {
@@ -187,14 +200,14 @@ def pull(api: str, state: State, item: Pull) -> dict[str, Any]:
         "active_lock_reason": None,
         "created_at": when(item.created),
         "updated_at": when(state.clock),
-        "closed_at": None,
-        "merged_at": None,
+        "closed_at": None if item.closed_at is None else when(item.closed_at),
+        "merged_at": when(item.closed_at) if item.merged and item.closed_at is not None else None,
         "merge_commit_sha": None,
         "assignee": None,
         "assignees": [],
         "requested_reviewers": [],
         "requested_teams": [],
-        "head": part(item.head_ref, item.head_sha),
+        "head": part(item.head_ref, item.head_sha, item.head_repo),
         "base": part(item.base_ref, item.base_sha),
         "_links": {
             "self": _link(url),
@@ -209,14 +222,14 @@ def pull(api: str, state: State, item: Pull) -> dict[str, Any]:
         "author_association": "CONTRIBUTOR",
         "auto_merge": None,
         "draft": item.draft,
-        "merged": False,
+        "merged": item.merged,
         "mergeable": True,
         "rebaseable": True,
         "mergeable_state": "clean",
         "merged_by": None,
         "comments": len(state.conversation(item.number)),
         "review_comments": sum(1 for c in state.review_comments if c.number == item.number),
-        "maintainer_can_modify": False,
+        "maintainer_can_modify": item.head_repo is not None,
         "commits": len(item.heads),
         "additions": sum(f.additions for f in item.files),
         "deletions": sum(f.deletions for f in item.files),

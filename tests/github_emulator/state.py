@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from refactor.diffs import parse_hunks
+from tests.github_emulator.gitdata import GitStore
 
 #: GitHub's answer to a review comment it cannot place (as seen from api.github.com).
 LINE_OUTSIDE_DIFF = (
@@ -52,6 +53,10 @@ class Pull:
     body: str | None = None
     created: int = 0
     heads: list[str] = field(default_factory=list)  # every head it has had, oldest first
+    head_repo: str | None = None  # `owner/name` of a fork; None: this repository
+    follows_branch: bool = False  # its head moves with the branch in `State.git`
+    merged: bool = False
+    closed_at: int | None = None
 
 
 @dataclass
@@ -131,6 +136,8 @@ class State:
         self.page_cap = 100  # GitHub's largest page; tests lower it to force pagination
         self._next_id = 1000
         self.clock = 0  # seconds after 2024-01-01, advanced by every write
+        #: The repository's git storage (a bare repository), for the Git Data API and branches.
+        self.git: GitStore | None = None
 
     @property
     def full_name(self) -> str:
@@ -186,6 +193,34 @@ class State:
             pull = self.pulls[number]
             pull.head_sha, pull.files = head_sha, files
             pull.heads.append(head_sha)
+
+    def close_pull(self, number: int, merged: bool = False) -> None:
+        """A maintainer closes pull request `number` (merging it, or not)."""
+        with self.lock:
+            pull = self.pulls[number]
+            self.new_id()  # a write: the clock moves
+            pull.state, pull.merged, pull.closed_at = "closed", merged, self.clock
+
+    def follow_branches(self) -> None:
+        """Move the head of every open pull request that follows its branch, as GitHub does."""
+        if self.git is None:
+            return
+        with self.lock:
+            for pull in self.pulls.values():
+                if pull.state != "open" or not pull.follows_branch:
+                    continue
+                head = self.git.branch(pull.head_ref)
+                if head is not None and head != pull.head_sha:
+                    self.push(pull.number, head, self.files_of(pull.base_ref, head))
+
+    def files_of(self, base_ref: str, head: str) -> list[FileEntry]:
+        """The files of a pull request from commit `head` into branch `base_ref`."""
+        assert self.git is not None
+        base = self.git.branch(base_ref) or head
+        return [
+            FileEntry(c.path, c.status, c.patch, c.additions, c.deletions)
+            for c in self.git.files(base, head)
+        ]
 
     def comment_on(self, number: int, login: str, body: str) -> IssueComment:
         """Someone comments on the pull request's conversation."""

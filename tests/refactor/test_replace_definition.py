@@ -66,3 +66,20 @@ def test_ruff_candidates_one_function_at_a_time() -> None:
     assert candidates["f"].note == "ruff UP006"
     assert candidates["g"].text == "def g(n):\n    return [i * i for i in range(n)]\n"
     assert candidates["g"].note == "ruff PIE808"
+
+
+def test_ruff_candidates_tell_a_getter_from_its_setter() -> None:
+    source = (
+        "class A:\n"
+        "    @property\n    def x(self):\n        return self._x\n\n"
+        "    @x.setter\n    def x(self, value):\n        self._x = list(range(0, value))\n"
+    )
+    engine = HeuristicEngine(
+        ruff_config={"pyproject.toml": "[tool.ruff]\ntarget-version = 'py311'\n"}
+    )
+    candidates = engine.propose("refactor", find_definitions("m.py", source))
+    assert [(c.target.qualname, c.target.def_line) for c in candidates] == [("A.x", 7)]
+    assert candidates[0].text == (
+        "    @x.setter\n    def x(self, value):\n        self._x = list(range(value))\n"
+    )
+    assert candidates[0].detail == "Unnecessary `start` argument in `range`"

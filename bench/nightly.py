@@ -1,0 +1,122 @@
+"""Nights per hour: `codegen nightly` on a real project, over one plain run of its suite.
+
+Downloads a pure-Python project's source distribution from PyPI (its tests ship in the sdist),
+makes a git repository of it, times one plain `pytest` run of its suite, then runs `codegen
+nightly` for successive dates (each night a different rotation of files) and reports, per night,
+the files, the changes proposed and accepted, the suite runs, and the wall time; then the mean
+night over one plain suite run, and nights per hour (3600 s over the mean night).
+
+    .venv/bin/python bench/nightly.py [--project boltons==26.2.0] [--nights 3] [--max-files 10]
+    .venv/bin/python bench/nightly.py --source DIR            # a local project
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import git
+from tests_bench import download, timed  # the sibling benchmark (bench/ is sys.path[0])
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_repo(project: Path, root: Path) -> str:
+    """A git repository of `project` with one commit; returns its SHA."""
+    shutil.copytree(project, root)
+    repo = git.Repo.init(root, initial_branch="main")
+    author = git.Actor("Bench", "bench@example.com")
+    repo.git.add("--all")
+    return repo.index.commit("the sdist as released", author=author, committer=author).hexsha
+
+
+def night(root: Path, date: datetime.date, config: Path, out: Path) -> tuple[float, dict]:
+    """Run `codegen nightly` for `date`; return its wall time and its JSON report."""
+    command = [sys.executable, "-m", "bot.cli", "nightly", "--repo", str(root), "--date",
+               date.isoformat(), "--config", str(config), "--format", "json", "--out", str(out),
+               "-q"]  # fmt: skip
+    took, completed = timed(command, ROOT)
+    if completed.returncode != 0:
+        raise SystemExit(f"codegen nightly failed: {completed.stderr}")
+    return took, json.loads(out.read_text())
+
+
+def reasons(report: dict) -> str:
+    """Rejections counted by their first words."""
+    counted = collections.Counter(
+        " ".join((p["reason"] or "").split(":")[0].split()[:4]) for p in report["proposals"]
+        if p["status"] == "rejected"
+    )  # fmt: skip
+    return ", ".join(f"{count} {reason}" for reason, count in counted.most_common())
+
+
+def main(argv: list[str] | None = None) -> float:
+    """Run the benchmark, print its figures, and return nights per hour."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", default="boltons==26.2.0", help="a PyPI requirement")
+    parser.add_argument("--source", type=Path, help="a local project folder instead of PyPI")
+    parser.add_argument("--nights", type=int, default=3, help="successive nights to run")
+    parser.add_argument("--date", default="2024-05-01", help="the first night")
+    parser.add_argument("--max-files", type=int, default=10)
+    parser.add_argument("--max-proposals", type=int, default=20)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="codegen-bench-") as scratch:
+        folder = Path(scratch)
+        project = args.source or download(args.project, folder / "download")
+        root = folder / "repo"
+        make_repo(project, root)
+        config = folder / "codegen.toml"
+        config.write_text(
+            f"[nightly]\nmax_files = {args.max_files}\nmax_proposals = {args.max_proposals}\n"
+        )
+        plain, run = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root)
+        summary = (run.stdout.strip().splitlines() or ["no output"])[-1]
+        print(f"project: {args.source or args.project} · max_files {args.max_files}")
+        print(f"plain suite: {plain:.2f} s ({summary})")
+        walls = []
+        first = datetime.date.fromisoformat(args.date)
+        for number in range(args.nights):
+            date = first + datetime.timedelta(days=number)
+            took, report = night(root, date, config, folder / f"night{number}.json")
+            walls.append(took)
+            accepted = [p for p in report["proposals"] if p["status"] == "accepted"]
+            runs = next((n for n in report["notes"] if n.startswith("the suite ran")), "no runs")
+            t = report["timings"]
+            print(
+                f"night {date}: {took:.2f} s ({took / plain:.2f}x) · "
+                f"{sum(f['status'] == 'reviewed' for f in report['files'])} files · "
+                f"{len(report['proposals'])} proposed, {len(accepted)} accepted · "
+                f"rejected: {reasons(report) or 'none'}"
+            )
+            phases = ", ".join(
+                f"{name} {t.get('refactor_' + key, 0):.2f}"
+                for name, key in (
+                    ("propose", "propose"),
+                    ("edit+ruff gates", "edit_gates"),
+                    ("baseline", "baseline"),
+                    ("prove", "prove"),
+                )
+            )
+            print(f"  phases: {phases} · {runs}")
+            for proposal in accepted:
+                m = proposal["metrics"]
+                print(
+                    f"    {proposal['path']}::{proposal['symbol']}: {m['rules']} "
+                    f"({len(m['covering_tests'])} covering tests)"
+                )
+        mean = sum(walls) / len(walls)
+        print(
+            f"mean night {mean:.2f} s = {mean / plain:.2f}x one plain suite run · "
+            f"{3600 / mean:.0f} nights per hour"
+        )
+    return 3600 / mean
+
+
+if __name__ == "__main__":
+    main()
