@@ -9,9 +9,13 @@ greedily; every answer then meets the task's real gates, the ones a review appli
 - tests: the tests task itself (`bot.tests_task.run`) on a scratch copy of the mined head with
   the held-out tests taken out, so a new test can earn its coverage: it parses, ruff is clean,
   it passes N runs in a row in the sandbox and raises the target's coverage. Needs `--repo`.
-- refactor: the parser, the definition replaced in its file, the file parses, ruff finds
-  nothing new, and the code really changed; ROUGE-L against the repository's own rewrite.
-  (Running the covering tests is the refactor task's gate; it is not part of this eval yet.)
+- refactor: with `--repo`, the refactor task itself (`bot.refactor_task.run`) on the commit
+  each row's "before" comes from: the rewrite applies, ruff finds nothing new, passing tests
+  cover it and the whole suite stays green. Without `--repo`, the static gates only: the
+  definition is replaced in its file, the file parses, ruff finds nothing new, the code
+  changed. Both: ROUGE-L against the repository's own rewrite.
+
+The sides that run code are in `adapter_eval_repo.py`.
 """
 
 from __future__ import annotations
@@ -20,31 +24,25 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from adapters.base import Candidate, EngineIdentity, Task
-from adapters.completion import CompletionError, CompletionRequest, CompletionResult
-from adapters.lora.dataset_context import cut_test
+from adapters.base import Candidate, Task
+from adapters.completion import CompletionError, CompletionRequest
 from adapters.lora.layout import AdapterRef, find_adapter
 from adapters.lora.metadata import AdapterMetadata
 from adapters.lora.pairs import Pair, make_pair
 from adapters.lora.rouge import rouge_l
 from adapters.lora.training import Dataset, load_dataset
-from adapters.prompted import PromptedEngine
 from adapters.prompts.build import STOPS
 from adapters.prompts.parse import parse_answer
-from bot import tests_task
+from bot.adapter_eval_repo import refactor_side, tests_side
 from bot.docs import prove_all
 from bot.errors import UsageError
-from bot.review import load_config
-from bot.sources import SourceFile
-from bot.workspace import Workspace
+from bot.eval_side import PinnedCompleter, Side
 from refactor.codemods.replace_definition import replace_definition
-from refactor.diffs import FileChanges
 from refactor.results import Failure
-from refactor.targets import is_test_file
 from refactor.validate.lint import RuffGate
 from refactor.validate.syntax import check_syntax
 
@@ -65,34 +63,6 @@ class EvalRequest:
     limit: int = 0  # 0: every held-out row
 
 
-@dataclass
-class Side:
-    """One model's figures: the base model, or the base model with the adapter."""
-
-    name: str
-    targets: int = 0
-    answered: int = 0  # answers the engine's parser accepted
-    passed: int = 0  # answers that passed every gate
-    skipped: int = 0  # tests: targets the tests task left alone (already covered, ...)
-    scores: list[float] = field(default_factory=list)  # ROUGE-L per target (0: no answer)
-    reasons: Counter[str] = field(default_factory=Counter)  # why answers were rejected
-
-    @property
-    def rouge(self) -> float | None:
-        """Mean ROUGE-L F1, None where the task has no reference text to compare with."""
-        return sum(self.scores) / len(self.scores) if self.scores else None
-
-    def metrics(self, suffix: str) -> dict[str, float]:
-        """The figures as metadata metrics, `eval_pass_rate` + suffix and so on."""
-        found = {
-            f"eval_pass_rate{suffix}": self.passed / max(self.targets, 1),
-            f"eval_parse_rate{suffix}": self.answered / max(self.targets, 1),
-        }
-        if self.rouge is not None:
-            found[f"eval_rouge_l{suffix}"] = self.rouge
-        return found
-
-
 @dataclass(frozen=True)
 class EvalResult:
     """Base and adapter side by side on the same targets."""
@@ -104,6 +74,7 @@ class EvalResult:
     skipped_rows: Counter[str]
     base: Side
     adapter: Side
+    notes: tuple[str, ...] = ()
 
     def metrics(self) -> dict[str, float]:
         """What is stored in the adapter's metadata."""
@@ -142,38 +113,8 @@ class EvalResult:
                 lines.append(f"  {side.name}: {count} rejected: {reason[:90]}")
         for reason, count in sorted(self.skipped_rows.items()):
             lines.append(f"  unusable rows: {count}: {reason}")
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines) + "\n"
-
-
-class PinnedCompleter:
-    """A `Completer` over a loaded model that always answers with one adapter (or none)."""
-
-    def __init__(self, loaded: Any, adapter: str | None) -> None:
-        self.loaded = loaded
-        self.adapter = adapter
-
-    def identity(self, task: Task) -> EngineIdentity:
-        """The model, and the adapter when this side uses it."""
-        ref = self.loaded.adapters.get(self.adapter) if self.adapter else None
-        return EngineIdentity("hf", self.loaded.model_label, ref.label if ref else None)
-
-    @property
-    def summary(self) -> EngineIdentity:
-        """The same as `identity`, whatever the task: one adapter at most."""
-        return self.identity(self.loaded.adapters[self.adapter].task if self.adapter else "docs")
-
-    def count_tokens(self, text: str) -> int:
-        """Exact, with the model's tokenizer."""
-        return int(self.loaded.count_tokens(text))
-
-    @property
-    def max_context(self) -> int | None:
-        """The model's position limit."""
-        return self.loaded.max_context  # type: ignore[no-any-return]
-
-    def complete(self, task: Task, requests: Sequence[CompletionRequest]) -> list[CompletionResult]:
-        """Continue the prompts with the pinned adapter."""
-        return self.loaded.complete(self.adapter, requests)  # type: ignore[no-any-return]
 
 
 def _load(request: EvalRequest) -> tuple[Any, AdapterRef]:
@@ -223,14 +164,19 @@ def evaluate(request: EvalRequest, progress: Progress) -> tuple[EvalResult, Path
         completer = PinnedCompleter(loaded, adapter)
         if request.task == "tests":
             assert request.repo is not None
-            side = _tests_side(
+            side = tests_side(name, pairs, dataset, completer, repo=request.repo, progress=progress)
+        elif request.task == "refactor" and request.repo is not None:
+            side = refactor_side(
                 name, pairs, dataset, completer, repo=request.repo, progress=progress
             )
         else:
             side = _static_side(name, request.task, pairs, dataset, completer)
         sides.append(side)
+    notes = ()
+    if request.task == "refactor" and request.repo is None:
+        notes = ("static gates only: without --repo the covering tests and the suite did not run",)
     result = EvalResult(
-        request.task, ref.label, loaded.model_label, len(rows), skipped, sides[0], sides[1]
+        request.task, ref.label, loaded.model_label, len(rows), skipped, sides[0], sides[1], notes
     )
     return result, ref.path
 
@@ -326,72 +272,3 @@ def _refactor_gates(candidates: Sequence[Candidate], ruff: RuffGate, reasons: Co
         else:
             reasons[f"ruff: {verdict.reason}"] += 1
     return passed
-
-
-# --- tests: the tests task, with the held-out tests taken out ---------------------------------
-
-
-def _tests_side(
-    name: str,
-    pairs: Sequence[Pair],
-    dataset: Dataset,
-    completer: PinnedCompleter,
-    *,
-    repo: Path,
-    progress: Progress,
-) -> Side:
-    workspace = Workspace(str(repo))
-    head = workspace.resolve(str(dataset.manifest.get("head") or "HEAD"))
-    held_out = [p.row.output for p in pairs]
-
-    def take_out_held_out_tests(tree: Path) -> None:
-        for path in tree.rglob("*.py"):
-            relative = path.relative_to(tree).as_posix()
-            if not is_test_file(relative):
-                continue
-            text = original = path.read_text(encoding="utf-8", errors="replace")
-            for test in held_out:
-                text = cut_test(text, test)
-            if text != original:
-                path.write_text(text, encoding="utf-8")
-
-    by_path: dict[str, list[Any]] = {}
-    texts: dict[str, str] = {}
-    for pair in pairs:
-        if workspace.text(head, pair.target.path) != pair.target.source:
-            continue  # the file at head is not the one mined (another repository?)
-        targets = by_path.setdefault(pair.target.path, [])
-        if all(t.qualname != pair.target.qualname for t in targets):
-            targets.append(pair.target)
-            texts[pair.target.path] = pair.target.source
-    sources = [
-        SourceFile(path, texts[path], FileChanges(), tuple(targets))
-        for path, targets in sorted(by_path.items())
-    ]
-    example = dataset.context.test_example
-    if example is not None:
-        text = example[1]
-        for test in held_out:
-            text = cut_test(text, test)
-        example = (example[0], text)
-    context = dataset.context.for_examples((), example)
-    engine = PromptedEngine("hf", completer)
-    outcome = tests_task.run(
-        workspace,
-        head,
-        sources,
-        load_config(workspace, head),
-        engine,
-        progress=progress,
-        context=context,
-        edit_tree=take_out_held_out_tests,
-    )
-    side = Side(name, targets=sum(len(s.touched) for s in sources))
-    side.skipped = len(outcome.skipped)
-    for proposal in outcome.proposals:
-        side.answered += proposal.text is not None  # None: the parser rejected the answer
-        if proposal.status == "accepted":
-            side.passed += 1
-        else:
-            side.reasons[proposal.reason or "rejected"] += 1
-    return side

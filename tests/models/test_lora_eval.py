@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from adapters.lora.metadata import AdapterMetadata
+from adapters.lora.mining.dataset import read
+from tests.conftest import GitRepo
 from tests.models.conftest import Shop
 from tests.models.lora_shop import TRAIN_FLAGS, make_shop
 
@@ -170,3 +172,63 @@ def test_review_names_the_trained_adapter_and_honours_a_pinned_version(
         str(shop.model), "--adapters", str(adapters), "--adapter-version", "docs=9",
     )  # fmt: skip
     assert bad.code == 2 and "no adapter docs/9" in bad.err
+
+
+def _shipping(name: str, simple: bool) -> str:
+    body = (
+        "    return 2 * int(weight)\n"
+        if simple
+        else "    total = 0\n    for _ in range(int(weight)):\n        total = total + 2\n    return total\n"
+    )
+    return f"def shipping_{name}(weight):\n{body}"
+
+
+def test_refactor_eval_runs_the_refactor_task_on_the_commit_before(
+    shop: Shop, run_cli: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = GitRepo(tmp_path / "repo")
+    names = ("air", "sea", "rail", "road")
+    files = {"pyproject.toml": "[tool.ruff.lint]\nselect = ['F']\n", "ship/__init__.py": ""}
+    for name in names:
+        files[f"ship/{name}.py"] = _shipping(name, simple=False)
+        files[f"tests/test_{name}.py"] = (
+            f"from ship.{name} import shipping_{name}\n\n\n"
+            f"def test_{name}():\n    assert shipping_{name}(3) == 6\n"
+        )
+    repo.commit(files, "Add shipping")
+    simplified = repo.commit(
+        {f"ship/{name}.py": _shipping(name, simple=True) for name in names}, "Simplify shipping"
+    )
+    data, adapters = tmp_path / "data", tmp_path / "adapters"
+    assert run_cli("adapters", "mine", "--repo", str(repo.path), "--out", str(data), "-q").code == 0
+    manifest = json.loads((data / "manifest.json").read_text())
+    assert manifest["tasks"]["refactor"]["eval"] >= 1
+    trained = run_cli(
+        "adapters", "train", "--task", "refactor", "--base", str(shop.model), "--data",
+        str(data), "--out", str(adapters), "--steps", "4", *TRAIN_FLAGS,
+    )  # fmt: skip
+    assert trained.code == 0, trained.err
+    args = (
+        "adapters", "eval", "--task", "refactor", "--base", str(shop.model), "--adapters",
+        str(adapters), "--data", str(data), "--device", "cpu",
+    )  # fmt: skip
+    static = run_cli(*args, "--no-save")
+    assert static.code == 0, static.err
+    assert "note: static gates only" in static.out
+    held_out = manifest["tasks"]["refactor"]["eval"]
+    before = repo.snapshot()
+    result = run_cli(*args, "--repo", str(repo.path))
+    assert result.code == 0, result.err
+    assert repo.snapshot() == before
+    assert "note: static gates only" not in result.out
+    assert f"on {held_out} held-out refactor targets" in result.out
+    # The task ran on the parent of the refactoring commit, where the "before" code lives.
+    assert "refactor:" in result.err and "proposed changes parse and pass ruff" in result.err
+    table = _table(result.out)
+    assert table[""] == ("base", "refactor@1")
+    metrics = AdapterMetadata.load(adapters / "refactor" / "1").metrics
+    assert metrics["eval_pass_rate"] == int(table["passed the gates"][1].split("/")[0]) / held_out
+    assert 0 <= metrics["eval_rouge_l"] <= 1 and "eval_rouge_l_base" in metrics
+    rows = read(data / "refactor.jsonl")
+    assert {r.commit for r in rows} == {simplified} and all("for _ in" in r.source for r in rows)
