@@ -49,6 +49,7 @@ class EngineOptions:
 STARTUP_FIELDS = (
     "model",
     "adapters",
+    "adapter_versions",
     "device",
     "decode",
     "allow_download",
