@@ -24,6 +24,8 @@ class EngineOptions:
     model: str | None = None
     #: hf: the adapters directory, `ADAPTERS_DIR/<task>/<version>/`; None runs the base model.
     adapters: str | None = None
+    #: hf: pinned adapter versions, `(("docs", "3"),)`; tasks not named get their latest.
+    adapter_versions: tuple[tuple[str, str], ...] = ()
     #: hf: "auto", "cpu", "cuda" or "cuda:N".
     device: str = "auto"
     #: hf: "fast" (static cache, merged adapter, compiled step on CUDA) or "generate".
@@ -47,6 +49,7 @@ class EngineOptions:
 STARTUP_FIELDS = (
     "model",
     "adapters",
+    "adapter_versions",
     "device",
     "decode",
     "allow_download",
@@ -85,6 +88,7 @@ def build_engine(name: str, options: EngineOptions) -> Engine:
             HFConfig(
                 model=options.model,
                 adapters_dir=options.adapters,
+                adapter_versions=dict(options.adapter_versions),
                 device=options.device,
                 allow_download=options.allow_download,
                 decode="fast" if options.decode == "fast" else "generate",

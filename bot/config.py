@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from adapters.lora.settings import TrainSettings
 from bot.errors import ConfigError
 from refactor.ruff_fix import SAFE_EXTRA_RULES
 
@@ -95,6 +96,8 @@ class Config:
     tests: TestsConfig = field(default_factory=TestsConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     nightly: NightlyConfig = field(default_factory=NightlyConfig)
+    #: `[tool.codegen.lora]`: how `codegen adapters train` trains this repository's adapters.
+    lora: TrainSettings = field(default_factory=TrainSettings)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
 
@@ -217,6 +220,9 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             f"{where}: `nightly.max_files` must be at least 1, `nightly.max_proposals` and "
             "`nightly.recent_days` not negative"
         )
+    problems = config.lora.problems()
+    if problems:
+        raise ConfigError(f"{where}: lora: {'; '.join(problems)}")
     return dataclasses.replace(config, source=where)
 
 

@@ -36,11 +36,18 @@ def _texts(
 
 
 def run_context(
-    workspace: Workspace, head: str, style: Style, config: Config, near: Sequence[str] = ()
+    workspace: Workspace,
+    head: str,
+    style: Style,
+    config: Config,
+    near: Sequence[str] = (),
+    *,
+    examples: int = 2,
 ) -> RunContext:
     """Gather the run's context: docstring examples, a test module, `[tool.codegen.engine]`.
 
-    Examples come from files in the folders of `near` (the changed files) first.
+    Examples (`examples` of them, best first) come from files in the folders of `near` (the
+    changed files) first.
     """
     paths = sorted(workspace.files(head, ".py"))
     folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path in near}
@@ -56,7 +63,7 @@ def run_context(
     return RunContext(
         style=style,
         docstring_examples=pick_docstring_examples(
-            _texts(workspace, head, code, _EXAMPLE_FILES), style
+            _texts(workspace, head, code, _EXAMPLE_FILES), style, limit=examples
         ),
         test_example=pick_test_example(_texts(workspace, head, tests, _TEST_FILES)),
         samples=engine.samples,

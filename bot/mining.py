@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from coverage import CoverageData
 
+from adapters.lora.dataset_context import KEPT_EXAMPLES, DatasetContext, folder_of
 from adapters.lora.mining import dataset
 from adapters.lora.mining.docs import docs_rows
 from adapters.lora.mining.records import CommitChange, FileChange, Row
 from adapters.lora.mining.refactor import history_rows, ruff_rows
 from adapters.lora.mining.tests import CoverageCheck, tests_rows
+from bot.config import Config
+from bot.engine_context import run_context
+from bot.errors import ConfigError
+from bot.review import load_config
+from bot.sources import repository_style
 from bot.workspace import Workspace, history
 from refactor.results import Success
 from refactor.ruff_fix import ruff_fix
@@ -90,5 +97,53 @@ def mine(
     progress(f"{len(rows)} pairs before cleaning")
 
     cleaned, dropped = dataset.clean(rows)
-    about = {"repo": str(workspace.path), "head": head, "since": since, "commits": commits}
+    out.mkdir(parents=True, exist_ok=True)
+    context = dataset_context(
+        workspace, head, sorted({r.path for r in cleaned if r.task == "docs"})
+    )
+    written = context.save(out)
+    about = {
+        "repo": str(workspace.path),
+        "head": head,
+        "since": since,
+        "commits": commits,
+        "context": {
+            "file": written.name,
+            "sha256": hashlib.sha256(written.read_bytes()).hexdigest(),
+            "style": context.style,
+        },
+    }
     return dataset.write(dataset.split_by_file(cleaned), out, about, dropped)
+
+
+def dataset_context(workspace: Workspace, head: str, docs_paths: list[str]) -> DatasetContext:
+    """What the engine's prompts and gates would read from the repository at `head`.
+
+    The docstring examples are gathered per folder of the docs rows, as `run_context` picks
+    them for a change in that folder, one more than a prompt shows (see `DatasetContext`).
+    """
+    try:
+        config = load_config(workspace, head)
+    except ConfigError:
+        config = Config()  # a broken [tool.codegen] is the review's problem, not the data's
+    style = config.docs.style
+    if style == "auto":
+        style = repository_style(workspace, head)
+    by_folder: dict[str, str] = {}
+    for path in docs_paths:
+        by_folder.setdefault(folder_of(path), path)
+    examples = {}
+    context = None
+    for folder, path in sorted(by_folder.items()):
+        context = run_context(workspace, head, style, config, [path], examples=KEPT_EXAMPLES)
+        examples[folder] = context.docstring_examples
+    if context is None:
+        context = run_context(workspace, head, style, config, [], examples=KEPT_EXAMPLES)
+    return DatasetContext(
+        style=style,
+        context_tokens=context.context_tokens,
+        max_new_tokens=context.max_new_tokens,
+        test_example=context.test_example,
+        docstring_examples=examples,
+        config_files=workspace.config_files(head),
+    )

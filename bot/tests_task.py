@@ -153,8 +153,13 @@ def run(
     *,
     progress: Progress,
     context: RunContext | None = None,
+    edit_tree: Callable[[Path], None] | None = None,
 ) -> TestsOutcome:
-    """Propose, prove and report tests for the touched public functions and methods."""
+    """Propose, prove and report tests for the touched public functions and methods.
+
+    `edit_tree` may change the scratch copy of head before anything runs in it (an adapter's
+    evaluation takes out the held-out tests); the repository itself is never touched.
+    """
     outcome = TestsOutcome()
     rules = config.tests
     targets, outcome.skipped = select_targets(sources, rules)
@@ -174,6 +179,8 @@ def run(
         tree = scratch / "tree"
         tree.mkdir()
         export_tree(workspace, head, tree)
+        if edit_tree is not None:
+            edit_tree(tree)
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
         conventions = detect(paths, lambda p: _read(tree / p), config.test_command)
         import_paths = (

@@ -9,9 +9,10 @@ adapters/
     1/  ...
 ```
 
-A version folder counts once peft's `adapter_config.json` is in it (a training run still writing
-is ignored). Without a pinned version the latest wins, versions compared naturally (`10` after
-`9`, `v2` after `v1`, `2025-06-01` after `2025-05-30`).
+A version folder counts once peft's `adapter_config.json` is in it (a training run still writing,
+or one interrupted with its `checkpoint/` inside, is ignored). Without a pinned version the
+latest wins, versions compared naturally (`10` after `9`, `v2` after `v1`, `2025-06-01` after
+`2025-05-30`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from adapters.base import TASKS, EngineError, Task
 from adapters.lora.metadata import AdapterMetadata, MetadataError
 
 PEFT_CONFIG = "adapter_config.json"
+#: Where a training run keeps its checkpoint inside its version folder, until the adapter is saved.
+CHECKPOINT_DIR = "checkpoint"
+CHECKPOINT_STATE = "state.pt"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,11 @@ def adapter_folder(root: str | Path, task: Task, version: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", version):
         raise ValueError(f"adapter version {version!r}: use letters, digits, '.', '_' or '-'")
     return Path(root) / task / version
+
+
+def has_checkpoint(folder: Path) -> bool:
+    """Whether an interrupted training run left a checkpoint in this version folder."""
+    return (folder / CHECKPOINT_DIR / CHECKPOINT_STATE).is_file()
 
 
 def _versions(root: Path, task: Task) -> list[str]:

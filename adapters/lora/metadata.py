@@ -9,6 +9,7 @@ old adapters.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,10 @@ class AdapterMetadata:
     data_hash: str = ""
     metrics: Mapping[str, float] = field(default_factory=dict)
     notes: str = ""
+    #: What it was trained on: the dataset's folder, repository and head, row and token counts.
+    data: Mapping[str, Any] = field(default_factory=dict)
+    #: How it was trained: `adapters.lora.settings.TrainSettings` as JSON, and the run's figures.
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     format: int = METADATA_FORMAT
 
     @property
@@ -52,6 +57,8 @@ class AdapterMetadata:
         """The metadata as its JSON object."""
         data = asdict(self)
         data["metrics"] = dict(self.metrics)
+        data["data"] = dict(self.data)
+        data["hyperparameters"] = dict(self.hyperparameters)
         return data
 
     def to_json(self) -> str:
@@ -84,6 +91,11 @@ class AdapterMetadata:
         ):
             raise MetadataError(f"{where}: `metrics` must map names to numbers")
         values["metrics"] = {str(k): float(v) for k, v in metrics.items()}
+        for key in ("data", "hyperparameters"):
+            table = data.get(key, {})
+            if not isinstance(table, Mapping):
+                raise MetadataError(f"{where}: `{key}` must be a JSON object")
+            values[key] = dict(table)
         return cls(**values)
 
     @classmethod
@@ -98,7 +110,9 @@ class AdapterMetadata:
     def save(self, folder: str | Path) -> Path:
         """Write `codegen-adapter.json` into the adapter's folder and return its path."""
         path = Path(folder) / METADATA_FILE
-        path.write_text(self.to_json(), encoding="utf-8")
+        partial = path.with_name(METADATA_FILE + ".partial")
+        partial.write_text(self.to_json(), encoding="utf-8")
+        os.replace(partial, path)  # readers never see half a file (eval rewrites it in place)
         return path
 
     @classmethod

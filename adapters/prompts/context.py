@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 from textwrap import dedent
 
 import libcst as cst
@@ -137,9 +138,19 @@ def outline(code: str) -> str:
     return "\n".join(out)
 
 
+@lru_cache(maxsize=32)
+def file_definitions(path: str, source: str) -> tuple[Target, ...]:
+    """Every definition of a file (none when it does not parse).
+
+    Remembered for the last few files: parsing is the slow part of a prompt, and training
+    builds prompts for many targets of the same file.
+    """
+    try:
+        return tuple(find_definitions(path, source))
+    except cst.ParserSyntaxError:
+        return ()
+
+
 def definitions_of(target: Target) -> list[Target]:
     """Every definition of the target's file (none when it does not parse)."""
-    try:
-        return find_definitions(target.path, target.source)
-    except cst.ParserSyntaxError:
-        return []
+    return list(file_definitions(target.path, target.source))

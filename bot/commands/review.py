@@ -63,6 +63,13 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--adapters", help="hf: the adapters directory, ADAPTERS_DIR/<task>/<version>/"
     )
     group.add_argument(
+        "--adapter-version",
+        action="append",
+        default=[],
+        metavar="TASK=VERSION",
+        help="hf: use this version of a task's adapter (default: the latest)",
+    )
+    group.add_argument(
         "--device", default="auto", help="hf: auto, cpu, cuda or cuda:N (default: auto)"
     )
     group.add_argument(
@@ -89,25 +96,32 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def engine_options(args: argparse.Namespace, style: Style = "google") -> EngineOptions:
-    """EngineOptions from the parsed flags; raises UsageError for a malformed --served-model."""
-    served = []
-    for item in args.served_model:
-        task, _, name = item.partition("=")
-        if task not in TASKS or not name:
+def task_pairs(items: list[str], flag: str, what: str) -> tuple[tuple[str, str], ...]:
+    """`["docs=3"]` → `(("docs", "3"),)`; raises UsageError for a malformed item."""
+    pairs = []
+    for item in items:
+        task, _, value = item.partition("=")
+        if task not in TASKS or not value:
             raise UsageError(
-                f"--served-model {item!r}: expected TASK=NAME with TASK one of {', '.join(TASKS)}"
+                f"{flag} {item!r}: expected TASK={what} with TASK one of {', '.join(TASKS)}"
             )
-        served.append((task, name))
+        pairs.append((task, value))
+    return tuple(pairs)
+
+
+def engine_options(args: argparse.Namespace, style: Style = "google") -> EngineOptions:
+    """EngineOptions from the parsed flags; UsageError for a malformed --served-model or pin."""
+    served = task_pairs(args.served_model, "--served-model", "NAME")
     return EngineOptions(
         style=style,
         model=args.model,
         adapters=args.adapters,
+        adapter_versions=task_pairs(args.adapter_version, "--adapter-version", "VERSION"),
         device=args.device,
         decode=args.decode,
         allow_download=args.allow_download,
         server=args.server,
-        served_models=tuple(served),
+        served_models=served,
         api_key=os.environ.get(API_KEY_ENV) or None,
         timeout_s=args.timeout,
     )

@@ -11,6 +11,7 @@ import time
 from adapters.base import EngineError
 from adapters.completion import CompletionRequest
 from adapters.hf.config import HFConfig
+from bot.commands.review import task_pairs
 from bot.errors import UsageError
 
 WARMUP_PROMPT = "def add(a, b):\n    return a + b\n" * 8
@@ -29,6 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--model", required=True, help="the base model's folder (a hub id with --allow-download)"
     )
     parser.add_argument("--adapters", help="the adapters directory, ADAPTERS_DIR/<task>/<version>/")
+    parser.add_argument(
+        "--adapter-version",
+        action="append",
+        default=[],
+        metavar="TASK=VERSION",
+        help="use this version of a task's adapter (default: the latest)",
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -74,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     config = HFConfig(
         model=args.model,
         adapters_dir=args.adapters,
+        adapter_versions=dict(task_pairs(args.adapter_version, "--adapter-version", "VERSION")),
         device=args.device,
         allow_download=args.allow_download,
         decode=args.decode,

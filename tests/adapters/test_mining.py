@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from adapters.lora.mining.dataset import read
@@ -123,6 +124,26 @@ def test_mine_a_history(make_repo, run_cli, tmp_path) -> None:
 
     tests = {(row.symbol, row.output.split("(")[0]) for row in read(out / "tests.jsonl")}
     assert tests == {("net_price", "def test_net_price"), ("shipping", "def test_shipping")}
+
+    # Each row carries its whole file as the engine would read it at review time: for docs,
+    # without the target's docstring (the others stay); for refactors, the file before.
+    source = docs["net_price"].source
+    assert "def net_price" in source and "Remove value-added tax" not in source
+    assert "Convert an amount between currencies" in source
+    assert docs["net_price"].input in source
+    assert refactors[0].source == PRICES
+    for row in read(out / "tests.jsonl"):
+        assert row.source == ACCEPTED.replace("2 *", "3 *") and row.input in row.source
+        assert row.context == "from shop.prices import net_price, shipping"
+    # And the repository's prompt context at head, for training to rebuild the engine's prompts.
+    context = json.loads((out / "context.json").read_text())
+    assert (
+        manifest["context"]["sha256"]
+        == hashlib.sha256((out / "context.json").read_bytes()).hexdigest()
+    )
+    assert context["style"] == "google" and "pyproject.toml" not in context["config_files"]
+    assert context["test_example"][0] == "tests/test_prices.py"
+    assert any("def net_price" in e for e in context["docstring_examples"]["shop"])
 
     assert manifest["dropped"]["secret-like string"] >= 1
     assert all(

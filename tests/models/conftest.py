@@ -1,7 +1,11 @@
-"""Session-wide tiny models: built once, shared by every model-engine test (a few seconds in all)."""
+"""Session-wide tiny models: built once, shared by every model-engine test (a few seconds in all).
+
+And the shop repository mined and its docs adapter trained once, for the adapters tests.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +24,7 @@ from adapters.hf.loading import load_model
 from adapters.hf.model import LoadedModel
 from tests.conftest import GitRepo
 from tests.models import tiny
+from tests.models.lora_shop import cli, make_shop, train_args
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,33 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
     without_docs = root / "adapters-tests-only"
     tiny.random_adapter(model, without_docs, "tests", "1")
     return TinyModels(model, adapters, without_docs)
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The mined shop repository and its trained docs adapter."""
+
+    repo: GitRepo
+    model: Path
+    data: Path
+    adapters: Path
+    manifest: dict[str, Any]
+    train_log: str
+
+
+@pytest.fixture(scope="session")
+def shop(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Shop:
+    """Mine the shop repository, then train docs@1 on it."""
+    root = tmp_path_factory.mktemp("shop")
+    repo = make_shop(root)
+    data, adapters = root / "data", root / "adapters"
+    code, _, err = cli("adapters", "mine", "--repo", str(repo.path), "--out", str(data), "-q")
+    assert code == 0, err
+    code, out, err = cli(*train_args(tiny_models.model, data, adapters, "--checkpoint-every", "10"))
+    assert code == 0, err
+    assert json.loads(out)["adapter"] == "docs@1"
+    manifest = json.loads((data / "manifest.json").read_text())
+    return Shop(repo, tiny_models.model, data, adapters, manifest, err)
 
 
 @pytest.fixture(scope="session")

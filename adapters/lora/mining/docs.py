@@ -88,8 +88,12 @@ def context_of(source: str, target: Target) -> str:
     return "\n".join(imports + header)
 
 
-def without_docstring(source: str, target: Target, node: ast.AST) -> str | None:
-    """The definition's code with its docstring lines removed; None if that cannot be clean."""
+def without_docstring(source: str, target: Target, node: ast.AST) -> tuple[str, str] | None:
+    """The file and the definition's code with its docstring lines removed.
+
+    The file is what the engine reads at review time for a definition that lacks a docstring;
+    None when the docstring cannot be cut out cleanly.
+    """
     body = getattr(node, "body", [])
     first = body[0] if body else None
     if first is None or len(body) < 2 or first.lineno <= target.header_end:
@@ -98,8 +102,9 @@ def without_docstring(source: str, target: Target, node: ast.AST) -> str | None:
     after = first.end_lineno or first.lineno
     if after < target.end and not lines[after].strip():
         after += 1  # the blank line that set the docstring off goes with it
-    kept = lines[target.start - 1 : first.lineno - 1] + lines[after : target.end]
-    return "".join(kept)
+    code = lines[target.start - 1 : first.lineno - 1] + lines[after : target.end]
+    file = lines[: first.lineno - 1] + lines[after:]
+    return "".join(file), "".join(code)
 
 
 def docs_rows(commit: CommitChange) -> Iterator[Row]:
@@ -124,9 +129,10 @@ def docs_rows(commit: CommitChange) -> Iterator[Row]:
                 or not good_docstring(target.name, docstring, node)
             ):
                 continue
-            code = without_docstring(change.after, target, node)
-            if code is None:
+            stripped = without_docstring(change.after, target, node)
+            if stripped is None:
                 continue
+            file, code = stripped
             yield Row(
                 task="docs",
                 path=change.path,
@@ -137,4 +143,5 @@ def docs_rows(commit: CommitChange) -> Iterator[Row]:
                 origin=origin,
                 weight=3.0 if origin == "accepted" else 1.0,
                 context=context_of(change.after, target),
+                source=file,
             )

@@ -32,7 +32,10 @@ class Row:
     """One training pair.
 
     `input` is what the model sees (e.g. a function without its docstring), `output` what it
-    should write; `context` holds the module's imports and enclosing class for the prompt.
+    should write; `context` holds the module's imports and enclosing class (for tests rows: the
+    test module's import statements, which a runnable test module needs). `source` is the whole
+    file as the engine's prompt builder would read it at review time (for docs rows, without the
+    target's docstring), so that training builds the engine's exact prompt for `symbol`.
     `weight` is higher for suggestions maintainers accepted.
     """
 
@@ -46,6 +49,7 @@ class Row:
     weight: float = 1.0
     context: str = ""
     split: Literal["train", "eval"] = "train"
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The row as one JSONL line stores it."""

@@ -64,6 +64,7 @@ def history_rows(commit: CommitChange) -> Iterator[Row]:
                 origin=origin,
                 weight=3.0 if origin == "accepted" else 1.0,
                 context=context_of(change.after, after),
+                source=change.before,
             )
 
 
@@ -84,4 +85,5 @@ def ruff_rows(path: str, source: str, fixed: str, commit: str) -> Iterator[Row]:
                 output=after.code,
                 origin="ruff",
                 context=context_of(source, before),
+                source=source,
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from adapters.lora.mining.records import Row
+from adapters.prompts.context import module_imports
 from refactor.targets import Target, find_definitions, is_test_file
 
 #: (test path, test name, function path, first line, last line) → did the test run those lines?
@@ -98,9 +99,7 @@ def tests_rows(
     for path, source in sorted(snapshot.items()):
         if not (is_test_file(path) and path.endswith(".py")):
             continue
-        imports = "\n".join(
-            line for line in source.splitlines() if line.startswith(("import ", "from "))
-        )
+        imports = module_imports(source)  # whole statements, `from x import (a, b)` too
         for test in _tests_in(path, source):
             for name in sorted(test.calls):
                 target = _resolve(name, test, index)
@@ -119,4 +118,5 @@ def tests_rows(
                     output=test.code,
                     origin="tests",
                     context=imports,
+                    source=target.source,
                 )
