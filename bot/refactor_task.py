@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.base import Candidate, Engine
+from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config
 from bot.markers import digest
 from bot.report import Proposal
@@ -103,11 +103,12 @@ def run(
     *,
     settings: RefactorSettings,
     progress: Progress,
+    context: RunContext | None = None,
 ) -> RefactorOutcome:
     """Propose rewrites of `targets` (functions of commit `rev`), prove them, report them."""
     outcome = RefactorOutcome()
     started = time.perf_counter()
-    candidates = engine.propose("refactor", targets) if targets else []
+    candidates = engine.propose("refactor", targets, context) if targets else []
     outcome.timings["refactor_propose"] = time.perf_counter() - started
     phase = time.perf_counter()
     tried = [_Work(candidate) for candidate in candidates]

@@ -140,7 +140,7 @@ def _refactor(run: _Run) -> _Outcome:
     settings = RefactorSettings(max_proposals=run.config.max_suggestions)
     done = refactor_task.run(
         run.workspace, run.head, functions, run.config, run.engine,
-        settings=settings, progress=run.progress,
+        settings=settings, progress=run.progress, context=run.context,
     )  # fmt: skip
     proposals = [_one_place(p) for p in done.proposals]
     return _Outcome(proposals, notes=list(done.notes), timings=dict(done.timings))
