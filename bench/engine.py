@@ -8,8 +8,8 @@ per second, the fraction of the roofline (weights plus KV cache read once per st
 load time in a cold process against a warm server, and agreement of the fast path's greedy
 tokens with transformers' `generate`.
 
-    .venv/bin/python bench/engine.py                      # on a GPU: the issue's shapes
-    .venv/bin/python bench/engine.py --shape tiny --device cpu --batches 1,2 --prompt 16 --new 8
+    .venv/bin/python -m bench.engine                      # on a GPU: the issue's shapes
+    .venv/bin/python -m bench.engine --shape tiny --device cpu --batches 1,2 --prompt 16 --new 8
 
 Paths ("variants"): fast+adapter (the adapter merged into the weights, as served), fast+base (no
 adapter: the LoRA cost is the difference), fast+unmerged (LoRA matmuls beside the base ones),
@@ -41,27 +41,7 @@ from adapters.hf.loading import load_model, model_fingerprint
 from adapters.hf.model import LoadedModel
 from adapters.lora.layout import adapter_folder
 from adapters.lora.metadata import AdapterMetadata
-
-SHAPES: dict[str, dict[str, int]] = {
-    "qwen2-1.5b": {
-        "hidden_size": 1536,
-        "intermediate_size": 8960,
-        "num_hidden_layers": 28,
-        "num_attention_heads": 12,
-        "num_key_value_heads": 2,
-        "vocab_size": 151936,
-        "max_position_embeddings": 32768,
-    },
-    "tiny": {
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-        "num_key_value_heads": 2,
-        "vocab_size": 1024,
-        "max_position_embeddings": 2048,
-    },
-}
+from bench.shapes import SHAPES
 
 VARIANTS = ("fast+adapter", "fast+base", "fast+unmerged", "generate+adapter", "generate+base")
 

@@ -25,8 +25,8 @@ Variants:
   for steps; `--attention flash_attention_2` (needs the flash-attn package) or `flex_attention`
   swap the attention kernel.
 
-    .venv/bin/python bench/train.py                    # on an H100: the issue's shapes
-    .venv/bin/python bench/train.py --shape tiny --device cpu --seq-len 128 --batch 2 --steps 2
+    .venv/bin/python -m bench.train                    # on an H100: the issue's shapes
+    .venv/bin/python -m bench.train --shape tiny --device cpu --seq-len 128 --batch 2 --steps 2
 """
 
 from __future__ import annotations
@@ -48,27 +48,8 @@ from transformers import AutoModelForCausalLM, Qwen2Config
 from adapters.lora.packing import Packed, segments
 from adapters.lora.settings import TrainSettings
 from adapters.lora.train import autocast_for, train_step, with_lora
+from bench.shapes import SHAPES
 
-SHAPES: dict[str, dict[str, int]] = {
-    "qwen2-1.5b": {
-        "hidden_size": 1536,
-        "intermediate_size": 8960,
-        "num_hidden_layers": 28,
-        "num_attention_heads": 12,
-        "num_key_value_heads": 2,
-        "vocab_size": 151936,
-        "max_position_embeddings": 32768,
-    },
-    "tiny": {
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-        "num_key_value_heads": 2,
-        "vocab_size": 1024,
-        "max_position_embeddings": 2048,
-    },
-}
 VARIANTS = ("anchor", "packed", "fast")
 PEAK_TFLOPS = 989.0  # H100 SXM, dense bf16
 ANCHOR = "anchor on an H100: 16,600 tokens/s, 16% MFU, 40 GB"

@@ -25,6 +25,7 @@ from bot.nightly_select import exclusion, select_files
 from bot.refactor_task import RefactorSettings
 from bot.report import FileNote, Report
 from bot.review import load_config, quiet
+from bot.sources import read_text
 from bot.workspace import Workspace
 from refactor.targets import Target, find_definitions
 
@@ -68,15 +69,9 @@ def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
 
 def read_functions(workspace: Workspace, rev: str, path: str, config: Config) -> list[Target] | str:
     """The functions and methods of `path` at `rev`, or why the file is skipped."""
-    blob = workspace.blob(rev, path, max_bytes=config.max_file_bytes)
-    if blob.data is None:
-        return blob.problem or "could not be read"
-    if b"\0" in blob.data:
-        return "binary file"
-    try:
-        text = blob.data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return f"not UTF-8 text (byte {error.start}); codegen only edits UTF-8 files"
+    text, problem = read_text(workspace, rev, path, config.max_file_bytes)
+    if problem is not None:
+        return problem
     try:
         compile(text, path, "exec", dont_inherit=True)
         definitions = find_definitions(path, text)

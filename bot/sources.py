@@ -58,19 +58,29 @@ def read_sources(
     return sources, notes
 
 
+def read_text(workspace: Workspace, rev: str, path: str, max_bytes: int) -> tuple[str, str | None]:
+    """`path` at `rev` as text, or `("", why)` when codegen cannot edit it.
+
+    Files larger than `max_bytes`, binary files and text that is not UTF-8 are not edited.
+    """
+    blob = workspace.blob(rev, path, max_bytes=max_bytes)
+    if blob.data is None:
+        return "", blob.problem or "could not be read"
+    if b"\0" in blob.data:
+        return "", "binary file"
+    try:
+        return blob.data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        return "", f"not UTF-8 text (byte {error.start}); codegen only edits UTF-8 files"
+
+
 def _read(
     workspace: Workspace, head: str, changed: ChangedFile, config: Config
 ) -> SourceFile | str:
     """The file as a SourceFile, or the reason it cannot be reviewed."""
-    blob = workspace.blob(head, changed.path, max_bytes=config.max_file_bytes)
-    if blob.data is None:
-        return blob.problem or "could not be read"
-    if b"\0" in blob.data:
-        return "binary file"
-    try:
-        text = blob.data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return f"not UTF-8 text (byte {error.start}); codegen only edits UTF-8 files"
+    text, problem = read_text(workspace, head, changed.path, config.max_file_bytes)
+    if problem is not None:
+        return problem
     try:
         ast.parse(text, changed.path)
     except SyntaxError as error:
