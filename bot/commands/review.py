@@ -53,36 +53,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 API_KEY_ENV = "CODEGEN_SERVER_API_KEY"
 
 
-def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """The flags of the model engines: `--model`/`--adapters` for hf, `--server` for openai."""
-    group = parser.add_argument_group("model engines")
+def add_model_options(
+    group: argparse._ActionsContainer, *, model_required: bool = False, prefix: str = ""
+) -> None:
+    """The flags that load a model in process (`--engine hf`, and `codegen serve`)."""
     group.add_argument(
-        "--model", help="hf: the base model's folder (a hub id with --allow-download)"
+        "--model",
+        required=model_required,
+        help=f"{prefix}the base model's folder (a hub id with --allow-download)",
     )
     group.add_argument(
-        "--adapters", help="hf: the adapters directory, ADAPTERS_DIR/<task>/<version>/"
+        "--adapters", help=f"{prefix}the adapters directory, ADAPTERS_DIR/<task>/<version>/"
     )
     group.add_argument(
         "--adapter-version",
         action="append",
         default=[],
         metavar="TASK=VERSION",
-        help="hf: use this version of a task's adapter (default: the latest)",
+        help=f"{prefix}use this version of a task's adapter (default: the latest)",
     )
     group.add_argument(
-        "--device", default="auto", help="hf: auto, cpu, cuda or cuda:N (default: auto)"
+        "--device", default="auto", help=f"{prefix}auto, cpu, cuda or cuda:N (default: auto)"
     )
     group.add_argument(
         "--decode",
         choices=("fast", "generate"),
         default="fast",
-        help="hf: codegen's fast decode loop, or transformers' generate (default: fast)",
+        help=f"{prefix}codegen's fast decode loop, or transformers' generate (default: fast)",
     )
     group.add_argument(
         "--allow-download",
         action="store_true",
-        help="hf: fetch --model from the Hugging Face hub when it is not a local folder",
+        help=f"{prefix}fetch --model from the Hugging Face hub when it is not a local folder",
     )
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The flags of the model engines: `--model`/`--adapters` for hf, `--server` for openai."""
+    group = parser.add_argument_group("model engines")
+    add_model_options(group, prefix="hf: ")
     group.add_argument("--server", help="openai: the server's URL, e.g. http://127.0.0.1:8000")
     group.add_argument(
         "--served-model",

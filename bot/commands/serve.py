@@ -11,7 +11,7 @@ import time
 from adapters.base import EngineError
 from adapters.completion import CompletionRequest
 from adapters.hf.config import HFConfig
-from bot.commands.review import task_pairs
+from bot.commands.review import add_model_options, task_pairs
 from bot.errors import UsageError
 
 WARMUP_PROMPT = "def add(a, b):\n    return a + b\n" * 8
@@ -26,17 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "/v1/completions (model names: the base model's, and each adapter's task), /v1/models "
         "and /health until stopped (Ctrl-C or SIGTERM). Concurrent requests are batched.",
     )
-    parser.add_argument(
-        "--model", required=True, help="the base model's folder (a hub id with --allow-download)"
-    )
-    parser.add_argument("--adapters", help="the adapters directory, ADAPTERS_DIR/<task>/<version>/")
-    parser.add_argument(
-        "--adapter-version",
-        action="append",
-        default=[],
-        metavar="TASK=VERSION",
-        help="use this version of a task's adapter (default: the latest)",
-    )
+    add_model_options(parser, model_required=True)
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -47,16 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="port to listen on; 0 picks a free one (default: 8000)",
     )
     parser.add_argument(
-        "--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)"
-    )
-    parser.add_argument(
-        "--decode", choices=("fast", "generate"), default="fast", help="decode path (default: fast)"
-    )
-    parser.add_argument(
         "--max-batch", type=int, default=32, help="sequences decoded together (default: 32)"
-    )
-    parser.add_argument(
-        "--allow-download", action="store_true", help="fetch --model from the hub if not local"
     )
     parser.add_argument(
         "--warmup",
