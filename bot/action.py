@@ -74,6 +74,7 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         engine=ctx.inputs.engine,
         config_file=ctx.inputs.config_file,
         closed_keys=closed_nightly_keys(ctx),
+        isolation=ctx.inputs.run_isolation,
     )
     options = ctx.inputs.engine_options
     report = nightly(

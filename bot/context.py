@@ -15,6 +15,7 @@ from pathlib import Path
 
 from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
+from bot.config import Isolation
 from bot.errors import UsageError
 from bot.github import GitHubHost
 from bot.publish import Published, publish
@@ -48,6 +49,31 @@ class ActionInputs:
     ref_name: str | None = None
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
+    #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
+    isolation: Isolation | None = None
+    #: The head commit `codegen authorize` pinned for a /codegen command (None: not pinned).
+    pinned_head: str | None = None
+    #: The pinned pull request's base commit and branch, so no API call is needed to find them.
+    pinned_base: str | None = None
+    pinned_base_ref: str | None = None
+
+    @property
+    def run_isolation(self) -> Isolation | None:
+        """The isolation for code from the repository: bubblewrap whenever a token is held.
+
+        With a token in this process's environment, code run without bubblewrap could read it
+        (from `/proc/<pid>/environ`), so such code runs under bubblewrap or not at all.
+        """
+        if self.token:
+            if self.isolation == "none":
+                raise UsageError(
+                    "--isolation none while this process holds GITHUB_TOKEN: code from the "
+                    "repository could read the token. Run the split instead: `codegen action "
+                    "--no-publish` without a token, then `codegen publish` (action mode: propose "
+                    "then publish)"
+                )
+            return "bubblewrap"
+        return self.isolation
 
 
 def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
@@ -107,7 +133,8 @@ class ActionContext:
         fetched = fetch_pull(path, number, head, base, base_ref)
         if fetched:
             self.progress(f"fetched {', '.join(fetched)}")
-        config = load_config(Workspace(path), head, self.inputs.config_file)
+        workspace = Workspace(path)
+        config = load_config(workspace, workspace.merge_base(base, head), self.inputs.config_file)
         options = self.inputs.engine_options
         report = review(
             ReviewRequest(
@@ -117,6 +144,7 @@ class ActionContext:
                 tasks=tasks or self.inputs.tasks,
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
+                isolation=self.inputs.run_isolation,
             ),
             lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
             self.progress,

@@ -20,7 +20,7 @@ import libcst as cst
 from adapters.base import Engine
 from adapters.registry import EngineOptions
 from bot import __version__, refactor_task
-from bot.config import Config
+from bot.config import Config, Isolation, with_isolation
 from bot.nightly_select import exclusion, select_files
 from bot.refactor_task import RefactorSettings
 from bot.report import FileNote, Report
@@ -45,6 +45,8 @@ class NightlyRequest:
     config_file: Path | None = None  # an explicit `.codegen.toml`, overriding the repository's
     #: Keys of changes in nightly pull requests closed without merging: never proposed again.
     closed_keys: frozenset[str] = frozenset()
+    #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
+    isolation: Isolation | None = None
 
 
 def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
@@ -89,7 +91,7 @@ def nightly(
     started = time.perf_counter()
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.rev)
-    config = load_config(workspace, head, request.config_file)
+    config = with_isolation(load_config(workspace, head, request.config_file), request.isolation)
     rules = config.nightly
     allowed = [path for path in workspace.files(head) if exclusion(path, config) is None]
     recent = recently_changed(workspace, head, rules.recent_days)
@@ -129,7 +131,7 @@ def nightly(
         identity=engine.identity,
         proposals=tuple(outcome.proposals),
         files=tuple(files),
-        notes=(selection.describe(request.night), *outcome.notes),
+        notes=(*config.notes, selection.describe(request.night), *outcome.notes),
         config_source=config.source,
         timings=timings,
         tool_version=__version__,

@@ -131,11 +131,12 @@ def make_sandbox(
     repo: Path, config: TestsConfig, python: str
 ) -> tuple[Sandbox, tuple[str, ...]] | str:
     """The sandbox for this job and the secret values to strike from output, or why none runs."""
-    isolation = Isolation("none", 'turned off by the configuration (tests.isolation = "none")')
+    # `none` reaches here only from the runner's operator: a repository's file cannot set it.
+    isolation = Isolation("none", "turned off by the runner's operator (--isolation none)")
     if config.isolation != "none":
         isolation = detect_isolation()
         if config.isolation == "bubblewrap" and not isolation.isolated:
-            return f"tests.isolation requires bubblewrap, and {isolation.detail}"
+            return f"bubblewrap is required here, and {isolation.detail}"
     env, dropped = scrub_environment(os.environ)
     secrets = tuple(os.environ[name] for name in dropped)
     home = Path.home() if os.environ.get("HOME") else None

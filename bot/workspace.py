@@ -131,6 +131,14 @@ class Workspace:
             if item.type == "blob" and item.path.endswith(suffix):  # type: ignore[union-attr]
                 yield item.path  # type: ignore[union-attr]
 
+    def tracked(self, path: str) -> bool:
+        """Whether the checkout's current commit (HEAD) holds `path`."""
+        try:
+            self.repo.head.commit.tree / path
+        except (KeyError, ValueError):
+            return False
+        return True
+
     def config_files(self, rev: str) -> dict[str, str]:
         """The configuration files (see CONFIG_NAMES) at `rev`, by path, that decode as UTF-8."""
         found = {}
