@@ -93,4 +93,5 @@ def run(args: argparse.Namespace) -> int:
         pinned_base=args.pinned_base or None,
         pinned_base_ref=args.pinned_base_ref or None,
     )
+    inputs.run_isolation  # noqa: B018 - refuses `--isolation none` with a token, before any work
     return run_action(inputs, progress_printer(args.quiet))

