@@ -140,16 +140,22 @@ class PullRequestRef:
     comment_id: int | None = None
     max_suggestions: int = 20
     command: str | None = None
+    #: The pull request's head when it had moved past the commit the command was approved for
+    #: (then nothing ran, and publishing only says so).
+    changed_head: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the reference as the JSON report stores it."""
-        return {
+        found = {
             "repository": self.repository,
             "number": self.number,
             "comment_id": self.comment_id,
             "max_suggestions": self.max_suggestions,
             "command": self.command,
         }
+        if self.changed_head is not None:
+            found["changed_head"] = self.changed_head
+        return found
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PullRequestRef:
@@ -160,6 +166,7 @@ class PullRequestRef:
             data.get("comment_id"),
             int(data.get("max_suggestions", 20)),
             data.get("command"),
+            data.get("changed_head"),
         )
 
 

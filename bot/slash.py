@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import markers, tests_publish
+from bot import markers, pinned, tests_publish
 from bot.context import ActionContext
 from bot.events import COMMANDS, Job, may_run_commands
 from bot.github import GitHubHost
@@ -54,12 +54,14 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
     The task's accepted proposals go out as one review of suggestions, plus the summary.
     """
     assert job.number is not None and job.command is not None
-    pull = ctx.host().pull_request(job.number)
+    commits = pinned.commits_to_run(ctx, job)
+    if isinstance(commits, pinned.Moved):
+        return pinned.refuse(ctx, job, commits)
     report = ctx.propose(
         job.number,
-        pull.head,
-        pull.base,
-        pull.base_ref,
+        commits.head,
+        commits.base,
+        commits.base_ref,
         tasks=(job.command,),
         comment_id=job.comment_id,
     )
@@ -72,12 +74,14 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
 def run_tests(ctx: ActionContext, job: Job) -> str | None:
     """`/codegen tests`: prove tests for the head's changes, then open or update their PR."""
     assert job.number is not None
-    pull = ctx.host().pull_request(job.number)
+    commits = pinned.commits_to_run(ctx, job)
+    if isinstance(commits, pinned.Moved):
+        return pinned.refuse(ctx, job, commits)
     report = ctx.propose(
         job.number,
-        pull.head,
-        pull.base,
-        pull.base_ref,
+        commits.head,
+        commits.base,
+        commits.base_ref,
         tasks=("tests",),
         comment_id=job.comment_id,
         command="tests",
@@ -89,7 +93,14 @@ def run_tests(ctx: ActionContext, job: Job) -> str | None:
 
 
 def publish_reply(ctx: ActionContext, report: Report) -> str:
-    """Publish `report` as the command that asked for it wants; return the reply's text."""
+    """Publish `report` as the command that asked for it wants; return the reply's text.
+
+    A command's report whose head is no longer the pull request's is not published.
+    """
+    moved = pinned.stale_reply(ctx, report)
+    if moved is not None:
+        ctx.progress(moved)
+        return moved
     ref = report.pull_request
     if ref is not None and ref.command == "tests":
         published = tests_publish.publish_tests(report, ctx.host(), ctx.progress)
@@ -127,8 +138,20 @@ def denial_text(job: Job) -> str:
 
 
 def run_command(ctx: ActionContext, job: Job) -> int:
-    """Authorize the commenter, acknowledge with 👀, run the command's handler, reply."""
+    """Authorize the commenter, acknowledge with 👀, run the command's handler, reply.
+
+    Without a token (the proposing job of the split), `codegen authorize` has already checked
+    the commenter in a job of its own, and only the commits it pinned may run.
+    """
     assert job.number is not None and job.comment_id is not None and job.actor is not None
+    assert job.command is not None
+    if not ctx.inputs.token:
+        if not ctx.inputs.publish and ctx.inputs.pinned_head is not None:
+            reply = HANDLERS[job.command](ctx, job)
+            if reply is not None:
+                ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")
+            return 0
+        ctx.host()  # raises: a token is needed
     host = ctx.host()
     permission = host.permission(job.actor)
     if not may_run_commands(permission):
@@ -137,7 +160,6 @@ def run_command(ctx: ActionContext, job: Job) -> int:
     else:
         if ctx.inputs.publish:
             host.react(job.number, job.comment_id, "eyes")
-        assert job.command is not None
         reply = HANDLERS[job.command](ctx, job)
     if reply is None:
         return 0
