@@ -217,4 +217,5 @@ def test_tests_proven_on_an_older_head_are_not_published(money: PullRequestWorld
     )
     assert publish_report(publish_ctx(world), report) == 0
     assert codegen_pulls(world) == [] and world.state.git.branch(BRANCH) is None
-    assert "has moved on" in replies(world)[-1] and "/codegen tests" in replies(world)[-1]
+    assert "changed after the request" in replies(world)[-1]
+    assert "`/codegen tests`" in replies(world)[-1]
