@@ -239,6 +239,12 @@ class Sandbox:
                 timed_out = True
                 kill_group(process.pid)
                 process.wait()
+            except BaseException:
+                # Ctrl-C or SIGTERM: the command runs in a session of its own, so the signal
+                # never reached it; without bubblewrap's --die-with-parent it would live on.
+                kill_group(process.pid)
+                process.wait()
+                raise
             else:
                 kill_group(process.pid)  # whatever it left running in its group goes too
             seconds = time.perf_counter() - started
