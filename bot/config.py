@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 import tomllib
 import types
 from collections.abc import Mapping
@@ -217,6 +218,12 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             f"{where}: `tests.runs`, `tests.timeout`, `tests.suite_timeout` must be positive "
             "and `tests.memory_mb` at least 64"
         )
+    try:
+        shlex.split(config.test_command)
+    except ValueError as error:  # an unbalanced quote
+        raise ConfigError(
+            f"{where}: `tool.codegen.test_command` is not a command line: {error}"
+        ) from error
     _check_engine(config.engine, where)
     nightly = config.nightly
     if nightly.max_files < 1 or nightly.max_proposals < 0 or nightly.recent_days < 0:

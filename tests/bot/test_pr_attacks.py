@@ -147,3 +147,45 @@ def test_the_operator_cannot_lower_isolation_while_holding_a_token(tmp_path: Pat
         done.stderr
     )
     assert TOKEN not in done.stderr
+
+
+def test_an_unbalanced_quote_in_test_command_is_one_line_and_exit_2(make_repo) -> None:
+    repo = make_repo()
+    config = 'tasks = ["tests"]\ntest_command = "pytest -k \'money"\n'
+    base = repo.commit({".codegen.toml": config, "m.py": "x = 1\n"}, "base")
+    repo.commit({"m.py": "def f(x: int) -> int:\n    return x\n"}, "head")
+    done = codegen("review", "--repo", str(repo.path), "--base", base)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "`tool.codegen.test_command` is not a command line: No closing quotation" in (
+        done.stderr
+    )
+
+
+def test_links_out_of_the_repository_are_left_out_of_the_copy(make_repo, tmp_path: Path) -> None:
+    """An absolute link (and one up past the root) in the pull request: a clean note, no crash."""
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("host secret", encoding="utf-8")
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": PLAIN,
+            ".codegen.toml": 'tasks = ["tests"]\n[tests]\nruns = 2\n',
+            "shop/__init__.py": "",
+            "shop/money.py": BASE,
+            "tests/test_money.py": BASE_TEST,
+        },
+        "base",
+    )
+    (repo.path / "shop" / "data.txt").symlink_to(secret)
+    (repo.path / "shop" / "up.txt").symlink_to("../../../../../../../../etc/hostname")
+    head = repo.commit({"shop/money.py": BASE + THREE_NEW}, "links")
+    assert head
+    done = codegen("review", "--repo", str(repo.path), "--base", base, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    notes = "\n".join(report["notes"])
+    assert "left out of the copy: links that point outside the repository" in notes
+    assert "`shop/data.txt`" in notes and "`shop/up.txt`" in notes
+    assert "host secret" not in done.stdout
+    assert any(p["task"] == "tests" for p in report["proposals"])
