@@ -189,3 +189,124 @@ def test_links_out_of_the_repository_are_left_out_of_the_copy(make_repo, tmp_pat
     assert "`shop/data.txt`" in notes and "`shop/up.txt`" in notes
     assert "host secret" not in done.stdout
     assert any(p["task"] == "tests" for p in report["proposals"])
+
+
+#: What both attackers try, as Python source: read the markers, the environment of pid 1, a host
+#: socket, and write outside their copy. Evaluates to one string saying how each attempt went.
+ATTEMPTS = """\
+def attempts(markers, sock, outside):
+    import socket
+    seen = []
+    for path in [*markers, "/proc/1/environ"]:
+        try:
+            with open(path, "rb") as handle:
+                seen.append(handle.read(200).decode(errors="replace"))
+        except OSError as error:
+            seen.append(type(error).__name__)
+    try:
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(sock)
+        seen.append("connected")
+    except OSError as error:
+        seen.append(type(error).__name__)
+    try:
+        with open(outside, "w") as handle:
+            handle.write("x")
+        seen.append("wrote")
+    except OSError as error:
+        seen.append(type(error).__name__)
+    return ";".join(seen)
+"""
+
+
+@needs_bwrap
+def test_a_generated_test_and_a_repository_function_see_nothing_of_the_host(
+    make_repo, tmp_path: Path
+) -> None:
+    """Attack 2: both try the runner's files, pid 1's environment, a socket, a write outside."""
+    import socket
+    import tempfile
+
+    from bot.review import ReviewRequest, review
+    from tests.bot.test_tests_rejections import StubEngine
+
+    marker = f"codegen-marker-{os.getpid()}-{tmp_path.name}"
+    secret = f"host secret {os.urandom(8).hex()}"  # what the marker files hold
+    work_folder = Path(__file__).resolve().parents[2]
+    planted = [
+        Path.home() / f".{marker}",
+        Path(tempfile.gettempdir()) / marker,
+        work_folder / f".{marker}",
+    ]
+    sock, outside = work_folder / f".{marker[-12:]}.sock", work_folder / f".{marker}.out"
+    arguments = f"({[str(p) for p in planted]!r}, {str(sock)!r}, {str(outside)!r})"
+    peek = (
+        f"{ATTEMPTS}\n\ndef peek() -> str:\n    return attempts{arguments}\n\n\n"
+        "def leak() -> str:  # reads only: the probe turns what it returns into an assertion\n"
+        f"    found = []\n    for path in {[str(p) for p in planted]!r}:\n"
+        "        try:\n            found.append(open(path).read()[:120])\n"
+        "        except OSError as error:\n            found.append(type(error).__name__)\n"
+        "    return ';'.join(found)\n"
+    )
+    everything = f"{ATTEMPTS}\n\ndef test_attempts():\n    assert attempts{arguments} == ''\n"
+    reads = (  # only reads, which the guard lets through: the sandbox alone stops them
+        f"def test_peek():\n    seen = []\n    for path in {[str(p) for p in planted]!r}:\n"
+        "        try:\n            seen.append(open(path).read())\n"
+        "        except OSError as error:\n            seen.append(type(error).__name__)\n"
+        "    assert seen == ['FileNotFoundError'] * 3\n"
+    )
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": PLAIN,
+            ".codegen.toml": 'tasks = ["tests"]\n[tests]\nruns = 2\n',
+            "shop/__init__.py": "",
+            "shop/money.py": BASE,
+            "tests/test_money.py": BASE_TEST,
+        },
+        "base",
+    )
+    repo.commit(
+        {
+            "shop/peek.py": peek,
+            "shop/use.py": "from shop.peek import leak, peek\nX = peek()\nY = leak()\n",
+        }
+    )
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    server.listen()
+    server.settimeout(0.1)
+    try:
+        for path in planted:
+            path.write_text(secret, encoding="utf-8")
+        heuristic = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), make_heuristic)
+        stub = review(
+            ReviewRequest(str(repo.path), base, tasks=("tests",)),
+            lambda options: StubEngine({"peek": reads, "attempts": everything}),
+        )
+        with pytest.raises(TimeoutError):
+            server.accept()
+    finally:
+        server.close()
+        for path in [*planted, sock]:
+            path.unlink(missing_ok=True)
+    assert not outside.exists()
+    for report in (heuristic, stub):
+        assert secret not in report.to_json(), "a host file reached the report"
+        assert TOKEN not in report.to_json()
+    refused = next(p for p in heuristic.proposals if p.symbol == "peek")
+    assert "reads another process's environment (/proc/1/environ)" in (refused.reason or "")
+    leaked = next(p for p in heuristic.proposals if p.symbol == "leak")
+    assert "FileNotFoundError;FileNotFoundError;FileNotFoundError" in (leaked.patch or "")
+    read = next(p for p in stub.proposals if p.symbol == "peek")
+    # It passed its runs (every read failed), then fell at coverage: it does not call `peek`.
+    assert (read.reason or "").startswith("coverage: "), read.reason
+    tried = next(p for p in stub.proposals if p.symbol == "attempts")
+    assert tried.status == "rejected"
+
+
+def make_heuristic(options):
+    """The heuristic engine, whose probe turns what `peek()` returns into an assertion."""
+    from adapters.registry import build_engine
+
+    return build_engine("heuristic", options)
