@@ -79,7 +79,7 @@ def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) ->
 
 def _inside(root: Path, path: Path) -> str | None:
     """`path` relative to the repository `root` as a POSIX string, or None if outside it."""
-    resolved = (root / path).resolve() if not path.is_absolute() else path.resolve()
+    resolved = path.resolve()  # relative to the working folder, as the file is read
     try:
         return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:

@@ -310,3 +310,24 @@ def make_heuristic(options):
     from adapters.registry import build_engine
 
     return build_engine("heuristic", options)
+
+
+def test_a_config_file_the_repository_tracks_is_read_from_the_base(make_repo) -> None:
+    """`--config ci.toml` inside the checkout: the base's version, not the pull request's."""
+    repo = make_repo()
+    base = repo.commit({"ci.toml": "max_suggestions = 1\n", "m.py": "x = 1\n"}, "base")
+    changes = {"ci.toml": 'max_suggestions = 1\n[tests]\nisolation = "none"\n', "n.toml": "x=1\n"}
+    repo.commit({**changes, "m.py": "def f(a: int) -> int:\n    return a\n"}, "head")
+    config = repo.path / "ci.toml"
+    done = codegen(
+        "review", "--repo", str(repo.path), "--base", base, "--config", str(config),
+        "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["notes"] == []  # the head's `isolation = "none"`: never read
+    assert config.read_text().endswith('isolation = "none"\n')  # though it is on disk
+    added = codegen(
+        "review", "--repo", str(repo.path), "--base", base, "--config", str(repo.path / "n.toml")
+    )
+    assert added.returncode == 2 and added.stderr.count("\n") == 1
+    assert "is not in the base commit" in added.stderr
