@@ -30,7 +30,7 @@ def remote_head(path: str | Path, number: int, *, remote: str = "origin") -> str
     cannot ask, and the publishing job checks again with its token.
     """
     try:
-        listed = git.Repo(path).git.ls_remote(remote, f"refs/pull/{number}/head")
+        listed = str(git.Repo(path).git.ls_remote(remote, f"refs/pull/{number}/head"))
     except (git.NoSuchPathError, git.InvalidGitRepositoryError, git.GitCommandError):
         return None
     sha = listed.split("\t", 1)[0].strip()

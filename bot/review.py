@@ -109,6 +109,7 @@ def _codegen_tables(workspace: Workspace, rev: str) -> tuple[object, object]:
     found: list[object] = []
     for name in (".codegen.toml", "pyproject.toml"):
         text = workspace.text(rev, name)
+        document: object
         try:
             document = tomllib.loads(text) if text is not None else None
         except tomllib.TOMLDecodeError:

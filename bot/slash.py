@@ -145,18 +145,17 @@ def run_command(ctx: ActionContext, job: Job) -> int:
     """
     assert job.number is not None and job.comment_id is not None and job.actor is not None
     assert job.command is not None
-    if not ctx.inputs.token:
-        if not ctx.inputs.publish and ctx.inputs.pinned_head is not None:
-            reply = HANDLERS[job.command](ctx, job)
-            if reply is not None:
-                ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")
-            return 0
-        ctx.host()  # raises: a token is needed
-    host = ctx.host()
+    reply: str | None
+    if not ctx.inputs.token and not ctx.inputs.publish and ctx.inputs.pinned_head is not None:
+        reply = HANDLERS[job.command](ctx, job)
+        if reply is not None:
+            ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")
+        return 0
+    host = ctx.host()  # without a token: UsageError, one line
     permission = host.permission(job.actor)
     if not may_run_commands(permission):
         ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
-        reply: str | None = denial_text(job)
+        reply = denial_text(job)
     else:
         if ctx.inputs.publish:
             host.react(job.number, job.comment_id, "eyes")
