@@ -292,10 +292,10 @@ def config_from_files(
     return parse_config(table, name)
 
 
-Isolation = Literal["auto", "bubblewrap", "none"]
+IsolationChoice = Literal["auto", "bubblewrap", "none"]
 
 
-def with_isolation(config: Config, operator: Isolation | None) -> Config:
+def with_isolation(config: Config, operator: IsolationChoice | None) -> Config:
     """Apply the runner operator's isolation choice (None: not given) over the repository's.
 
     The operator may lower isolation (`none`) or require bubblewrap; the repository may only

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
-from bot.config import Isolation
+from bot.config import IsolationChoice
 from bot.errors import UsageError
 from bot.github import GitHubHost
 from bot.publish import Published, publish
@@ -50,7 +50,7 @@ class ActionInputs:
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
     #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
-    isolation: Isolation | None = None
+    isolation: IsolationChoice | None = None
     #: The head commit `codegen authorize` pinned for a /codegen command (None: not pinned).
     pinned_head: str | None = None
     #: The pinned pull request's base commit and branch, so no API call is needed to find them.
@@ -58,7 +58,7 @@ class ActionInputs:
     pinned_base_ref: str | None = None
 
     @property
-    def run_isolation(self) -> Isolation | None:
+    def run_isolation(self) -> IsolationChoice | None:
         """The isolation for code from the repository: bubblewrap whenever a token is held.
 
         With a token in this process's environment, code run without bubblewrap could read it

@@ -20,7 +20,7 @@ import libcst as cst
 from adapters.base import Engine
 from adapters.registry import EngineOptions
 from bot import __version__, refactor_task
-from bot.config import Config, Isolation, with_isolation
+from bot.config import Config, IsolationChoice, with_isolation
 from bot.nightly_select import exclusion, select_files
 from bot.refactor_task import RefactorSettings
 from bot.report import FileNote, Report
@@ -46,7 +46,7 @@ class NightlyRequest:
     #: Keys of changes in nightly pull requests closed without merging: never proposed again.
     closed_keys: frozenset[str] = frozenset()
     #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
-    isolation: Isolation | None = None
+    isolation: IsolationChoice | None = None
 
 
 def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from adapters.base import Engine, EngineIdentity, RunContext
 from adapters.registry import EngineOptions
 from bot import __version__, refactor_task, tests_task
-from bot.config import Config, Isolation, config_from_files, with_isolation
+from bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from bot.docs import prove_all, select_targets
 from bot.engine_context import run_context
 from bot.errors import UsageError
@@ -47,7 +47,7 @@ class ReviewRequest:
     engine: str = "heuristic"
     config_file: Path | None = None  # an explicit `.codegen.toml`, overriding the repository's
     #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
-    isolation: Isolation | None = None
+    isolation: IsolationChoice | None = None
 
 
 def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) -> Config:
