@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot import markers
+from bot.bodies import fit
 from bot.github import GitHubHost, PullSummary
 
 KIND = "pull"
@@ -143,7 +144,7 @@ def full_body(change: BranchChange, commit: str) -> str:
         "commit": commit,
         "files": files_digest(change.files, change.message),
     }
-    return f"{change.body.rstrip()}\n\n{markers.hidden(KIND, data)}\n"
+    return fit(f"{change.body.rstrip()}\n\n{markers.hidden(KIND, data)}\n")
 
 
 def _is_ours(host: GitHubHost, head: str, branch: str, recorded: set[str]) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import markers
+from bot.bodies import fit
 from bot.report import Proposal, Report
 from bot.suggestions import PLACEMENT_TEXT, fence
 
@@ -95,4 +96,4 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
             lines.append(block)
             budget -= len(block) + 1
         lines.extend(["</details>"])
-    return "\n".join(lines + footer) + "\n"
+    return fit("\n".join(lines + footer) + "\n")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import markers
+from bot.bodies import fit
 from bot.github import GitHubHost, PullRequest
 from bot.pulls import BranchChange, PullOutcome, publish_branch
 from bot.report import Proposal, Report
@@ -151,7 +152,7 @@ def fork_comment(report: Report, tests: Sequence[Proposal]) -> str:
             break
         lines.append(block)
         budget -= len(block) + 1
-    return "\n".join(lines + footer) + "\n"
+    return fit("\n".join(lines + footer) + "\n")
 
 
 def _title(number: int, tests: Sequence[Proposal]) -> str:
