@@ -34,6 +34,7 @@ FaultKind = Literal[
     "reset",
     "slow",
     "graphql_rate_limited",
+    "forbidden",
 ]
 RESET_EPOCH = 1_900_000_000  # x-ratelimit-reset the emulator announces
 
@@ -139,6 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault.kind == "bad_gateway":
             response = Response(502, {"message": "Server Error"})
+        elif fault.kind == "forbidden":  # a token without the permission the call needs
+            response = error(403, "Resource not accessible by integration")
         elif fault.kind == "graphql_rate_limited":  # GraphQL says so in a 200 answer's errors
             message = "API rate limit already exceeded for installation ID 1."
             response = Response(200, {"errors": [{"type": "RATE_LIMITED", "message": message}]})
