@@ -14,13 +14,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
 
 from bot import markers
 from bot.bodies import fit
-from bot.errors import CodegenError
+from bot.errors import CodegenError, UsageError
 from bot.git_data import GitData
 from bot.github_values import Comment, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
@@ -63,6 +64,14 @@ def _message(data: Any) -> str:
         )
         return f"{data.get('message', '')}{detail}"
     return "" if data is None else str(data)[:200]
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why `url` cannot be GitHub's API address (GITHUB_API_URL), or None when it can."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return None
+    return f"GITHUB_API_URL {url!r} is not an http(s) URL (GitHub's is https://api.github.com)"
 
 
 def _error_types(data: Any) -> tuple[str, ...]:
@@ -108,6 +117,9 @@ class GitHubHost(GitData):
         write_pause: float = 1.0,
         progress: Callable[[str], None] = _silent,
     ) -> None:
+        problem = api_url_problem(api_url)
+        if problem is not None:
+            raise UsageError(problem)
         self.repository = repository
         self._owner, _, self._name = repository.partition("/")
         self._gh = Github(
