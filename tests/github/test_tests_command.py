@@ -218,3 +218,14 @@ def test_tests_proven_on_an_older_head_are_not_published(money: PullRequestWorld
     assert publish_report(publish_ctx(world), report) == 0
     assert codegen_pulls(world) == [] and world.state.git.branch(BRANCH) is None
     assert "has moved on" in replies(world)[-1] and "/codegen tests" in replies(world)[-1]
+
+
+def test_the_split_tests_command_prepares_with_a_read_only_token(
+    money: PullRequestWorld, tmp_path: Path
+) -> None:
+    money.state.read_only = True  # the documented propose job: contents and pull-requests: read
+    event, _ = money.comment_event("/codegen tests")
+    report = tmp_path / "report.json"
+    assert money.run("issue_comment", event, publish=False, report=report) == 0
+    assert json.loads(report.read_text())["pull_request"]["command"] == "tests"
+    assert all(e.status == 200 for e in money.emulator.log)
