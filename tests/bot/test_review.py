@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ruff_check
+from tests.conftest import HANG_GUARD, ruff_check
 
 PYPROJECT = """\
 [tool.ruff.lint]
@@ -253,7 +253,9 @@ def test_max_suggestions_caps_accepted(make_repo, run_cli) -> None:
 
 def test_console_script_runs_the_demo() -> None:
     codegen = Path(sys.executable).parent / "codegen"
-    result = subprocess.run([str(codegen), "demo"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(codegen), "demo"], capture_output=True, text=True, timeout=HANG_GUARD
+    )
     assert result.returncode == 0, result.stderr
     assert "# codegen report" in result.stdout
     assert "accepted" in result.stdout and "`shop/broken.py`: does not parse" in result.stdout
