@@ -16,7 +16,8 @@ from pathlib import Path
 from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
 from bot.errors import UsageError
-from bot.github import GitHubHost, api_url_problem
+from bot.github import GitHubHost
+from bot.github_answers import api_url_problem
 from bot.publish import Published, publish
 from bot.report import PullRequestRef, Report
 from bot.review import ReviewRequest, load_config, review

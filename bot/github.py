@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -23,24 +22,12 @@ from bot import markers
 from bot.bodies import fit
 from bot.errors import CodegenError, UsageError
 from bot.git_data import GitData
+from bot.github_answers import THREADS_QUERY, api_url_problem, error_types, message_of
 from bot.github_values import Comment, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
 
 T = TypeVar("T")
 DEFAULT_POLICY = RetryPolicy()
-
-_THREADS_QUERY = """
-query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $cursor) {
-        pageInfo { hasNextPage endCursor }
-        nodes { isResolved comments(first: 100) { nodes { databaseId isMinimized } } }
-      }
-    }
-  }
-}
-"""
 
 
 class ApiError(CodegenError):
@@ -54,32 +41,6 @@ class ApiError(CodegenError):
 
 class Unprocessable(ApiError):
     """GitHub answered 422: the request is wrong as sent (e.g. a comment outside the diff)."""
-
-
-def _message(data: Any) -> str:
-    if isinstance(data, dict):
-        errors = data.get("errors")
-        detail = (
-            f" ({'; '.join(str(e) for e in errors)})" if isinstance(errors, list) and errors else ""
-        )
-        return f"{data.get('message', '')}{detail}"
-    return "" if data is None else str(data)[:200]
-
-
-def api_url_problem(url: str) -> str | None:
-    """Why `url` cannot be GitHub's API address (GITHUB_API_URL), or None when it can."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return None
-    return f"GITHUB_API_URL {url!r} is not an http(s) URL (GitHub's is https://api.github.com)"
-
-
-def _error_types(data: Any) -> tuple[str, ...]:
-    """The `type` of each GraphQL error in an answer (REST answers have none)."""
-    errors = data.get("errors") if isinstance(data, dict) else None
-    if not isinstance(errors, list):
-        return ()
-    return tuple(str(e["type"]) for e in errors if isinstance(e, dict) and "type" in e)
 
 
 def _summary(pull: Any) -> PullSummary:
@@ -151,8 +112,8 @@ class GitHubHost(GitData):
                 outcome = Outcome(
                     error.status,
                     dict(error.headers or {}),
-                    _message(error.data),
-                    _error_types(error.data),
+                    message_of(error.data),
+                    error_types(error.data),
                 )
             except requests.RequestException as error:
                 outcome = Outcome(None, {}, f"{type(error).__name__}: the connection failed")
@@ -235,7 +196,7 @@ class GitHubHost(GitData):
             }
             _, data = self._call(
                 f"reading the review threads of #{number}",
-                lambda v=variables: self._gh.requester.graphql_query(_THREADS_QUERY, v),
+                lambda v=variables: self._gh.requester.graphql_query(THREADS_QUERY, v),
             )
             threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
             for thread in threads["nodes"]:
