@@ -5,9 +5,12 @@ when only volatile figures changed. PyGithub against the emulator, which refuses
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
+import requests
+from openapi_core import Config, OpenAPI
 
 from adapters.base import EngineIdentity
 from bot import markers, summary
@@ -20,7 +23,8 @@ from bot.report import Proposal, PullRequestRef, Report
 from bot.slash import reply_once
 from refactor.patches import Replacement
 from refactor.validate import Verdict
-from tests.github.conftest import PullRequestWorld
+from tests.github.conftest import PullRequestWorld, npm_fixture
+from tests.github.test_conformance import SPEC, mismatches
 from tests.github.test_tests_command import publish_ctx
 from tests.github_emulator import Fault
 from tests.github_emulator.server import MAX_BODY
@@ -250,3 +254,26 @@ def test_a_rerun_whose_only_change_is_the_time_per_run_writes_nothing(
     )
     assert publish_report(publish_ctx(world), grown) == 0
     assert "updated #2" in replies(world)[-1] and "with_tax_more" in pull.body
+
+
+def test_the_emulators_new_refusals_match_githubs_openapi_description(
+    world: PullRequestWorld,
+) -> None:
+    described = json.loads(npm_fixture(SPEC).read_text())
+    openapi = OpenAPI.from_dict(described, config=Config(spec_validator_cls=None))
+    world.state.actions_may_open_pulls = False
+    _, comment_id = world.comment_event("/codegen tests")
+    with pytest.raises(ApiError):
+        publish_report(publish_ctx(world), proven_tests_report(world, comment_id))
+    headers = {"Authorization": f"token {world.state.token}"}
+    answer = requests.post(
+        f"{world.emulator.url}/repos/octo-org/shop/issues/1/comments",
+        json={"body": "x" * (MAX_BODY + 1)},
+        headers=headers,
+        timeout=60,
+    )
+    assert answer.status_code == 422
+    assert "Body is too long (maximum is 65536 characters)" in answer.text
+    refused = [e for e in world.emulator.log if e.status in (403, 422)]
+    assert {(e.method, e.status) for e in refused} == {("POST", 403), ("POST", 422)}
+    assert mismatches(openapi, refused) == []

@@ -201,9 +201,19 @@ def _body_too_long(exchange: Exchange) -> Response | None:
     comments = exchange.request_body.get("comments")
     if isinstance(comments, list):
         texts += [c.get("body") for c in comments if isinstance(c, dict)]
-    if any(isinstance(text, str) and len(text) > MAX_BODY for text in texts):
-        return error(422, "Validation Failed", [_BODY_TOO_LONG])
-    return None
+    if not any(isinstance(text, str) and len(text) > MAX_BODY for text in texts):
+        return None
+    resource = (
+        "PullRequestReview"
+        if exchange.path.endswith("/reviews")
+        else "PullRequest"
+        if "/pulls" in exchange.path
+        else "IssueComment"
+    )
+    problem = {"resource": resource, "code": "custom", "field": "body", "message": _BODY_TOO_LONG}
+    response = error(422, "Validation Failed")
+    response.body.update(errors=[problem], status="422")
+    return response
 
 
 class _Server(ThreadingHTTPServer):
