@@ -18,6 +18,7 @@ from bot.checkout import fetch_pull
 from bot.config import IsolationChoice
 from bot.errors import UsageError
 from bot.github import GitHubHost
+from bot.github_answers import api_url_problem
 from bot.publish import Published, publish
 from bot.report import PullRequestRef, Report
 from bot.review import ReviewRequest, load_config, review
@@ -90,6 +91,18 @@ def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
     )
 
 
+def require_github(inputs: ActionInputs) -> None:
+    """Raise UsageError unless `inputs` can reach GitHub: a token, a repository, a valid URL.
+
+    Checked before the work, so a run that cannot publish stops before it reviews anything.
+    """
+    if not inputs.token or not inputs.repository:
+        raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed to talk to GitHub")
+    problem = api_url_problem(inputs.api_url)
+    if problem is not None:
+        raise UsageError(problem)
+
+
 def write_report(report: Report, path: Path | None) -> None:
     """Write the JSON report to `path` (nothing when None)."""
     if path is None:
@@ -112,8 +125,7 @@ class ActionContext:
     def host(self) -> GitHubHost:
         """Return the GitHub connection; raise UsageError without a token or repository."""
         if self._host is None:
-            if not self.inputs.token or not self.inputs.repository:
-                raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed to talk to GitHub")
+            require_github(self.inputs)
             self._host = self._connect(self.inputs, self.progress)
         return self._host
 

@@ -71,7 +71,7 @@ def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
 
 def read_functions(workspace: Workspace, rev: str, path: str, config: Config) -> list[Target] | str:
     """The functions and methods of `path` at `rev`, or why the file is skipped."""
-    text, problem = read_text(workspace, rev, path, config.max_file_bytes)
+    text, problem = read_text(workspace, rev, path, config.max_file_bytes, utf8_only=True)
     if problem is not None:
         return problem
     try:

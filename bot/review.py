@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +20,12 @@ from bot.config import Config, IsolationChoice, config_from_files, with_isolatio
 from bot.docs import prove_all, select_targets
 from bot.engine_context import run_context
 from bot.errors import UsageError
+from bot.ranking import ranked
 from bot.refactor_task import RefactorSettings
 from bot.report import Proposal, Report, SkippedTarget
 from bot.sources import SourceFile, read_sources, repository_style
 from bot.workspace import Workspace
+from refactor.diffs import FileChanges
 from refactor.docstyle import Style
 from refactor.validate.lint import RuffGate
 
@@ -120,16 +122,33 @@ def _codegen_tables(workspace: Workspace, rev: str) -> tuple[object, object]:
     return found[0], found[1]
 
 
-def _cap(proposals: list[Proposal], limit: int) -> list[Proposal]:
-    """Keep at most `limit` accepted proposals; the rest are rejected, saying why."""
+def over_limit_reason(limit: int) -> str:
+    """Why a proposal that passed every gate is not posted in this run."""
+    return (
+        f"not posted: over the limit of {limit} suggestions per run (max_suggestions);"
+        " a later push or `/codegen docs` posts the next ones"
+    )
+
+
+def _cap(
+    proposals: list[Proposal], limit: int, changes: Mapping[str, FileChanges]
+) -> list[Proposal]:
+    """Rank the proposals (`bot.ranking`) and hold back the accepted ones past `limit`.
+
+    Held proposals keep their patch and suggestion, with status `rejected` (so that readers of
+    older reports never post them) and `held` set, so a later run can post them.
+    """
     kept = 0
     capped = []
-    for proposal in proposals:
+    for proposal in ranked(proposals, changes):
         if proposal.status == "accepted":
             kept += 1
         if proposal.status == "accepted" and kept > limit:
-            reason = f"over the limit of {limit} suggestions per run (max_suggestions)"
-            capped.append(dataclasses.replace(proposal, status="rejected", reason=reason))
+            capped.append(
+                dataclasses.replace(
+                    proposal, status="rejected", reason=over_limit_reason(limit), held=True
+                )
+            )
         else:
             capped.append(proposal)
     return capped
@@ -272,7 +291,9 @@ def review(
         report,
         notes=(*config.notes, *total.notes),
         identity=engine.identity,
-        proposals=tuple(_cap(total.proposals, config.max_suggestions)),
+        proposals=tuple(
+            _cap(total.proposals, config.max_suggestions, {s.path: s.changes for s in sources})
+        ),
         files=tuple(files),
         skipped=tuple(total.skipped),
         style=style,

@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 from bot import markers, pinned, tests_publish
 from bot.context import ActionContext
+from bot.errors import CodegenError
 from bot.events import COMMANDS, Job, may_run_commands
+from bot.failures import failure_text
 from bot.github import GitHubHost
 from bot.publish import Published
 from bot.report import Report
@@ -137,11 +139,28 @@ def denial_text(job: Job) -> str:
     )
 
 
+def answer_failure(
+    ctx: ActionContext, number: int, comment_id: int, command: str, error: BaseException
+) -> None:
+    """Tell the commenter that their command failed, and what to change (see `bot.failures`).
+
+    The error itself is raised again by the caller; a reply that cannot be written either is
+    only reported, so the first error is the one the run ends with.
+    """
+    branch = tests_publish.branch_name(number) if command == "tests" else None
+    try:
+        reply_once(ctx.host(), number, comment_id, failure_text(error, command, branch))
+    except CodegenError as reply_error:
+        ctx.progress(f"could not answer the command either: {reply_error}")
+
+
 def run_command(ctx: ActionContext, job: Job) -> int:
     """Authorize the commenter, acknowledge with 👀, run the command's handler, reply.
 
     Without a token (the proposing job of the split), `codegen authorize` has already checked
-    the commenter in a job of its own, and only the commits it pinned may run.
+    the commenter in a job of its own, and only the commits it pinned may run. After the 👀,
+    every run ends with a reply: when the handler fails, the reply says what failed and what to
+    change, and the error still ends the run.
     """
     assert job.number is not None and job.comment_id is not None and job.actor is not None
     assert job.command is not None
@@ -157,9 +176,15 @@ def run_command(ctx: ActionContext, job: Job) -> int:
         ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
         reply = denial_text(job)
     else:
-        if ctx.inputs.publish:
+        if not ctx.inputs.publish:
+            reply = HANDLERS[job.command](ctx, job)
+        else:
             host.react(job.number, job.comment_id, "eyes")
-        reply = HANDLERS[job.command](ctx, job)
+            try:
+                reply = HANDLERS[job.command](ctx, job)
+            except Exception as error:  # answered, then raised again: never swallowed
+                answer_failure(ctx, job.number, job.comment_id, job.command, error)
+                raise
     if reply is None:
         return 0
     if ctx.inputs.publish:

@@ -246,3 +246,14 @@ def test_mode_both_runs_no_pull_request_code_without_bubblewrap(
         notes = "\n".join(json.loads(report.read_text())["notes"])
         assert "tests were not run: bubblewrap is required here" in notes
         assert world.state.token not in done.stdout + done.stderr
+
+
+def test_the_split_tests_command_prepares_with_a_read_only_token(
+    money: PullRequestWorld, tmp_path: Path
+) -> None:
+    money.state.read_only = True  # the documented propose job: contents and pull-requests: read
+    event, _ = money.comment_event("/codegen tests")
+    report = tmp_path / "report.json"
+    assert money.run("issue_comment", event, publish=False, report=report) == 0
+    assert json.loads(report.read_text())["pull_request"]["command"] == "tests"
+    assert all(e.status == 200 for e in money.emulator.log)
