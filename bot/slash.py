@@ -175,16 +175,15 @@ def run_command(ctx: ActionContext, job: Job) -> int:
     if not may_run_commands(permission):
         ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
         reply = denial_text(job)
+    elif not ctx.inputs.publish:
+        reply = HANDLERS[job.command](ctx, job)
     else:
-        if not ctx.inputs.publish:
+        host.react(job.number, job.comment_id, "eyes")
+        try:
             reply = HANDLERS[job.command](ctx, job)
-        else:
-            host.react(job.number, job.comment_id, "eyes")
-            try:
-                reply = HANDLERS[job.command](ctx, job)
-            except Exception as error:  # answered, then raised again: never swallowed
-                answer_failure(ctx, job.number, job.comment_id, job.command, error)
-                raise
+        except Exception as error:  # answered, then raised again: never swallowed
+            answer_failure(ctx, job.number, job.comment_id, job.command, error)
+            raise
     if reply is None:
         return 0
     if ctx.inputs.publish:
