@@ -38,7 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def load_report(path: Path) -> Report:
     """Read a JSON report; raises UsageError when it cannot be read or is not a report."""
     try:
-        return Report.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise UsageError(f"{path} is not a codegen JSON report: not a JSON object")
+        return Report.from_dict(data)
     except OSError as error:
         raise UsageError(f"cannot read the report {path}: {error.strerror}") from error
     except (ValueError, KeyError, TypeError) as error:
