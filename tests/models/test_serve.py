@@ -246,4 +246,3 @@ def test_an_api_key_guards_every_route_but_health_and_health_lists_no_path(
     for folder in (tiny_models.model, tiny_models.adapters):
         assert str(folder) not in shown
     assert "/" not in json.dumps(health["adapters"])
-
