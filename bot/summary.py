@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import markers
+from bot.markdown import code, fence
 from bot.report import Proposal, Report
-from bot.suggestions import PLACEMENT_TEXT, fence
+from bot.suggestions import PLACEMENT_TEXT
 
 KIND = "summary"
 #: GitHub refuses comments over 65,536 characters; stay well below.
@@ -35,9 +36,9 @@ def is_summary(body: str | None) -> bool:
     return markers.first(KIND, body) is not None
 
 
-def _cell(text: str) -> str:
-    """Text made safe for one Markdown table cell (and unable to open an HTML comment)."""
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+def _cell(text: object) -> str:
+    """Text from the pull request (or the report) as an inert code span in a table cell."""
+    return code(text, cell=True)
 
 
 def _result(proposal: Proposal, placements: Mapping[str, str]) -> str:
@@ -59,12 +60,12 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
         f" {len(report.proposals)} proposed · {inline} suggested inline"
         f" · tasks: {', '.join(report.tasks) or 'none'}",
     ]
-    lines.extend(f"> {_cell(note)}" for note in report.notes)
+    lines.extend(f"> {code(note)}" for note in report.notes)
     if report.proposals:
         lines.extend(["", "| file | definition | result |", "| --- | --- | --- |"])
         for proposal in report.proposals:
             lines.append(
-                f"| `{_cell(proposal.path)}` | `{_cell(proposal.symbol)}`"
+                f"| {_cell(proposal.path)} | {_cell(proposal.symbol)}"
                 f" | {_result(proposal, placements)} |"
             )
     elsewhere = [
@@ -74,20 +75,20 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
     ]
     footer = [
         "",
-        f"<sub>codegen {report.tool_version} · engine {_cell(report.identity.describe())}"
-        f" · configuration: {_cell(report.config_source)}</sub>",
+        f"<sub>codegen {code(report.tool_version)} · engine {code(report.identity.describe())}"
+        f" · configuration: {code(report.config_source)}</sub>",
     ]
     if skipped_files:
         footer[:0] = [
             "",
             f"{len(skipped_files)} changed files not reviewed: "
-            + ", ".join(f"`{_cell(f.path)}` ({_cell(f.reason or '')})" for f in skipped_files),
+            + ", ".join(f"{code(f.path)} ({code(f.reason or '')})" for f in skipped_files),
         ]
     if elsewhere:
         lines.extend(["", "<details><summary>Accepted patches not posted inline</summary>", ""])
         budget = MAX_CHARS - len("\n".join(lines + footer)) - 200
         for count, proposal in enumerate(elsewhere):
-            heading = f"`{_cell(proposal.path)}` · `{_cell(proposal.symbol)}`"
+            heading = f"{code(proposal.path)} · {code(proposal.symbol)}"
             block = f"{heading}\n\n{fence(proposal.patch, 'diff')}\n"
             if len(block) > budget:
                 lines.append(f"… and {len(elsewhere) - count} more: see the JSON report.")
