@@ -61,7 +61,7 @@ def figure(value: object, digits: int | None = None) -> str:
         return f"{value:.{digits}f}" if digits is not None else str(value)
     if isinstance(value, str) and _FIGURE.fullmatch(value):
         return value
-    return code(value)
+    return code(value, cell=True)  # figures stand in table cells too
 
 
 def html_code(text: object) -> str:

@@ -58,7 +58,7 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
         "",
         f"**{len(report.accepted)} accepted**, {len(report.rejected)} rejected of"
         f" {len(report.proposals)} proposed · {inline} suggested inline"
-        f" · tasks: {', '.join(report.tasks) or 'none'}",
+        f" · tasks: {code(', '.join(report.tasks)) if report.tasks else 'none'}",
     ]
     lines.extend(f"> {code(note)}" for note in report.notes)
     if report.proposals:
