@@ -214,7 +214,7 @@ def test_the_attack_as_written_is_inert() -> None:
     )  # fmt: skip
     denial = slash.denial_text(job)
     assert_inert(denial)
-    assert "``/codegen `[click](https://evil.example)` ``" in denial
+    assert "`` /codegen `[click](https://evil.example)` ``" in denial
 
 
 def test_the_checker_would_see_an_attack() -> None:
