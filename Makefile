@@ -10,7 +10,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup setup-test sandbox clean
+.PHONY: demo test setup setup-test sandbox lock clean
 
 demo: setup
 	$(BIN)/codegen demo
@@ -42,6 +42,19 @@ $(VENV)/.test: $(VENV)/.base package.json
 	$(BIN)/python -m pip install --quiet -e '.[model,dev]'
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+# The hash-checked locks the Action installs from (action.yml's setup step): one for the plain
+# install (publish, authorize, the heuristic and openai engines), one with the model extra. The
+# model lock pins torch as PyPI publishes it: on Linux x86_64 that is the CUDA build a GPU runner
+# wants, with the hashes of every platform's wheel. Run after changing pyproject.toml's
+# dependencies; tests/test_locks.py fails until the locks agree with it again.
+PIP_TOOLS ?= pip-tools==7.6.2
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --all-build-deps \
+	--no-emit-index-url --no-emit-find-links
+lock: setup
+	$(BIN)/python -m pip install --quiet "$(PIP_TOOLS)"
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements/action.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra model --output-file requirements/action-model.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) node_modules
