@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from email.parser import Parser
+from pathlib import Path
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -34,12 +35,13 @@ _LINK = re.compile(r'href="(?P<url>[^"#]+)#sha256=(?P<sha>[0-9a-f]{64})"')
 
 
 def fetch(url: str) -> str:
+    """The text at `url`."""
     with urllib.request.urlopen(url, timeout=60) as response:
         return response.read().decode("utf-8")
 
 
 def requires(wheel_url: str) -> list[str] | None:
-    """The `Requires-Dist` lines of a wheel, from PyPI's `.metadata` file; None when there is none."""
+    """A wheel's `Requires-Dist` lines (PyPI's `.metadata` file, or the small wheel itself)."""
     try:
         text = fetch(wheel_url + ".metadata")
     except urllib.error.HTTPError as error:
@@ -136,7 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     known: set[str] = set()
     if args.known:
-        for line in open(args.known, encoding="utf-8"):  # noqa: PTH123
+        for line in Path(args.known).read_text(encoding="utf-8").splitlines():
             if "==" in line and not line.startswith((" ", "#")):
                 known.add(canonicalize_name(line.split("==", 1)[0]))
     for name, version, hashes in closure(args.root, args.python, known):
