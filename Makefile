@@ -10,7 +10,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup setup-test sandbox clean
+.PHONY: demo test setup setup-test sandbox lock clean
 
 demo: setup
 	$(BIN)/codegen demo
@@ -42,6 +42,36 @@ $(VENV)/.test: $(VENV)/.base package.json
 	$(BIN)/python -m pip install --quiet -e '.[model,dev]'
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+# The hash-checked locks the Action installs from (action.yml's setup step):
+#   requirements/action.lock        the plain install (publish, authorize, heuristic and openai
+#                                   engines), by pip-compile;
+#   requirements/action-model.lock  with the model extra, for CPython 3.11 on Linux x86_64: pip
+#                                   resolves `.[model]` with a CPU torch (a small download), then
+#                                   requirements/cuda_closure.py pins PyPI's torch instead, which
+#                                   on Linux x86_64 is the CUDA build a GPU runner wants, with its
+#                                   CUDA runtime, reading only each wheel's metadata.
+# Run after changing pyproject.toml's dependencies; tests/test_locks.py fails until the locks
+# agree with it again.
+PIP_TOOLS ?= pip-tools==7.6.2
+LOCK_TORCH ?= 2.13.0
+LOCK_PLATFORMS := manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_24_x86_64 \
+	manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux_2_12_x86_64 manylinux2010_x86_64 \
+	manylinux_2_5_x86_64 manylinux1_x86_64
+lock: setup
+	$(BIN)/python -m pip install --quiet "$(PIP_TOOLS)"
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --all-build-deps \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements/action.lock pyproject.toml
+	rm -rf .lock-tmp && mkdir .lock-tmp
+	$(BIN)/python -m pip install --dry-run --quiet --ignore-installed --only-binary=:all: \
+	  $(addprefix --platform ,$(LOCK_PLATFORMS)) --python-version 3.11 --target .lock-tmp/t \
+	  --extra-index-url https://download.pytorch.org/whl/cpu --report .lock-tmp/model.json \
+	  '.[model]' 'torch==$(LOCK_TORCH)+cpu' 'setuptools>=77'
+	$(BIN)/python requirements/model_lock.py --without torch .lock-tmp/model.json > .lock-tmp/rest.lock
+	$(BIN)/python requirements/cuda_closure.py torch==$(LOCK_TORCH) --python 3.11 \
+	  --known .lock-tmp/rest.lock > .lock-tmp/torch.lock
+	cat .lock-tmp/rest.lock .lock-tmp/torch.lock > requirements/action-model.lock
+	rm -rf .lock-tmp
 
 clean:
 	rm -rf $(VENV) node_modules

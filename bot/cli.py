@@ -21,6 +21,10 @@ from bot.commands import action, adapters, authorize, demo, nightly, publish, re
 from bot.errors import CodegenError
 
 COMMANDS = (review, action, authorize, publish, show, nightly, adapters, demo, serve)
+#: The packages of the `model` extra: a missing one means the extra is not installed.
+MODEL_STACK = frozenset(
+    {"torch", "transformers", "peft", "safetensors", "tokenizers", "huggingface_hub", "gguf"}
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except EngineError as error:  # a model engine that cannot start: no model, no server
         print(f"codegen: error: engine: {error}", file=sys.stderr)
+        return 2
+    except ImportError as error:  # the model stack is imported only when a command needs it
+        root = (error.name or "").partition(".")[0]
+        if root not in MODEL_STACK:
+            raise
+        print(
+            f"codegen: error: {args.command} needs the model extra ({root} cannot be imported):"
+            " pip install 'codegen-bot[model]'",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("codegen: interrupted", file=sys.stderr)

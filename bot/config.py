@@ -277,11 +277,13 @@ def config_from_files(
             if name == "pyproject.toml" and "[tool.codegen" not in text:
                 continue
             raise ConfigError(f"{name}: not valid TOML: {error}") from error
+        tool = document.get("tool", {})
+        if not isinstance(tool, Mapping):
+            raise ConfigError(f"{name}: `tool` must be a table, not {tool!r}")
         if name == codegen_name:
-            table = document.get("tool", {}).get("codegen", document)
-            tables.append((name, table))
-        elif "codegen" in document.get("tool", {}):
-            tables.append((name, document["tool"]["codegen"]))
+            tables.append((name, tool.get("codegen", document)))
+        elif "codegen" in tool:
+            tables.append((name, tool["codegen"]))
     if len(tables) == 2:
         raise ConfigError(
             f"both {codegen_name} and [tool.codegen] in pyproject.toml configure codegen; keep one"
@@ -289,6 +291,8 @@ def config_from_files(
     if not tables:
         return Config()
     name, table = tables[0]
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{name}: `tool.codegen` must be a table, not {table!r}")
     return parse_config(table, name)
 
 

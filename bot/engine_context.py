@@ -18,13 +18,13 @@ _MAX_BYTES = 200_000
 
 
 def _texts(
-    workspace: Workspace, head: str, paths: Sequence[str], limit: int
+    workspace: Workspace, head: str, paths: Sequence[str], limit: int, max_bytes: int
 ) -> Iterator[tuple[str, str]]:
     read = 0
     for path in paths:
         if read >= limit:
             return
-        blob = workspace.blob(head, path, max_bytes=_MAX_BYTES)
+        blob = workspace.blob(head, path, max_bytes=min(_MAX_BYTES, max_bytes))
         if blob.data is None:
             continue
         try:
@@ -63,9 +63,13 @@ def run_context(
     return RunContext(
         style=style,
         docstring_examples=pick_docstring_examples(
-            _texts(workspace, head, code, _EXAMPLE_FILES), style, limit=examples
+            _texts(workspace, head, code, _EXAMPLE_FILES, config.max_file_bytes),
+            style,
+            limit=examples,
         ),
-        test_example=pick_test_example(_texts(workspace, head, tests, _TEST_FILES)),
+        test_example=pick_test_example(
+            _texts(workspace, head, tests, _TEST_FILES, config.max_file_bytes)
+        ),
         samples=engine.samples,
         temperature=engine.temperature,
         context_tokens=engine.context_tokens,

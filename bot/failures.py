@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.errors import CodegenError
 from bot.github import ApiError
+from bot.markdown import code
 
 #: GitHub's 403 when the repository does not let workflows open pull requests (its default).
 ACTIONS_MAY_NOT_OPEN_PULLS = "not permitted to create or approve pull requests"
@@ -49,5 +50,6 @@ def failure_text(error: BaseException, command: str, branch: str | None = None) 
     """
     what = str(error) if isinstance(error, CodegenError) else type(error).__name__
     first = what.splitlines()[0] if what else type(error).__name__
-    first = first.replace("<", "&lt;").replace("@", "@\u200b")  # no HTML, no mentions
-    return f"**codegen** `/codegen {command}` failed: {first}.\n\n{_advice(error, command, branch)}"
+    # The message may quote the pull request (a path, a test id): an inert code span.
+    advice = _advice(error, command, branch)
+    return f"**codegen** `/codegen {command}` failed: {code(first)}.\n\n{advice}"

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable, Collection
 
 from bot import markers
+from bot.markdown import code
 from bot.refactor_task import CLOSED_REASON
 from bot.report import Proposal, Report
 from refactor.combine import combine
@@ -23,15 +24,20 @@ MARKER = "nightly"
 _SHOWN_TESTS = 3
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(text.replace("|", "\\|").split())
+def _cell(text: object) -> str:
+    """Text from the report as an inert code span in a table cell."""
+    return code(text, cell=True)
+
+
+def _strings(value: object) -> list[str]:
+    """A list of strings from the report (anything else: none)."""
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def _tests(tests: list[str]) -> str:
     if not tests:
         return "—"
-    shown = ", ".join(f"`{test}`" for test in tests[:_SHOWN_TESTS])
+    shown = ", ".join(code(test, cell=True) for test in tests[:_SHOWN_TESTS])
     more = len(tests) - _SHOWN_TESTS
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -54,9 +60,9 @@ def pr_body(report: Report) -> str:
         "## Nightly refactoring",
         "",
         f"codegen proposes {len(accepted)} change{'s' if len(accepted) != 1 else ''} to "
-        f"{report.base[:12]} ({report.identity.describe()}). Each one is proven: the file "
-        "parses and passes your ruff configuration, tests cover the function and pass with the "
-        "change, and your whole suite passes with all the changes together. Functions no test "
+        f"{code(report.base[:12])} ({code(report.identity.describe())}). Each one is proven: the"
+        " file parses and passes your ruff configuration, tests cover the function and pass with"
+        " the change, and your whole suite passes with all the changes together. Functions no test "
         "covers are left alone.",
         "",
         "| file | function | what changed | rule or adapter | tests that cover it |",
@@ -67,15 +73,15 @@ def pr_body(report: Report) -> str:
         what = str(metrics.get("what", ""))
         removed = metrics.get("imports_removed") or []
         if removed:
-            what += f" (removes the now unused import {', '.join(map(str, removed))})"
+            what += f" (removes the now unused import {', '.join(_strings(removed))})"
         lines.append(
-            f"| `{_cell(proposal.path)}` | `{_cell(proposal.symbol)}` | {_cell(what)} "
-            f"| {_cell(str(metrics.get('rules', '')))} "
-            f"| {_cell(_tests(list(metrics.get('covering_tests', []))))} |"
+            f"| {_cell(proposal.path)} | {_cell(proposal.symbol)} | {_cell(what)} "
+            f"| {_cell(metrics.get('rules', ''))} "
+            f"| {_tests(_strings(metrics.get('covering_tests')))} |"
         )
     not_covered = sorted(
         {
-            f"`{p.path}` · `{p.symbol}`"
+            f"{code(p.path)} · {code(p.symbol)}"
             for p in report.rejected
             if (p.reason or "").startswith("not covered by tests")
         }

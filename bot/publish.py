@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bot import markers, summary
 from bot.github import GitHubHost, Unprocessable
+from bot.markdown import code
 from bot.report import Report
 from bot.suggestions import InlineComment, Plan, plan_review, posted_from, refuse
 
@@ -42,7 +43,7 @@ def review_body(report: Report, comments: Sequence[InlineComment]) -> str:
     return (
         f"{markers.hidden('review', {'run': run, 'head': report.head})}\n"
         f"**codegen** suggests {count} change{'s' if count != 1 else ''} for {report.head[:12]}"
-        f" ({report.identity.describe()}). Each one passed every gate;"
+        f" ({code(report.identity.describe())}). Each one passed every gate;"
         " the summary comment has the rest."
     )
 

@@ -107,9 +107,17 @@ def files_digest(files: Mapping[str, str | None], message: str) -> str:
 
 
 def forbidden(path: str) -> bool:
-    """Whether the bot must never write `path`: workflows (`.github/`), or outside the tree."""
+    """Whether the bot must never write `path`.
+
+    Dot-files and dot-folders (`.github/`, `.gitmodules`), paths that are not normalised (`./x`,
+    `a//b`) and paths outside the tree are never written.
+    """
     parts = path.split("/")
-    return path.startswith("/") or ".." in parts or "" in parts or parts[0] == ".github"
+    return (
+        path.startswith("/")
+        or "\\" in path
+        or any(part in ("", ".", "..") or part.startswith(".") for part in parts)
+    )
 
 
 def marker_of(body: str | None) -> dict[str, Any] | None:

@@ -221,7 +221,9 @@ def _test_gates(
         tree.mkdir()
         outcome.notes += left_out_note(export_tree(workspace, rev, tree))
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
-        conventions = detect(paths, lambda p: _read(tree / p), config.test_command)
+        conventions = detect(
+            paths, lambda p: _read(tree / p, config.max_file_bytes), config.test_command
+        )
         root = conventions.import_root
         imports = (str(tree / root), str(tree)) if root else (str(tree),)
         runner = TestRunner(tree, scratch / "work", sandbox, python, imports, secrets)
@@ -316,8 +318,11 @@ def _texts(changes: Sequence[Change], works: Mapping[str, _Work]) -> dict[str, s
     return {path: result.text for path, result in combined.items()}
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, max_bytes: int) -> str | None:
+    """The file's text; None when missing, not UTF-8, or larger than `max_bytes`."""
     try:
+        if path.stat().st_size > max_bytes:
+            return None
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None

@@ -267,7 +267,7 @@ def review(
 
     style = config.docs.style
     if style == "auto":
-        style = repository_style(workspace, head)
+        style = repository_style(workspace, head, config.max_file_bytes)
     phase = time.perf_counter()
     engine = engine_factory(EngineOptions(style=style, ruff_config=workspace.config_files(head)))
     timings["engine"] = time.perf_counter() - phase  # a model engine's load time

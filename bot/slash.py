@@ -16,6 +16,7 @@ from bot.errors import CodegenError
 from bot.events import COMMANDS, Job, may_run_commands
 from bot.failures import failure_text
 from bot.github import GitHubHost
+from bot.markdown import code
 from bot.publish import Published
 from bot.report import Report
 
@@ -31,7 +32,7 @@ DESCRIPTIONS = {
 
 def help_text(unknown: str | None = None) -> str:
     """Return the list of commands, after a line about the unknown one if there was one."""
-    lines = [f"`/codegen {unknown}` is not a codegen command.", ""] if unknown else []
+    lines = [f"{code(f'/codegen {unknown}')} is not a codegen command.", ""] if unknown else []
     lines.append("**codegen** commands, in a comment on a pull request (write access needed):")
     lines.extend(f"- `/codegen {name}`: {DESCRIPTIONS[name]}" for name in COMMANDS)
     return "\n".join(lines)
@@ -134,7 +135,8 @@ def reply_once(host: GitHubHost, number: int, comment_id: int, text: str) -> Non
 def denial_text(job: Job) -> str:
     """The one reply someone without write access gets: nothing was run."""
     return (
-        f"@{job.actor} `/codegen {job.unknown or job.command}` runs only for people with write"
+        f"@{job.actor} {code(f'/codegen {job.unknown or job.command}')} runs only for people"
+        " with write"
         " access to this repository, so nothing was run."
     )
 

@@ -61,7 +61,7 @@ def read_sources(
 
 
 def read_text(
-    workspace: Workspace, rev: str, path: str, max_bytes: int, *, utf8_only: bool = False
+    workspace: Workspace, rev: str, path: str, max_bytes: int | None, *, utf8_only: bool = False
 ) -> tuple[str, str | None]:
     """`path` at `rev` as text, or `("", why)` when codegen cannot edit it.
 
@@ -107,13 +107,17 @@ def _read(
     return SourceFile(changed.path, text, changes, tuple(touched))
 
 
-def repository_style(workspace: Workspace, head: str) -> Style:
-    """The docstring convention the repository's own docstrings follow at `head`."""
+def repository_style(workspace: Workspace, head: str, max_bytes: int | None = None) -> Style:
+    """The docstring convention the repository's own docstrings follow at `head`.
+
+    Files larger than `max_bytes` are not read (parsing one costs time and memory that grow
+    with its size, and a pull request chooses the size).
+    """
     docstrings: list[str] = []
     for count, path in enumerate(workspace.files(head, ".py")):
         if count >= _STYLE_SAMPLE_FILES:
             break
-        text = workspace.text(head, path)
-        if text is not None:
+        text, problem = read_text(workspace, head, path, max_bytes)
+        if problem is None:
             docstrings.extend(module_docstrings(text))
     return detect_style(docstrings)

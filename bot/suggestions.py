@@ -8,13 +8,13 @@ never posted again; what lies outside the hunks, or over the per-review cap, goe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot import markers
 from bot.bodies import MAX_CHARS
+from bot.markdown import code, fence
 from bot.report import Proposal
 from refactor.diffs import parse_hunks
 
@@ -98,26 +98,20 @@ def suggestion_digest(proposal: Proposal) -> str:
     return markers.digest(proposal.key, text)
 
 
-def fence(text: str, info: str = "") -> str:
-    """Return a Markdown code block around `text`, its fence longer than any backtick run in it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    body = text[:-1] if text.endswith("\n") else text
-    return f"{ticks}{info}\n{body}\n{ticks}" if body or text else f"{ticks}{info}\n{ticks}"
-
-
 def comment_body(proposal: Proposal) -> str:
     """Return the review comment for one proposal: a marker, a line saying what, the suggestion."""
     assert proposal.suggestion is not None
     gates = ", ".join(verdict.gate for verdict in proposal.gates)
-    what = {"docs": "Docstring"}.get(proposal.task, proposal.task.capitalize())
+    what = {"docs": "Docstring", "tests": "Tests", "refactor": "Refactoring"}.get(
+        proposal.task, "Change"
+    )
     return "\n".join(
         [
             markers.hidden(
                 "suggestion", {"key": proposal.key, "digest": suggestion_digest(proposal)}
             ),
-            f"**codegen** · {what} for `{proposal.symbol}` ({proposal.identity.describe()};"
-            f" passed: {gates or 'no gates'})",
+            f"**codegen** · {what} for {code(proposal.symbol)}"
+            f" ({code(proposal.identity.describe())}; passed: {code(gates or 'no gates')})",
             "",
             fence(proposal.suggestion.text, "suggestion"),
         ]

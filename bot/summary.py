@@ -14,8 +14,9 @@ from typing import Any
 
 from bot import markers
 from bot.bodies import fit
+from bot.markdown import code, fence
 from bot.report import FileNote, Proposal, Report, SkippedTarget
-from bot.suggestions import PLACEMENT_TEXT, fence
+from bot.suggestions import PLACEMENT_TEXT
 
 KIND = "summary"
 #: The patches' share of the body; `bot.bodies.fit` keeps the whole under GitHub's limit.
@@ -36,9 +37,9 @@ def is_summary(body: str | None) -> bool:
     return markers.first(KIND, body) is not None
 
 
-def _cell(text: str) -> str:
-    """Text made safe for one Markdown table cell (and unable to open an HTML comment)."""
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+def _cell(text: object) -> str:
+    """Text from the pull request (or the report) as an inert code span in a table cell."""
+    return code(text, cell=True)
 
 
 def _result(proposal: Proposal, placements: Mapping[str, str]) -> str:
@@ -97,12 +98,10 @@ def _quiet_section(report: Report, placements: Mapping[str, str]) -> list[str]:
     if not said:
         return []
     lines = ["", f"<details><summary>Also: {', '.join(said)}</summary>", ""]
-    lines += [
-        f"- `{_cell(p.path)}` · `{_cell(p.symbol)}`: {_cell(p.reason or '')}" for p in declined
-    ]
-    lines += [f"- `{_cell(p.path)}` · `{_cell(p.symbol)}`: {_cell(p.reason or '')}" for p in held]
-    lines += [f"- `{_cell(f.path)}`: {_cell(f.reason or '')}" for f in routine]
-    lines += [f"- `{_cell(t.path)}` · `{_cell(t.symbol)}`: {_cell(t.reason)}" for t in skipped]
+    lines += [f"- {_cell(p.path)} · {_cell(p.symbol)}: {_cell(p.reason or '')}" for p in declined]
+    lines += [f"- {_cell(p.path)} · {_cell(p.symbol)}: {_cell(p.reason or '')}" for p in held]
+    lines += [f"- {_cell(f.path)}: {_cell(f.reason or '')}" for f in routine]
+    lines += [f"- {_cell(t.path)} · {_cell(t.symbol)}: {_cell(t.reason)}" for t in skipped]
     return [*lines, "", "</details>"]
 
 
@@ -126,14 +125,14 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
         "",
         f"**{len(report.accepted)} accepted**, {len(failed)} rejected by the gates of"
         f" {len(report.proposals)} proposed · {inline} suggested inline"
-        f" · tasks: {', '.join(report.tasks) or 'none'}",
+        f" · tasks: {code(', '.join(report.tasks)) if report.tasks else 'none'}",
     ]
-    lines.extend(f"> {_cell(note)}" for note in report.notes)
+    lines.extend(f"> {code(note)}" for note in report.notes)
     if shown:
         lines.extend(["", "| file | definition | result |", "| --- | --- | --- |"])
         for proposal in shown:
             lines.append(
-                f"| `{_cell(proposal.path)}` | `{_cell(proposal.symbol)}`"
+                f"| {_cell(proposal.path)} | {_cell(proposal.symbol)}"
                 f" | {_result(proposal, placements)} |"
             )
     if problems:
@@ -142,7 +141,7 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
                 "",
                 _plural(len(problems), "changed file")
                 + " not reviewed: "
-                + ", ".join(f"`{_cell(f.path)}` ({_cell(f.reason or '')})" for f in problems),
+                + ", ".join(f"{_cell(f.path)} ({_cell(f.reason or '')})" for f in problems),
             ]
         )
     lines.extend(_quiet_section(report, placements))
@@ -153,14 +152,14 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
     ]
     footer = [
         "",
-        f"<sub>codegen {report.tool_version} · engine {_cell(report.identity.describe())}"
-        f" · configuration: {_cell(report.config_source)}</sub>",
+        f"<sub>codegen {code(report.tool_version)} · engine {code(report.identity.describe())}"
+        f" · configuration: {code(report.config_source)}</sub>",
     ]
     if elsewhere:
         lines.extend(["", "<details><summary>Accepted patches not posted inline</summary>", ""])
         budget = MAX_CHARS - len("\n".join(lines + footer)) - 200
         for count, proposal in enumerate(elsewhere):
-            heading = f"`{_cell(proposal.path)}` · `{_cell(proposal.symbol)}`"
+            heading = f"{code(proposal.path)} · {code(proposal.symbol)}"
             block = f"{heading}\n\n{fence(proposal.patch, 'diff')}\n"
             if len(block) > budget:
                 lines.append(f"… and {len(elsewhere) - count} more: see the JSON report.")

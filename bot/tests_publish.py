@@ -17,9 +17,9 @@ from typing import Literal
 from bot import markers
 from bot.bodies import fit
 from bot.github import GitHubHost, PullRequest
+from bot.markdown import code, fence, figure, html_code
 from bot.pulls import BranchChange, PullOutcome, publish_branch
 from bot.report import Proposal, Report
-from bot.suggestions import fence
 
 COMMENT_KIND = "tests"
 #: GitHub refuses comments and bodies over 65,536 characters; stay well below.
@@ -51,20 +51,21 @@ def accepted_tests(report: Report) -> list[Proposal]:
     return [p for p in report.accepted if p.task == "tests" and p.text]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+def _cell(text: object) -> str:
+    """Text from the pull request (or the report) as an inert code span in a table cell."""
+    return code(text, cell=True)
 
 
 def _coverage(metrics: dict[str, object], kind: str) -> str:
     """`+5 (3/8 → 8/8)`: what a test added, then the target's coverage before and after."""
-    gained = metrics.get(f"{kind}_gained", 0)
+    gained = figure(metrics.get(f"{kind}_gained", 0))
     before, after = metrics.get("before"), metrics.get("after")
     if not isinstance(before, dict) or not isinstance(after, dict):
         return f"+{gained}"
     covered, total = f"{kind}_covered", f"{kind}_total"
     return (
-        f"+{gained} ({before.get(covered, '?')}/{before.get(total, '?')}"
-        f" → {after.get(covered, '?')}/{after.get(total, '?')})"
+        f"+{gained} ({figure(before.get(covered, '?'))}/{figure(before.get(total, '?'))}"
+        f" → {figure(after.get(covered, '?'))}/{figure(after.get(total, '?'))})"
     )
 
 
@@ -80,11 +81,11 @@ def figures_table(tests: Sequence[Proposal], with_time: bool = True) -> list[str
     ]
     for test in tests:
         m = test.metrics
-        target = f"`{_cell(str(m.get('target_path', '?')))}` · `{_cell(test.symbol)}`"
+        target = f"{_cell(m.get('target_path', '?'))} · {_cell(test.symbol)}"
         lines.append(
-            f"| `{_cell(test.path)}` | {target} | {_coverage(m, 'lines')}"
-            f" | {_coverage(m, 'branches')} | {m.get('runs_text', '?')}"
-            + (f" | {float(m.get('seconds', 0.0)):.3f} s |" if with_time else " | |")
+            f"| {_cell(test.path)} | {target} | {_coverage(m, 'lines')}"
+            f" | {_coverage(m, 'branches')} | {figure(m.get('runs_text', '?'))}"
+            + (f" | {figure(m.get('seconds', 0.0), 3)} s |" if with_time else " | |")
         )
     return lines
 
@@ -95,8 +96,8 @@ def _left_out(report: Report) -> list[str]:
     skipped = [s for s in report.skipped if s.task == "tests"]
     if not rejected and not skipped:
         return []
-    items = [f"- `{_cell(p.symbol)}`: {_cell(p.reason or 'rejected')}" for p in rejected]
-    items += [f"- `{_cell(s.symbol)}` (`{_cell(s.path)}`): {_cell(s.reason)}" for s in skipped]
+    items = [f"- {code(p.symbol)}: {code(p.reason or 'rejected')}" for p in rejected]
+    items += [f"- {code(s.symbol)} ({code(s.path)}): {code(s.reason)}" for s in skipped]
     if len(items) > 50:  # the body stays far below GitHub's 65,536 characters
         items[50:] = [f"- … and {len(items) - 50} more: see the JSON report"]
     lines = ["", f"<details><summary>No test for {len(rejected) + len(skipped)}</summary>", ""]
@@ -107,8 +108,8 @@ def _left_out(report: Report) -> list[str]:
 def _footer(report: Report) -> list[str]:
     return [
         "",
-        f"<sub>codegen {report.tool_version} · engine {_cell(report.identity.describe())}"
-        f" · tested at {report.head[:12]}</sub>",
+        f"<sub>codegen {code(report.tool_version)} · engine {code(report.identity.describe())}"
+        f" · tested at {code(report.head[:12])}</sub>",
     ]
 
 
@@ -122,7 +123,7 @@ def pull_body(
     plural = "s" if len(tests) != 1 else ""
     lines = [
         f"{len(tests)} test module{plural} for the code #{number} changes, written by codegen."
-        f" Merge this pull request into `{_cell(head_ref)}` to add them to #{number}.",
+        f" Merge this pull request into {code(head_ref)} to add them to #{number}.",
         "",
         "Each one passed every gate in the sandbox: it parses and passes ruff, passed every run"
         " in a row, stayed within the time limit, left no file behind, and raises the coverage"
@@ -132,7 +133,7 @@ def pull_body(
     ]
     if report.notes:
         lines.append("")
-        lines.extend(f"> {_cell(note)}" for note in report.notes)
+        lines.extend(f"> {code(note)}" for note in report.notes)
     return "\n".join([*lines, *_left_out(report), *_footer(report)])
 
 
@@ -161,8 +162,8 @@ def fork_comment(report: Report, tests: Sequence[Proposal], with_time: bool = Tr
     budget = MAX_CHARS - len("\n".join(lines + footer)) - 200
     for count, test in enumerate(tests):
         block = (
-            f"<details><summary><code>{_cell(test.path)}</code> · <code>{_cell(test.symbol)}"
-            f"</code></summary>\n\n{fence(test.text or '', 'python')}\n\n</details>\n"
+            f"<details><summary>{html_code(test.path)} · {html_code(test.symbol)}"
+            f"</summary>\n\n{fence(test.text or '', 'python')}\n\n</details>\n"
         )
         if len(block) > budget:
             lines.append(f"… and {len(tests) - count} more: see the JSON report.")
@@ -258,9 +259,9 @@ def _comment(
 
 
 def _why_none(report: Report) -> str:
-    reasons = [f"`{p.symbol}`: {p.reason}" for p in report.rejected if p.task == "tests"]
-    reasons += [f"`{s.symbol}`: {s.reason}" for s in report.skipped if s.task == "tests"]
-    reasons += list(report.notes)
+    reasons = [f"{code(p.symbol)}: {code(p.reason)}" for p in report.rejected if p.task == "tests"]
+    reasons += [f"{code(s.symbol)}: {code(s.reason)}" for s in report.skipped if s.task == "tests"]
+    reasons += [code(note) for note in report.notes]
     shown = "".join(f"\n- {r}" for r in reasons[:10])
     more = f"\n- … and {len(reasons) - 10} more" if len(reasons) > 10 else ""
     return f"no test passed every gate for {report.head[:12]}.{shown}{more}"
@@ -270,7 +271,7 @@ def reply_text(published: PublishedTests) -> str:
     """The reply to the `/codegen tests` comment."""
     count = len(published.tests)
     tests = f"{count} test{'s' if count != 1 else ''}"
-    names = ", ".join(f"`{t.symbol}`" for t in published.tests[:5])
+    names = ", ".join(code(t.symbol) for t in published.tests[:5])
     if published.where in ("moved", "nothing"):
         return f"Nothing published: {published.note}"
     if published.where == "comment":
@@ -282,7 +283,7 @@ def reply_text(published: PublishedTests) -> str:
     link = f"#{outcome.number}"
     return {
         "opened": f"Done: opened {link} with {tests} ({names}); merge it into"
-        f" `{published.head_ref}` to add them here.",
+        f" {code(published.head_ref)} to add them here.",
         "updated": f"Done: updated {link} with {tests} ({names}).",
         "unchanged": f"Done: {link} unchanged: it already holds these {tests} ({names}).",
         "blocked": f"Not updated: {outcome.note}; see {link}."

@@ -206,7 +206,9 @@ def run(
         if edit_tree is not None:
             edit_tree(tree)
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
-        conventions = detect(paths, lambda p: _read(tree / p), config.test_command)
+        conventions = detect(
+            paths, lambda p: _read(tree / p, config.max_file_bytes), config.test_command
+        )
         import_paths = (
             (str(tree / conventions.import_root), str(tree))
             if conventions.import_root
@@ -246,8 +248,11 @@ def run(
     return outcome
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, max_bytes: int) -> str | None:
+    """The file's text; None when missing, not UTF-8, or larger than `max_bytes`."""
     try:
+        if path.stat().st_size > max_bytes:
+            return None
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None

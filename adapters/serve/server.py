@@ -6,6 +6,7 @@ thread and waits on the batcher; the model is only ever touched by the batcher's
 
 from __future__ import annotations
 
+import hmac
 import json
 import sys
 import threading
@@ -36,7 +37,7 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
             base_id,
             None,
             EngineIdentity("hf", model.model_label, None),
-            model.config.model,
+            model.name,
             None,
             model.max_context,
             created,
@@ -45,17 +46,35 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
     for task, ref in model.adapters.items():
         served.append(
             ServedModel(
-                task, task, model.identity(task), str(ref.path), base_id, model.max_context, created
+                task, task, model.identity(task), ref.label, base_id, model.max_context, created
             )
         )
     return served
 
 
-class App:
-    """The served model, its names and its batcher; answers requests as (status, JSON body)."""
+def without_paths(described: dict[str, Any]) -> dict[str, Any]:
+    """A model's description with every host path left out (no caller needs the runner's layout)."""
+    adapters = {
+        task: {key: value for key, value in adapter.items() if key != "path"}
+        for task, adapter in described.get("adapters", {}).items()
+    }
+    return {
+        **{key: value for key, value in described.items() if key != "path"},
+        "adapters": adapters,
+    }
 
-    def __init__(self, model: LoadedModel, max_rows: int | None = None) -> None:
+
+class App:
+    """The served model, its names and its batcher; answers requests as (status, JSON body).
+
+    With an `api_key`, every route but `/health` wants `Authorization: Bearer <api_key>`.
+    """
+
+    def __init__(
+        self, model: LoadedModel, max_rows: int | None = None, api_key: str | None = None
+    ) -> None:
         self.model = model
+        self._api_key = api_key
         self.started = time.time()
         self.models = {m.id: m for m in served_models(model, int(self.started))}
         self.batcher = Batcher(model.complete, max_rows or 2 * model.config.max_batch).start()
@@ -68,12 +87,23 @@ class App:
             "models": sorted(self.models),
             "queue": self.batcher.pending,
             "batches": asdict(self.batcher.stats),
-            **self.model.describe(),
+            **without_paths(self.model.describe()),
         }
 
-    def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Route one request."""
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether an `Authorization` header carries the key (always, when there is no key)."""
+        if self._api_key is None:
+            return True
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(), self._api_key.encode())
+
+    def handle(
+        self, method: str, path: str, body: bytes, authorization: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Route one request; `authorization` is its `Authorization` header."""
         path = path.split("?", 1)[0].rstrip("/") or "/"
+        if path != "/health" and not self.authorized(authorization):
+            return _error(ApiError(401, "a valid API key is required", code="invalid_api_key"))
         routes = {"/health": "GET", "/v1/models": "GET", "/v1/completions": "POST"}
         if path not in routes:
             return _error(ApiError(404, f"no route {path}", code="not_found"))
@@ -144,7 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._respond(*_error(ApiError(411, "Content-Length is required")))
             return
-        self._respond(*self.server.app.handle(method, self.path, body))
+        authorization = self.headers.get("Authorization")
+        self._respond(*self.server.app.handle(method, self.path, body, authorization))
 
     def do_GET(self) -> None:
         """Answer a GET."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 import signal
 import sys
 import threading
@@ -11,7 +13,7 @@ import time
 from adapters.base import EngineError
 from adapters.completion import CompletionRequest
 from adapters.hf.config import HFConfig
-from bot.commands.review import add_model_options, task_pairs
+from bot.commands.review import API_KEY_ENV, add_model_options, task_pairs
 from bot.errors import UsageError
 
 WARMUP_PROMPT = "def add(a, b):\n    return a + b\n" * 8
@@ -37,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="port to listen on; 0 picks a free one (default: 8000)",
     )
     parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help=f"listen on a non-loopback address without {API_KEY_ENV} (anyone who can reach "
+        "the port may use the model)",
+    )
+    parser.add_argument(
         "--max-batch", type=int, default=32, help="sequences decoded together (default: 32)"
     )
     parser.add_argument(
@@ -52,14 +60,37 @@ def _say(message: str) -> None:
     print(f"codegen serve: {message}", file=sys.stderr, flush=True)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (`localhost`, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to any address
+        return False
+
+
+def check_listen(host: str, port: int, api_key: str | None, insecure: bool) -> None:
+    """Refuse, before any model loads, a port out of range or an open non-loopback listener."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535, not {port}")
+    if not is_loopback(host) and not api_key and not insecure:
+        raise UsageError(
+            f"--host {host} is reachable from other machines: set {API_KEY_ENV} (clients send it"
+            " as a bearer token), or pass --insecure to serve anyone who can reach the port"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the model, listen, and serve until interrupted or terminated."""
+    api_key = os.environ.get(API_KEY_ENV) or None
+    check_listen(args.host, args.port, api_key, args.insecure)
+    if args.max_batch < 1:
+        raise UsageError("--max-batch must be at least 1")
     # torch loads here, when a server is asked for, never when the CLI starts.
     from adapters.hf.loading import load_model  # noqa: PLC0415
     from adapters.serve.server import App, start_server  # noqa: PLC0415
 
-    if args.max_batch < 1:
-        raise UsageError("--max-batch must be at least 1")
     config = HFConfig(
         model=args.model,
         adapters_dir=args.adapters,
@@ -88,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         ):
             model.complete(adapter, [CompletionRequest(prompt, 8, (), batch)])
         _say(f"warmed up in {time.perf_counter() - started:.1f} s")
-    app = App(model)
+    app = App(model, api_key=api_key)
     try:
         handle = start_server(app, args.host, args.port, verbose=args.verbose)
     except OSError as error:

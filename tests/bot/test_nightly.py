@@ -188,10 +188,10 @@ def test_the_pull_request_text_lists_each_change_and_its_keys(shop_night: Night)
     assert body == pr_body(report) == pr_body(Report.from_dict(report.to_dict()))
     assert pr_title(report) == "codegen: nightly refactoring (2 changes in 1 file)"
     assert (
-        "| `shop/money.py` | `total` | Use `list` instead of `List` for type annotation (removes "
-        "the now unused import typing.List) | ruff UP006 | `tests/test_money.py::test_total` |"
+        "| `shop/money.py` | `total` | ``Use `list` instead of `List` for type annotation (removes "
+        "the now unused import typing.List)`` | `ruff UP006` | `tests/test_money.py::test_total` |"
     ) in body
-    assert "| `shop/money.py` | `squares` | Unnecessary `start` argument in `range` |" in body
+    assert "| `shop/money.py` | `squares` | `` Unnecessary `start` argument in `range` `` |" in body
     assert "- `shop/money.py` · `uncovered`" in body
     assert keys_in_body(body) == {p.metrics["key"] for p in report.accepted}
 

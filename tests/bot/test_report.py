@@ -30,8 +30,8 @@ def test_unknown_version_is_refused() -> None:
 
 
 def test_fence_outgrows_backticks_in_the_patch() -> None:
-    from bot.markdown import _fence
+    from bot.markdown import fence
 
-    fenced = _fence("+ ````python\n+ x\n", "diff")
+    fenced = fence("+ ````python\n+ x\n", "diff")
     assert fenced.startswith("`````diff\n") and fenced.endswith("\n`````")
     assert render  # rendering is exercised end to end in test_review

@@ -138,7 +138,7 @@ def test_markdown_report_to_a_file(reviewed, run_cli, tmp_path: Path) -> None:
     assert result.code == 0 and result.out == "" and result.err == ""
     text = out.read_text()
     assert "**3 accepted**" in text
-    assert "`inventory/broken.py`: does not parse" in text
+    assert "`inventory/broken.py`: `does not parse" in text
     assert "```diff" in text
 
 
@@ -258,6 +258,6 @@ def test_console_script_runs_the_demo() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "# codegen report" in result.stdout
-    assert "accepted" in result.stdout and "`shop/broken.py`: does not parse" in result.stdout
+    assert "accepted" in result.stdout and "`shop/broken.py`: `does not parse" in result.stdout
     usage = subprocess.run([str(codegen), "review"], capture_output=True, text=True)
     assert usage.returncode == 2 and "--base" in usage.stderr

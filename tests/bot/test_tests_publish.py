@@ -92,9 +92,10 @@ def test_the_pull_request_body_names_the_branch_to_merge_into_and_what_got_no_te
     )
     assert "1 test module for the code #7 changes" in text and "into `feature`" in text
     assert (
-        "- `ratio`: flaky: 3/5 runs" in text and "- `_private` (`pkg/m.py`): private name" in text
+        "- `ratio`: `flaky: 3/5 runs`" in text
+        and "- `_private` (`pkg/m.py`): `private name`" in text
     )
-    assert "> a \\| note" in text and "tested at aaaaaaaaaaaa" in text
+    assert "> `a | note`" in text and "tested at `aaaaaaaaaaaa`" in text
 
 
 def test_a_forks_comment_collapses_each_file_and_stays_under_githubs_limit() -> None:

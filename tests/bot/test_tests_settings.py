@@ -84,7 +84,7 @@ def test_metrics_round_trip_and_show_in_markdown() -> None:
     del old["proposals"][0]["metrics"]
     assert Report.from_dict(old).proposals[0].metrics == {}
     assert (
-        "Tests `m.py` · `f`: +3 lines, +2 branches covered · passed 5/5 runs in the sandbox (bubblewrap)"
+        "Tests `m.py` · `f`: +3 lines, +2 branches covered · passed 5/5 runs in the sandbox (`bubblewrap`)"
         in render(report)
     )
 

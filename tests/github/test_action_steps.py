@@ -24,11 +24,13 @@ from tests.github.conftest import PullRequestWorld
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def venv_name() -> str:
-    """The name the setup step gives the environment of this version of codegen."""
+def venv_name(model: bool = False) -> str:
+    """The name the setup step gives the (plain or model) environment of this codegen."""
     pyproject = ROOT / "pyproject.toml"
+    lock = ROOT / "requirements" / ("action-model.lock" if model else "action.lock")
     version = tomllib.loads(pyproject.read_text())["project"]["version"]
-    return f"codegen-{version}-{hashlib.sha256(pyproject.read_bytes()).hexdigest()[:12]}"
+    digest = hashlib.sha256(pyproject.read_bytes() + lock.read_bytes()).hexdigest()[:12]
+    return f"codegen-{version}-{digest}" + ("-model" if model else "")
 
 
 def seed_venv(tool_cache: Path) -> Path:
@@ -174,11 +176,15 @@ def test_setup_builds_the_environment_once_and_replaces_old_versions(
     runner.tmp.mkdir()
     old = runner.tool_cache / "codegen" / "codegen-0.0.1-0123456789ab"
     old.mkdir(parents=True)
+    # the model environment lives beside the plain one: building one keeps the other
+    model = runner.tool_cache / "codegen" / venv_name(model=True)
+    model.mkdir(parents=True)
+    (model / ".complete").touch()
     event = world.event("push", {"ref": "refs/heads/main"})  # nothing to do: exit 0
     first = runner.job("push", event, mode="propose", report=str(runner.tmp / "r.json"))
     assert first.failed is None, first.failed and first.failed.stderr[-3000:]
     codegen = runner.tool_cache / "codegen" / venv_name() / "bin" / "codegen"
-    assert codegen.exists() and not old.exists()
+    assert codegen.exists() and not old.exists() and (model / ".complete").exists()
     assert "Installing codegen" in first.steps[0].stdout
     built = codegen.stat().st_mtime_ns
     second = runner.job("push", event, mode="propose", report=str(runner.tmp / "r.json"))

@@ -140,7 +140,7 @@ def test_summary_is_deterministic_and_remembers() -> None:
     body = summary.render(report, placements, memory)
     assert body == summary.render(report, placements, memory)
     assert summary.is_summary(body) and summary.remembered(body) == memory
-    assert "| `m.py` | `c` | rejected: ruff: E501 |" in body
+    assert "| `m.py` | `c` | rejected: `ruff: E501` |" in body
     assert "hf (model tiny, adapter docs@2)" in body
     assert "Accepted patches not posted inline" in body and "+doc for b" in body
     assert "+doc for a" not in body  # posted inline, so not repeated

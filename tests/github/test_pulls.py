@@ -172,7 +172,14 @@ def test_files_that_change_nothing_open_nothing(world: PullRequestWorld) -> None
 
 
 def test_workflows_and_paths_outside_the_tree_are_never_written(world: PullRequestWorld) -> None:
-    for path in (".github/workflows/ci.yml", "../x.py", "/etc/x", "a//b.py"):
+    for path in (
+        ".github/workflows/ci.yml",
+        "./.github/workflows/x.yml",
+        ".gitmodules",
+        "../x.py",
+        "/etc/x",
+        "a//b.py",
+    ):
         outcome = publish_branch(host(world), change(world, {path: "x\n"}))
         assert outcome.status == "refused" and path in outcome.note
     assert publish_branch(host(world), change(world, {})).status == "empty"

@@ -223,3 +223,26 @@ def test_serve_command_errors_are_usage_errors(
     assert busy.code == 2 and f"cannot listen on 127.0.0.1:{port}" in busy.err
     batch = run_cli("serve", "--model", str(tiny_models.model), "--max-batch", "0")
     assert batch.code == 2 and "--max-batch" in batch.err
+
+
+def test_an_api_key_guards_every_route_but_health_and_health_lists_no_path(
+    loaded: LoadedModel, tiny_models: Any
+) -> None:
+    handle = start_server(App(loaded, api_key="s3cret"), "127.0.0.1", 0)
+    try:
+        assert _call(f"{handle.url}/v1/models")[0] == 401
+        body = {"model": "docs", "prompt": "def f():\n", "max_tokens": 2}
+        assert _call(f"{handle.url}/v1/completions", body)[0] == 401
+        request = urllib.request.Request(f"{handle.url}/v1/models")
+        request.add_header("Authorization", "Bearer s3cret")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            models = json.loads(response.read())
+        assert {m["id"] for m in models["data"]} == {"docs", "tests", "tiny-qwen2"}
+        status, health = _call(f"{handle.url}/health")
+        assert status == 200 and health["status"] == "ok"
+    finally:
+        handle.close()
+    shown = json.dumps([health, models])
+    for folder in (tiny_models.model, tiny_models.adapters):
+        assert str(folder) not in shown
+    assert "/" not in json.dumps(health["adapters"])
