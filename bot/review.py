@@ -117,7 +117,8 @@ def _codegen_tables(workspace: Workspace, rev: str) -> tuple[object, object]:
         except tomllib.TOMLDecodeError:
             document = text  # broken: compared as text
         if name == "pyproject.toml" and isinstance(document, dict):
-            document = document.get("tool", {}).get("codegen")
+            tool = document.get("tool")  # a pull request's file may hold anything
+            document = tool.get("codegen") if isinstance(tool, dict) else tool
         found.append(document)
     return found[0], found[1]
 

@@ -36,12 +36,32 @@ def test_a_config_whose_tool_is_not_a_table(
     make_repo: Callable[[], GitRepo], run_cli, name: str, text: str, needle: str
 ) -> None:
     repo = make_repo()
-    base = repo.commit({"a.py": "x = 1\n"}, "base")
-    repo.commit({name: text, "a.py": "def f(a):\n    return a\n"}, "config")
+    base = repo.commit({name: text, "a.py": "x = 1\n"}, "base")  # the settings come from the base
+    repo.commit({"a.py": "def f(a):\n    return a\n"}, "change")
     result = run_cli("review", "--repo", str(repo.path), "--base", base)
     assert result.code == 2
     line = one_line(result.err)
     assert needle in line and name in line
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (".codegen.toml", "tool = 1\n"),
+        ("pyproject.toml", "tool = 1\n"),
+        ("pyproject.toml", "[tool]\ncodegen = 1\n"),
+    ],
+)
+def test_a_pull_request_that_breaks_the_config_changes_nothing_of_this_run(
+    make_repo: Callable[[], GitRepo], run_cli, name: str, text: str
+) -> None:
+    """A broken config in the head is not this run's (it is the base's): no error, one note."""
+    repo = make_repo()
+    base = repo.commit({"a.py": "x = 1\n"}, "base")
+    repo.commit({name: text, "a.py": "def load_users(path):\n    return open(path).read()\n"}, "pr")
+    result = run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json")
+    assert result.code == 0, result.err
+    assert any("apply once merged" in note for note in json.loads(result.out)["notes"])
 
 
 def test_show_on_a_json_array(tmp_path: Path, run_cli) -> None:

@@ -149,7 +149,7 @@ def test_the_summary_shows_real_problems_and_counts_the_rest_in_one_collapsed_li
     with pull_request_world(make_repo(), tmp_path, BASE_FILES, NOISY, "noise") as world:
         assert world.run("pull_request", world.pull_request_event("opened")) == 0
         body = the_summary(world)
-    assert "1 changed file not reviewed: `shop/broken.py` (does not parse" in body
+    assert "1 changed file not reviewed: `shop/broken.py` (`does not parse" in body
     assert "changed files not reviewed" not in body  # "1 changed files" is gone
     [line] = [line for line in body.splitlines() if line.startswith("<details><summary>Also:")]
     assert "1 declined by the engine" in line and "3 files not reviewed" in line
@@ -168,8 +168,8 @@ def test_symlinks_are_not_followed_nor_reviewed(world: PullRequestWorld) -> None
     world.push({}, "links")
     assert world.run("pull_request", world.pull_request_event("opened")) == 0
     body = the_summary(world)
-    assert "`shop/alias.py` (symlink, not followed)" in body
-    assert "`shop/host.py` (symlink, not followed)" in body
+    assert "`shop/alias.py` (`symlink, not followed`)" in body
+    assert "`shop/host.py` (`symlink, not followed`)" in body
     assert not any("alias" in k or "host" in k for k in suggested(world))
 
 
