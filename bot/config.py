@@ -23,7 +23,9 @@ from refactor.ruff_fix import SAFE_EXTRA_RULES
 class DocsConfig:
     """`[tool.codegen.docs]`: the docstring task."""
 
-    style: Literal["auto", "google", "numpy", "sphinx"] = "auto"
+    style: Literal["auto", "google", "numpy", "sphinx", "plain"] = "auto"
+    #: Whether parameter entries carry types (`x (int): ...`); auto: as the repository does.
+    arg_types: Literal["auto", "always", "never"] = "auto"
     skip_dunder: bool = True
     skip_overloads: bool = True
     skip_private: bool = True

@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.report import FileNote
 from bot.workspace import ChangedFile, Workspace
 from refactor.diffs import FileChanges, changed_lines
-from refactor.docstyle import Style, detect_style, module_docstrings
+from refactor.docstyle import Convention, Style, detect_convention, module_docstrings
 from refactor.targets import Target, touched_definitions
 
 _STYLE_SAMPLE_FILES = 300
@@ -93,13 +93,27 @@ def _read(
     return SourceFile(changed.path, text, changes, tuple(touched))
 
 
-def repository_style(workspace: Workspace, head: str) -> Style:
-    """The docstring convention the repository's own docstrings follow at `head`."""
+def repository_convention(
+    workspace: Workspace, head: str, max_bytes: int | None = None
+) -> Convention:
+    """The docstring convention the repository's own docstrings follow at `head`.
+
+    Files larger than `max_bytes` are not read (None: no limit).
+    """
     docstrings: list[str] = []
     for count, path in enumerate(workspace.files(head, ".py")):
         if count >= _STYLE_SAMPLE_FILES:
             break
-        text = workspace.text(head, path)
-        if text is not None:
-            docstrings.extend(module_docstrings(text))
-    return detect_style(docstrings)
+        blob = workspace.blob(head, path, max_bytes=max_bytes)
+        if blob.data is None:
+            continue
+        try:
+            docstrings.extend(module_docstrings(blob.data.decode("utf-8")))
+        except UnicodeDecodeError:
+            continue
+    return detect_convention(docstrings)
+
+
+def repository_style(workspace: Workspace, head: str, max_bytes: int | None = None) -> Style:
+    """The docstring style the repository's own docstrings follow at `head`."""
+    return repository_convention(workspace, head, max_bytes).style
