@@ -61,7 +61,7 @@ def identifier_words(identifier: str) -> list[str]:
 
 def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
     """Yield the nodes of a definition's body, not descending into nested scopes."""
-    stack: list[ast.AST] = list(getattr(node, "body", []))
+    stack: list[ast.AST] = [s for s in getattr(node, "body", []) if not isinstance(s, _SCOPES)]
     while stack:
         current = stack.pop()
         yield current

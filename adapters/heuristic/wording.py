@@ -145,6 +145,8 @@ def gerund(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", verb):  # one syllable, consonant-vowel-consonant
+        return verb + verb[-1] + "ing"
     return verb + "ing"
 
 

@@ -30,7 +30,8 @@ _MENTION = re.compile(r"(?<![\w`.@/])@[A-Za-z][\w-]*")
 _HTML = re.compile(r"<(?:[A-Za-z][\w-]*(?:\s[^<>]*)?|/[A-Za-z][\w-]*|!--.*?)>", re.S)
 _PRIVATE = re.compile(r"(?<![\w.])_{1,2}[A-Za-z]\w*")
 _ALWAYS = re.compile(r"\b(always|unconditionally|in any case)\b", re.I)
-_CONDITION = re.compile(r"\b(?:if|when|whenever|unless)\b[^`]*`([^`]+)`", re.I)
+# "If `cond`." quotes a condition; "If `seq` has no items." describes one in words.
+_CONDITION = re.compile(r"\b(?:if|when|whenever)\s+`([^`]+)`\s*(?:[.,;:)]|$)", re.I)
 _YIELD_STEMS = {"yield", "generat", "iterat", "iterator", "lazily", "lazy", "stream"}
 
 
@@ -184,6 +185,8 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts) -> list[str]:
     for entry in parsed.entries:
         if not entry.text or entry.section == "other":
             continue
+        if entry.section == "raises" and re.match(r"(if|when|unless|whenever)\b", entry.text, re.I):
+            continue  # that it raises, and when, is beyond the names; the raises rule checks it
         allowed = set(base)
         allowed |= stems([entry.name or "", *re.findall(r"\w+", entry.type or "")])
         if not content_words(entry.text) - allowed and not _states_code(entry.text):
