@@ -106,18 +106,16 @@ def _yield_summary(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | No
     source = _code(loop.iter)
     if source is None:
         return None
-    if ast.unparse(loop.target) == value:
-        text = f"Yield the items of `{source}`"
-    elif isinstance(loop.target, ast.Name):
-        text = f"Yield `{value}` for every item of `{source}`"
-    else:
+    condition = _code(tests[0]) if tests else ""
+    if condition is None:
         return None
-    if tests:
-        condition = _code(tests[0])
-        if condition is None:
-            return None
-        text += f" where `{condition}`"
-    return text + "."
+    if ast.unparse(loop.target) == value:
+        where = f" where `{condition}`" if condition else ""
+        return f"Yield the items of `{source}`{where}."
+    # The code itself, as a generator expression, says what comes out and when.
+    guard = f" if {condition}" if condition else ""
+    expression = f"{value} for {ast.unparse(loop.target)} in {source}{guard}"
+    return f"Yield `{expression}`." if len(expression) <= 2 * _MAX_CODE_CHARS else None
 
 
 def _raise_entry(site: RaiseSite) -> Entry | None:

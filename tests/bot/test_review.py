@@ -40,7 +40,7 @@ HEAD_MODULE = (
     BASE_MODULE
     + '''
 
-def reserve(stock: dict[str, int], sku: str, quantity: int = 1) -> int:
+def remove_stock(stock: dict[str, int], sku: str, quantity: int = 1) -> int:
     if stock.get(sku, 0) < quantity:
         raise LookupError("not enough stock")
     stock[sku] -= quantity
@@ -56,7 +56,7 @@ def iter_low(stock: dict[str, int], threshold: int = 3):
 class Warehouse:
     """Stock by SKU."""
 
-    def restock(self, sku: str, quantity: int) -> None:
+    def add_stock(self, sku: str, quantity: int) -> None:
         if quantity <= 0:
             raise ValueError("quantity must be positive")
         self.stock[sku] = self.stock.get(sku, 0) + quantity
@@ -84,10 +84,10 @@ def test_three_proven_docstrings_and_a_clear_skip(reviewed, run_cli, tmp_path: P
     report = json.loads(result.out)
     assert report["version"] == 1
     accepted = [p for p in report["proposals"] if p["status"] == "accepted"]
-    assert sorted(p["symbol"] for p in accepted) == ["Warehouse.restock", "iter_low", "reserve"]
+    assert sorted(p["symbol"] for p in accepted) == ["Warehouse.add_stock", "iter_low", "remove_stock"]
     assert {p["kind"] for p in accepted} == {"function", "method"}
     for proposal in accepted:
-        assert [g["gate"] for g in proposal["gates"]] == ["syntax", "ruff", "docstring-only"]
+        assert [g["gate"] for g in proposal["gates"]] == ["syntax", "ruff", "docstring-only", "facts"]
         assert all(g["passed"] for g in proposal["gates"])
         assert proposal["engine"] == "heuristic" and proposal["reason"] is None
         assert set(proposal["timings"]) >= {"propose", "edit", "gates"}
@@ -240,7 +240,9 @@ def test_uncommitted_changes_are_not_reviewed_nor_touched(reviewed, run_cli) -> 
 def test_max_suggestions_caps_accepted(make_repo, run_cli) -> None:
     repo = make_repo()
     base = repo.commit({".codegen.toml": "max_suggestions = 1\n", "m.py": "x = 1\n"})
-    repo.commit({"m.py": "x = 1\n\n\ndef a(y):\n    return y\n\n\ndef b(z):\n    return z\n"})
+    repo.commit(
+        {"m.py": "x = 1\n\n\ndef a(y):\n    return y * 2\n\n\ndef b(z):\n    return z + 1\n"}
+    )
     report = json.loads(
         run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
     )
