@@ -81,6 +81,9 @@ def _read(
     text, problem = read_text(workspace, head, changed.path, config.max_file_bytes)
     if problem is not None:
         return problem
+    if "\r" in text.replace("\r\n", ""):
+        # Python ends a line at a lone CR, git does not: no suggestion could land on its line.
+        return "has carriage returns without line feeds (git and Python count its lines apart)"
     try:
         ast.parse(text, changed.path)
     except SyntaxError as error:

@@ -19,9 +19,9 @@ _MAX_CODE_CHARS = 60
 _PREDICATE_PREFIXES = ("is", "has", "can", "should", "needs", "contains", "supports")
 
 
-def _code(node: ast.AST) -> str | None:
-    """The node as source, when it is short enough and on one line to quote."""
-    text = ast.unparse(node)
+def _code(node: ast.AST, source: str = "") -> str | None:
+    """The node as written in `source` (else unparsed), when short and on one line to quote."""
+    text = (ast.get_source_segment(source, node) if source else None) or ast.unparse(node)
     return text if len(text) <= _MAX_CODE_CHARS and "\n" not in text and "`" not in text else None
 
 
@@ -90,12 +90,12 @@ def _loop_of(function: ast.AST, target: ast.AST) -> tuple[ast.For | None, list[a
     return found
 
 
-def _yield_summary(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+def _yield_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, module: str) -> str | None:
     yields = [n for n in own_nodes(function) if isinstance(n, ast.Yield | ast.YieldFrom)]
     if len(yields) != 1 or yields[0].value is None:
         return None
     node = yields[0]
-    value = _code(node.value) if node.value is not None else None
+    value = _code(node.value, module) if node.value is not None else None
     if value is None:
         return None
     if isinstance(node, ast.YieldFrom):
@@ -103,10 +103,10 @@ def _yield_summary(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | No
     loop, tests = _loop_of(function, node)
     if loop is None or (loop.orelse or len(tests) > 1):
         return None
-    source = _code(loop.iter)
+    source = _code(loop.iter, module)
     if source is None:
         return None
-    condition = _code(tests[0]) if tests else ""
+    condition = _code(tests[0], module) if tests else ""
     if condition is None:
         return None
     if ast.unparse(loop.target) == value:
@@ -157,10 +157,12 @@ def _name_summary(name: str, setter: bool) -> str | None:
 
 
 def function_claims(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool
+    function: ast.FunctionDef | ast.AsyncFunctionDef, module: str = ""
 ) -> DocParts | None:
-    """What a function's docstring can state from its code; None when nothing beyond the name."""
-    del is_method  # the facts come from the body alone; kept for a stable call shape
+    """What a function's docstring can state from its code; None when nothing beyond the name.
+
+    `module` is the file's source, to quote code as written (else as `ast.unparse` writes it).
+    """
     setter = any(
         isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter")
         for d in function.decorator_list
@@ -169,10 +171,10 @@ def function_claims(
     returns = _unparse(function.returns)
     summary: str | None = None
     if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own_nodes(function)):
-        summary = _yield_summary(function)
+        summary = _yield_summary(function, module)
     elif not setter:
         expression = _single_return(function)
-        code = _code(expression) if expression is not None else None
+        code = _code(expression, module) if expression is not None else None
         if code is not None and is_predicate(function.name, returns):
             summary = f"Return True if `{code}`."
         elif code is not None:

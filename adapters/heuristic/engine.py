@@ -107,7 +107,7 @@ class HeuristicEngine:
             parts = class_claims(node)
         else:
             assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            parts = function_claims(node, bool(target.enclosing_classes))
+            parts = function_claims(node, target.source)
         if parts is None:
             # "Return the area." restates the name: a maintainer should not be asked to apply it.
             return Candidate(

@@ -224,7 +224,8 @@ def _exposed(text: str, facts: CodeFacts) -> list[str]:
     # A local inside a quoted expression (`price >= threshold`) is code; alone it is a name
     # the reader cannot see ("Returns: The `d2`.").
     spans = {span for span in code_spans(text) if re.fullmatch(r"[A-Za-z_]\w*", span)}
-    identifier_like = {w for w in words if "_" in w or any(c.isdigit() for c in w)}
+    prose_words = set(re.findall(r"[A-Za-z_]\w*", _outside_code(text)))
+    identifier_like = {w for w in prose_words if "_" in w.strip("_") or any(c.isdigit() for c in w)}
     exposed = sorted(
         (facts.locals & (spans | identifier_like)) - set(facts.params) - facts.attributes
     )

@@ -259,3 +259,15 @@ def test_console_script_runs_the_demo() -> None:
     assert "accepted" in result.stdout and "`shop/broken.py`: does not parse" in result.stdout
     usage = subprocess.run([str(codegen), "review"], capture_output=True, text=True)
     assert usage.returncode == 2 and "--base" in usage.stderr
+
+
+def test_a_file_with_lone_carriage_returns_is_skipped_saying_why(make_repo, run_cli) -> None:
+    repo = make_repo()
+    base = repo.commit({"m.py": "x = 1\n"})
+    repo.commit({"m.py": "x = 1\r\r\rdef a(y):\r    return y * 2\r"})
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    assert report["proposals"] == []
+    [note] = report["files"]
+    assert note["status"] == "skipped" and "carriage returns" in note["reason"]
