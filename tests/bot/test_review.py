@@ -84,10 +84,19 @@ def test_three_proven_docstrings_and_a_clear_skip(reviewed, run_cli, tmp_path: P
     report = json.loads(result.out)
     assert report["version"] == 1
     accepted = [p for p in report["proposals"] if p["status"] == "accepted"]
-    assert sorted(p["symbol"] for p in accepted) == ["Warehouse.add_stock", "iter_low", "remove_stock"]
+    assert sorted(p["symbol"] for p in accepted) == [
+        "Warehouse.add_stock",
+        "iter_low",
+        "remove_stock",
+    ]
     assert {p["kind"] for p in accepted} == {"function", "method"}
     for proposal in accepted:
-        assert [g["gate"] for g in proposal["gates"]] == ["syntax", "ruff", "docstring-only", "facts"]
+        assert [g["gate"] for g in proposal["gates"]] == [
+            "syntax",
+            "ruff",
+            "docstring-only",
+            "facts",
+        ]
         assert all(g["passed"] for g in proposal["gates"])
         assert proposal["engine"] == "heuristic" and proposal["reason"] is None
         assert set(proposal["timings"]) >= {"propose", "edit", "gates"}
