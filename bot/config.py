@@ -31,6 +31,9 @@ class DocsConfig:
     skip_private: bool = True
     skip_trivial_properties: bool = True
     skip_tests: bool = True
+    skip_private_modules: bool = True  # `_impl.py`: not the package's public face
+    #: Files whose definitions get no docstring proposed (globs, `**` spans folders).
+    exclude: tuple[str, ...] = ("setup.py", "**/conftest.py", "docs/conf.py", "doc/conf.py")
 
 
 @dataclass(frozen=True)

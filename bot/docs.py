@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from adapters.base import Candidate
-from bot.config import DocsConfig
+from bot.config import DocsConfig, glob_match
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
 from refactor.codemods.insert_docstring import insert_docstring
@@ -23,6 +23,11 @@ from refactor.validate.syntax import check_syntax
 
 def skip_reason(target: Target, rules: DocsConfig) -> str | None:
     """Why a touched definition without a docstring gets none proposed; None when it should."""
+    if any(glob_match(target.path, pattern) for pattern in rules.exclude):
+        return "excluded by [tool.codegen.docs] exclude"
+    module = target.path.rsplit("/", 1)[-1]
+    if rules.skip_private_modules and module.startswith("_") and not _is_dunder_module(module):
+        return "private module"
     if rules.skip_tests and (is_test_file(target.path) or target.name.startswith("test")):
         return "test code"
     if rules.skip_dunder and target.is_dunder:
@@ -34,6 +39,11 @@ def skip_reason(target: Target, rules: DocsConfig) -> str | None:
     if rules.skip_trivial_properties and target.is_trivial_property:
         return "one-line property"
     return None
+
+
+def _is_dunder_module(name: str) -> bool:
+    stem = name.rsplit(".", 1)[0]
+    return stem.startswith("__") and stem.endswith("__")
 
 
 def select_targets(

@@ -280,3 +280,30 @@ def test_a_file_with_lone_carriage_returns_is_skipped_saying_why(make_repo, run_
     assert report["proposals"] == []
     [note] = report["files"]
     assert note["status"] == "skipped" and "carriage returns" in note["reason"]
+
+
+def test_private_modules_setup_and_conftest_get_no_docstrings_by_default(
+    make_repo, run_cli
+) -> None:
+    body = "def double(y):\n    return y * 2\n"
+    repo = make_repo()
+    base = repo.commit({"README": "x\n"})
+    files = ["pkg/_impl.py", "setup.py", "pkg/conftest.py", "docs/conf.py", "pkg/__init__.py"]
+    repo.commit(dict.fromkeys(files, body))
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    reasons = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert reasons["pkg/_impl.py"] == "private module"
+    for path in ("setup.py", "pkg/conftest.py", "docs/conf.py"):
+        assert reasons[path] == "excluded by [tool.codegen.docs] exclude", path
+    assert [p["path"] for p in report["proposals"]] == ["pkg/__init__.py"]
+
+    # Each is configurable.
+    config = "[docs]\nskip_private_modules = false\nexclude = []\n"
+    repo.commit({".codegen.toml": config})
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    kept = sorted(p["path"] for p in report["proposals"])
+    assert kept == sorted(set(files) - {"pkg/conftest.py"})  # still test code (skip_tests)
