@@ -50,6 +50,7 @@ class CodeFacts:
     own_words: frozenset[str]  # every identifier and literal word of the definition
     foreign: dict[str, frozenset[str]] = field(default_factory=dict)  # other definitions' words
     private_globals: frozenset[str] = frozenset()  # `_name` and `NAME = object()` sentinels
+    signature: str = ""  # the parameters, defaults and annotations as written in the code
 
 
 def identifier_words(identifier: str) -> list[str]:
@@ -277,6 +278,10 @@ def code_facts(source: str, def_line: int, name: str) -> CodeFacts | None:
         params = tuple(dict.fromkeys([a.arg for a in args] + fields))
         types = {a.arg: ast.unparse(a.annotation) for a in args if a.annotation}
         body_for_raises = init.body if init else []
+        signature = " ".join(
+            [*(ast.unparse(b) for b in node.bases), ast.unparse(init.args) if init else ""]
+            + [ast.unparse(s) for s in node.body if isinstance(s, ast.AnnAssign)]
+        )
         returns_value = is_generator = is_setter = False
         local_names: set[str] = set()
     else:
@@ -284,6 +289,8 @@ def code_facts(source: str, def_line: int, name: str) -> CodeFacts | None:
         params = tuple(a.arg for a in args)
         types = {a.arg: ast.unparse(a.annotation) for a in args if a.annotation}
         body_for_raises = node.body
+        returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+        signature = f"({ast.unparse(node.args)}){returns}"
         own = list(own_nodes(node))
         returns_value = any(
             isinstance(n, ast.Return)
@@ -324,4 +331,5 @@ def code_facts(source: str, def_line: int, name: str) -> CodeFacts | None:
         own_words=frozenset(own_words),
         foreign=foreign,
         private_globals=frozenset(_sentinels(tree)),
+        signature=signature,
     )

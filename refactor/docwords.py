@@ -81,3 +81,15 @@ def content_words(text: str) -> set[str]:
             if part not in STOP_WORDS:
                 found.add(stem(part))
     return found - {stem(word) for word in STOP_WORDS}
+
+
+def new_words(text: str, name: str, signature: str) -> set[str]:
+    """The content words of `text` that neither `name` nor the `signature` text holds.
+
+    Doctest lines are not counted: an example shows a call, it does not describe one.
+    """
+    prose = "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith((">>>", "..."))
+    )
+    known = stems([name, *re.findall(r"[A-Za-z_]\w*|\d+(?:\.\d+)?", signature)])
+    return content_words(prose) - known - content_words(signature)

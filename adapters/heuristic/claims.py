@@ -10,6 +10,7 @@ apply them.
 from __future__ import annotations
 
 import ast
+import re
 
 from adapters.heuristic import wording as w
 from adapters.heuristic.render import DocParts, Entry
@@ -22,6 +23,8 @@ _PREDICATE_PREFIXES = ("is", "has", "can", "should", "needs", "contains", "suppo
 def _code(node: ast.AST, source: str = "") -> str | None:
     """The node as written in `source` (else unparsed), when short and on one line to quote."""
     text = (ast.get_source_segment(source, node) if source else None) or ast.unparse(node)
+    if re.search(r"(?<!\w)_[A-Za-z]", text):
+        return None  # private names are not the reader's business
     return text if len(text) <= _MAX_CODE_CHARS and "\n" not in text and "`" not in text else None
 
 
@@ -151,9 +154,9 @@ def _name_summary(name: str, setter: bool) -> str | None:
     head, rest = parts[0], parts[1:]
     if setter:
         return f"Set {w.with_article(parts)}"
-    if head in w.VERBS:
-        return w.capitalize(f"{head} {w.with_article(rest)}".strip())
-    return None
+    if head in w.VERBS and rest:
+        return w.capitalize(f"{head} {w.with_article(rest)}")
+    return None  # "Remove unless …" names no object; guessing one is how "Pop `args`." came
 
 
 def function_claims(

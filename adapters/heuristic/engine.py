@@ -12,6 +12,7 @@ from adapters.heuristic.refactor import ruff_candidates
 from adapters.heuristic.render import RENDERERS, without_types
 from adapters.heuristic.tests import build_test_modules
 from refactor.docstyle import Style
+from refactor.docwords import new_words
 from refactor.ruff_fix import SAFE_EXTRA_RULES
 from refactor.targets import Target
 from refactor.testrun.facts import TestTarget
@@ -27,6 +28,13 @@ def _find_node(tree: ast.Module, target: Target) -> ast.AST | None:
         ):
             return node
     return None
+
+
+def _signature(node: ast.AST) -> str:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+        return f"({ast.unparse(node.args)}){returns}"
+    return ""
 
 
 class HeuristicEngine:
@@ -120,6 +128,11 @@ class HeuristicEngine:
         if not self.arg_types:
             parts = without_types(parts)
         text = RENDERERS[self.style](parts)
+        if not new_words(text, node.name, _signature(node)):
+            # `is_paid` → "Return True if `self.paid`." restates the name in code.
+            return Candidate(
+                target, "docs", None, self._identity, "the code says no more than the name"
+            )
         return Candidate(
             target, "docs", text, self._identity, seconds=time.perf_counter() - started
         )

@@ -22,13 +22,13 @@ import re
 from refactor.codefacts import CodeFacts, code_facts, identifier_words
 from refactor.docparse import Entry, ParsedDoc, parse_docstring
 from refactor.docstyle import Convention
-from refactor.docwords import code_spans, content_words, stems
+from refactor.docwords import code_spans, content_words, new_words, stems
 from refactor.validate.verdict import Verdict, timed
 
 _LINK = re.compile(r"https?://|\bwww\.|\]\(|!\[|\bmailto:", re.I)
 _MENTION = re.compile(r"(?<![\w`.@/])@[A-Za-z][\w-]*")
 _HTML = re.compile(r"<(?:[A-Za-z][\w-]*(?:\s[^<>]*)?|/[A-Za-z][\w-]*|!--.*?)>", re.S)
-_PRIVATE = re.compile(r"(?<![\w.])_{1,2}[A-Za-z]\w*")
+_PRIVATE = re.compile(r"(?<!\w)_{1,2}[A-Za-z]\w*")  # `_marker`, `self._cache`
 _ALWAYS = re.compile(r"\b(always|unconditionally|in any case)\b", re.I)
 # "If `cond`." quotes a condition; "If `seq` has no items." describes one in words.
 _CONDITION = re.compile(r"\b(?:if|when|whenever)\s+`([^`]+)`\s*(?:[.,;:)]|$)", re.I)
@@ -171,7 +171,7 @@ def _states_code(text: str) -> bool:
     return False
 
 
-def _filler(parsed: ParsedDoc, facts: CodeFacts) -> list[str]:
+def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     name_words = set(identifier_words(facts.name))
     if facts.owner:
         name_words.update(identifier_words(facts.owner))
@@ -179,6 +179,8 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts) -> list[str]:
     signature |= {w for t in facts.param_types.values() for w in re.findall(r"\w+", t)}
     base = stems(signature)
     problems = []
+    if not new_words(docstring, facts.name, facts.signature):
+        problems.append(f"says nothing that the name `{facts.name}` and its signature do not")
     for sentence in parsed.prose:
         if not content_words(sentence) - base and not _states_code(sentence):
             problems.append(f"filler: {sentence!r} says nothing beyond the name and signature")
@@ -264,7 +266,7 @@ def facts_problems(
     problems += _exposed(docstring, facts)
     problems += _capitalised(parsed, facts)
     problems += _grounded(docstring, facts)
-    problems += _filler(parsed, facts)
+    problems += _filler(parsed, facts, docstring)
     return problems
 
 

@@ -225,5 +225,5 @@ def test_the_repository_style_is_followed() -> None:
 def test_the_verdict_names_the_gate_and_the_fact() -> None:
     verdict = check_facts(SOURCE, _line("valmap"), "valmap", "Return the valmap.")
     assert verdict.gate == "facts" and not verdict.passed
-    assert verdict.reason is not None and "Return the valmap." in verdict.reason
+    assert verdict.reason is not None and "'Return the valmap.' says nothing" in verdict.reason
     assert check_facts(SOURCE, _line("chunks"), "chunks", "Yield slices of `seq`.").passed
