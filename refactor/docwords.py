@@ -77,6 +77,8 @@ def content_words(text: str) -> set[str]:
         if token.lower() in STOP_WORDS:
             continue
         parts = [token] if token[0].isdigit() else identifier_words(token)
+        if len(parts) > 2:  # `intersection_with`: its words, not the whole, carry the meaning
+            parts = parts[1:]
         for part in parts:
             if part not in STOP_WORDS:
                 found.add(stem(part))

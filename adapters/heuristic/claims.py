@@ -106,6 +106,10 @@ def _yield_summary(function: ast.FunctionDef | ast.AsyncFunctionDef, module: str
     loop, tests = _loop_of(function, node)
     if loop is None or (loop.orelse or len(tests) > 1):
         return None
+    # Only `for x in xs: [if cond:] yield f(x)`: anything else in the loop changes what comes out.
+    inner = loop.body[0].body if tests and isinstance(loop.body[0], ast.If) else loop.body
+    if len(loop.body) != 1 or len(inner) != 1:
+        return None
     source = _code(loop.iter, module)
     if source is None:
         return None

@@ -168,7 +168,7 @@ def double(a):
     return a * 2
 
 
-def check(n):
+def check_count(n):
     if n < 0:
         raise ValueError("n must be positive")
 """
@@ -191,8 +191,8 @@ def test_the_wrong_facts_found_in_review_are_gone() -> None:
         "Set the size unless `value < 0`.\n\nRaises:\n    ValueError: If `value < 0`."
     )
     # An identifier is never capitalised ("N must…"), and the condition is the code's.
-    assert docs["check"] is not None and "N must" not in docs["check"]
-    assert "If `n < 0`." in docs["check"]
+    assert docs["check_count"] is not None and "N must" not in docs["check_count"]
+    assert "If `n < 0`." in docs["check_count"]
     # `isiterable` is a predicate, but its answer comes from an exception: nothing to quote.
     assert docs["isiterable"] is None
     # A parameter named `a` is not documented as "A.".
