@@ -6,6 +6,8 @@ Words are compared by a crude stem, so "scales" and "scale", "expanding" and "ex
 
 from __future__ import annotations
 
+import functools
+import keyword
 import re
 from collections.abc import Iterable
 
@@ -30,8 +32,16 @@ STOP_WORDS = frozenset(
     new current corresponding respective appropriate relevant certain various
     """.split()
 )
+_CODE_STOP_WORDS = frozenset(
+    [*keyword.kwlist, *(k.lower() for k in keyword.kwlist), "self", "cls"]
+)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
 _CODE_SPAN = re.compile(r"``?([^`]+)``?")
+
+
+@functools.cache
+def _stop_stems() -> frozenset[str]:
+    return frozenset(stem(word) for word in STOP_WORDS)
 
 
 def stem(word: str) -> str:
@@ -70,19 +80,27 @@ def code_spans(text: str) -> list[str]:
     return [span.strip() for span in _CODE_SPAN.findall(text)]
 
 
-def content_words(text: str) -> set[str]:
-    """The stems of the words in `text` that are not grammar or generic, identifiers split."""
+def _words(text: str, skip: frozenset[str]) -> set[str]:
     found: set[str] = set()
     for token in _WORD.findall(text):
-        if token.lower() in STOP_WORDS:
+        if token.lower() in skip:
             continue
         parts = [token] if token[0].isdigit() else identifier_words(token)
         if len(parts) > 2:  # `intersection_with`: its words, not the whole, carry the meaning
             parts = parts[1:]
-        for part in parts:
-            if part not in STOP_WORDS:
-                found.add(stem(part))
-    return found - {stem(word) for word in STOP_WORDS}
+        found.update(stem(part) for part in parts if part not in skip)
+    return found
+
+
+def content_words(text: str) -> set[str]:
+    """The stems of the words in `text` that are not grammar or generic, identifiers split.
+
+    Inside code spans every identifier counts (`self.items` names the items), Python's
+    keywords and `self` aside.
+    """
+    prose = _CODE_SPAN.sub(" ", text)
+    code = " ".join(code_spans(text))
+    return (_words(prose, STOP_WORDS) - _stop_stems()) | _words(code, _CODE_STOP_WORDS)
 
 
 def new_words(text: str, name: str, signature: str) -> set[str]:

@@ -111,7 +111,7 @@ HEAD_FILES = {"shop/prices.py": PRICES_HEAD}
 #: passes every gate; `round_cents` an answer that never closes the docstring (malformed);
 #: `clamp` a well-formed docstring whose summary lacks its period, which the repository's ruff
 #: rule D400 rejects.
-GOOD_DOCSTRING = "Apply a discount rate to a price."
+GOOD_DOCSTRING = "Take a rate off a price."  # "take off" is beyond the name: the facts gate
 NO_PERIOD_DOCSTRING = "Clamp the value"
 UNCLOSED = "value" + " value" * 30
 
