@@ -14,6 +14,7 @@ style was detected right.
     pip download --no-deps --no-binary :all: pydash==8.1.0 loguru==0.7.3 tinydb==4.8.2 \\
         toolz==1.2.0 -d SDISTS
     .venv/bin/python -m bench.docs_quality --sdists SDISTS [--limit 60] [--engine heuristic]
+        [--engine hf --model PATH [--adapters DIR]] [--engine openai --server URL]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
-from adapters.registry import EngineOptions, build_engine
+from adapters.registry import EngineOptions, build_engine, with_startup
 from bench.docs_corpus import Corpus, build_corpus, unpack
 from bot.docs import prove_all
 from bot.report import Proposal
@@ -118,16 +119,24 @@ def _patches_apply(corpus: Corpus, proposals: list[Proposal], scratch: Path) -> 
     return applying
 
 
-def run_project(corpus: Corpus, engine_name: str, expected: str, scratch: Path) -> Row:
-    """Propose docstrings for the stripped definitions of one project and measure them."""
+def run_project(
+    corpus: Corpus,
+    engine_name: str,
+    expected: str,
+    scratch: Path,
+    startup: EngineOptions | None = None,
+) -> Row:
+    """Propose docstrings for the stripped definitions of one project and measure them.
+
+    `startup` says where a model engine's model or server is (`--model`, `--server`).
+    """
     # The repository as it is, before the benchmark took docstrings out of it.
     convention = detect_convention(
         d for text in corpus.original.values() for d in module_docstrings(text)
     )
     row = Row(corpus.project, engine_name, expected, _describe(convention))
-    engine = build_engine(
-        engine_name, EngineOptions(style=convention.style, arg_types=convention.arg_types)
-    )
+    options = EngineOptions(style=convention.style, arg_types=convention.arg_types)
+    engine = build_engine(engine_name, with_startup(options, startup or EngineOptions()))
     targets = [item.target for item in corpus.items]
     row.targets = len(targets)
     candidates = engine.propose("docs", targets, None)
@@ -212,7 +221,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--limit", type=int, default=60, help="docstrings stripped per project")
     parser.add_argument("--engine", action="append", default=None, help="heuristic, hf, openai")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--model", default=None, help="hf: the base model's folder")
+    parser.add_argument("--adapters", default=None, help="hf: the adapters folder")
+    parser.add_argument("--server", default=None, help="openai: the server's base URL")
+    parser.add_argument("--device", default="auto", help="hf: auto, cpu, cuda")
     args = parser.parse_args(argv)
+    startup = EngineOptions(
+        model=args.model, adapters=args.adapters, server=args.server, device=args.device
+    )
     rows = []
     with tempfile.TemporaryDirectory(prefix="codegen-docs-quality-") as scratch_name:
         scratch = Path(scratch_name)
@@ -221,7 +237,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
             root = unpack(_sdist(args.sdists, project, version), scratch / project)
             corpus = build_corpus(project, root, args.limit)
             for engine in args.engine or ["heuristic"]:
-                rows.append(run_project(corpus, engine, style, scratch))
+                rows.append(run_project(corpus, engine, style, scratch, startup))
     print(table(rows))
     for row in rows:
         print(f"{row.project} ({row.engine}): " + " | ".join(row.examples))
