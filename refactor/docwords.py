@@ -30,6 +30,8 @@ STOP_WORDS = frozenset(
     options set
     str string int integer float number dict dictionary list tuple type types
     new current corresponding respective appropriate relevant certain various
+    docstring docstrings documentation document documents describe describes described
+    description
     """.split()
 )
 _CODE_STOP_WORDS = frozenset(

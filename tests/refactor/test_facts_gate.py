@@ -146,6 +146,12 @@ CASES = {
         "Return the valmap.",
         "filler: 'Return the valmap.'",
     ),
+    "a class docstring that says it is a class": (
+        "Stack",
+        "Last in, first out: `pop` takes what was pushed most recently.",
+        "This is a class that has a docstring.",
+        "says nothing",
+    ),
     "grounded in this definition, not its neighbour": (
         "chunks",
         "Yield consecutive slices of `seq`, each `size` long.",
