@@ -34,9 +34,7 @@ STOP_WORDS = frozenset(
     description
     """.split()
 )
-_CODE_STOP_WORDS = frozenset(
-    [*keyword.kwlist, *(k.lower() for k in keyword.kwlist), "self", "cls"]
-)
+_CODE_STOP_WORDS = frozenset([*keyword.kwlist, *(k.lower() for k in keyword.kwlist), "self", "cls"])
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
 _CODE_SPAN = re.compile(r"``?([^`]+)``?")
 
