@@ -40,6 +40,7 @@ class CodeFacts:
     kind: str  # "function" or "class"
     owner: str | None  # the enclosing class of a method
     params: tuple[str, ...]  # documented names: no self/cls, no stars
+    star_params: frozenset[str]  # `args` of `*args`, `kwargs` of `**kwargs`
     param_types: dict[str, str]
     returns_value: bool
     is_generator: bool
@@ -320,6 +321,12 @@ def code_facts(source: str, def_line: int, name: str) -> CodeFacts | None:
         name=name,
         owner=owner.name if owner is not None else None,
         kind="class" if isinstance(node, ast.ClassDef) else "function",
+        star_params=frozenset(
+            a.arg
+            for fn in ([node] if not isinstance(node, ast.ClassDef) else [])
+            for a in (fn.args.vararg, fn.args.kwarg)
+            if a is not None
+        ),
         params=params,
         param_types=types,
         returns_value=returns_value,

@@ -32,7 +32,10 @@ _GOOGLE_TITLES: dict[str, Section] = {
 }
 _GOOGLE_HEADER = re.compile(r"^\s*([A-Z][A-Za-z ]*):\s*$")
 _NUMPY_RULE = re.compile(r"^\s*-{3,}\s*$")
-_SPHINX_FIELD = re.compile(r"^\s*:([a-zA-Z]+)((?:\s+[^:]+?)?)\s*:(.*)$")
+_SPHINX_FIELD = re.compile(
+    r"^\s*:(param|parameter|arg|argument|key|keyword|type|returns?|rtype|yields?|ytype|raises?"
+    r"|except|exception|ivar|var|cvar|vartype)((?:\s+[^:]+?)?)\s*:(.*)$"
+)
 _SPHINX_SECTIONS: dict[str, Section] = {
     "param": "param",
     "parameter": "param",
@@ -265,5 +268,7 @@ def parse_docstring(text: str) -> ParsedDoc:
         style = "sphinx"
     else:
         prose, entries = _parse_google(lines)
-        style = "google" if len(prose) < len(lines) else None
+        style = "google" if entries else None  # "Examples:" or "See Also:" alone is prose
+    if style == "numpy" and not entries:
+        style = None
     return ParsedDoc(tuple(sentences("\n".join(prose))), tuple(entries), style)

@@ -88,8 +88,11 @@ def _params(parsed: ParsedDoc, facts: CodeFacts) -> list[str]:
         if name not in facts.params
     ]
     if documented:
+        # `*args`, `**kwargs` and `__private` positional parameters are often left out.
         problems += [
-            f"leaves out the parameter `{name}`" for name in facts.params if name not in documented
+            f"leaves out the parameter `{name}`"
+            for name in facts.params
+            if name not in documented and name not in facts.star_params and not name.startswith("_")
         ]
     known = set(facts.params) | facts.attributes
     problems += [
@@ -118,7 +121,7 @@ def _returns_and_yields(parsed: ParsedDoc, facts: CodeFacts) -> list[str]:
                 f"`{facts.name}` is a generator, but the docstring does not say it yields"
             )
     summary = parsed.prose[0] if parsed.prose else ""
-    claims = re.match(r"returns?\b", summary, re.I) is not None
+    claims = re.match(r"returns?\b(?!\s+`?None\b)", summary, re.I) is not None
     iterator = re.search(r"\b(iterator|generator)\b", summary, re.I) is not None
     if claims and not facts.returns_value and not (facts.is_generator and iterator):
         problems.append(f"says it returns something, but `{facts.name}` returns no value")
@@ -196,6 +199,17 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     return problems
 
 
+def _without_examples(text: str) -> str:
+    """The docstring without doctest lines and their output: examples show calls, not claims."""
+    kept, in_example = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        in_example = stripped.startswith((">>>", "...")) or (in_example and bool(stripped))
+        if not in_example:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def _grounded(text: str, facts: CodeFacts) -> list[str]:
     own = stems(facts.own_words) | stems([facts.name, *facts.params])
     own_names = {w.lower() for w in facts.own_words}
@@ -206,7 +220,7 @@ def _grounded(text: str, facts: CodeFacts) -> list[str]:
                     return [f"names `{identifier}`, which is `{other}`'s, not `{facts.name}`'s"]
     said = content_words(text)
     for other, words in facts.foreign.items():
-        hits = sorted((said & stems(words)) - own)
+        hits = sorted(word for word in (said & stems(words)) - own if len(word) >= 3)
         if len(hits) >= 2:
             return [f"describes `{other}` ({', '.join(hits)}), not `{facts.name}`"]
     return []
@@ -265,7 +279,7 @@ def facts_problems(
     problems += _raises(parsed, facts)
     problems += _exposed(docstring, facts)
     problems += _capitalised(parsed, facts)
-    problems += _grounded(docstring, facts)
+    problems += _grounded(_without_examples(docstring), facts)
     problems += _filler(parsed, facts, docstring)
     return problems
 

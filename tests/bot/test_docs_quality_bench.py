@@ -72,6 +72,7 @@ def test_strip_propose_and_measure(tmp_path: Path) -> None:
     assert row.beyond_name == 1.0
     assert 0 < row.rouge_l <= 1 and 0 < row.bleu4 <= 1
     assert "| shapes (plain → plain) | heuristic | 3 | 2 (67%) | silent 1 |" in table([row])
+    assert row.authors_passing == 3  # the real docstrings say more than the names
 
 
 def test_metrics_and_baseline() -> None:
