@@ -189,6 +189,10 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
+def _score(value: float, row: Row) -> str:
+    return f"{value:.3f}" if row.posted else "-"
+
+
 def table(rows: list[Row]) -> str:
     """The Markdown table of the results."""
     head = (
@@ -203,8 +207,9 @@ def table(rows: list[Row]) -> str:
         gates = ", ".join(f"{g} {r.rejections[g]}" for g in GATES if r.rejections.get(g)) or "-"
         lines.append(
             f"| {r.project} ({r.expected_style} → {r.detected}) | {r.engine} | {r.targets}"
-            f" | {r.posted} ({_pct(r.posted, r.targets)}) | {gates} | {r.rouge_l:.3f}"
-            f" | {r.bleu4:.3f} | {r.baseline_rouge_l:.3f} | {r.baseline_bleu4:.3f}"
+            f" | {r.posted} ({_pct(r.posted, r.targets)}) | {gates} | {_score(r.rouge_l, r)}"
+            f" | {_score(r.bleu4, r)} | {_score(r.baseline_rouge_l, r)}"
+            f" | {_score(r.baseline_bleu4, r)}"
             f" | {_pct(r.beyond_name * r.posted, r.posted)} | {r.facts_failures}"
             f" | {r.patches_applying}/{r.posted} | {_pct(r.authors_passing, r.targets)} |"
         )
