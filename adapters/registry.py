@@ -18,6 +18,8 @@ class EngineOptions:
     """What an engine needs to start: the docstring convention, and where models are."""
 
     style: Style = "google"
+    #: Whether docstring parameter entries carry types, as the repository's do.
+    arg_types: bool = True
     #: The repository's configuration files (path → text), for engines that run ruff.
     ruff_config: Mapping[str, str] = field(default_factory=dict)
     #: hf: the base model's folder (a hub id only with `allow_download`).
@@ -73,6 +75,7 @@ def build_engine(name: str, options: EngineOptions) -> Engine:
     if name == "heuristic":
         return HeuristicEngine(
             style=options.style,
+            arg_types=options.arg_types,
             ruff_config=options.ruff_config,
             refactor_rules=options.refactor_rules,
         )

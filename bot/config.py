@@ -24,12 +24,17 @@ from refactor.ruff_fix import SAFE_EXTRA_RULES
 class DocsConfig:
     """`[tool.codegen.docs]`: the docstring task."""
 
-    style: Literal["auto", "google", "numpy", "sphinx"] = "auto"
+    style: Literal["auto", "google", "numpy", "sphinx", "plain"] = "auto"
+    #: Whether parameter entries carry types (`x (int): ...`); auto: as the repository does.
+    arg_types: Literal["auto", "always", "never"] = "auto"
     skip_dunder: bool = True
     skip_overloads: bool = True
     skip_private: bool = True
     skip_trivial_properties: bool = True
     skip_tests: bool = True
+    skip_private_modules: bool = True  # `_impl.py`: not the package's public face
+    #: Files whose definitions get no docstring proposed (globs, `**` spans folders).
+    exclude: tuple[str, ...] = ("setup.py", "**/conftest.py", "docs/conf.py", "doc/conf.py")
 
 
 @dataclass(frozen=True)

@@ -6,21 +6,28 @@ import time
 from collections.abc import Sequence
 
 from adapters.base import Candidate
-from bot.config import DocsConfig
+from bot.config import DocsConfig, glob_match
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
 from refactor.codemods.insert_docstring import insert_docstring
+from refactor.docstyle import Convention
 from refactor.patches import line_replacement, unified_diff
 from refactor.results import Success
 from refactor.targets import Target, is_test_file
 from refactor.validate import Verdict
 from refactor.validate.docstring_only import check_docstring_only
+from refactor.validate.facts import check_facts
 from refactor.validate.lint import RuffGate
 from refactor.validate.syntax import check_syntax
 
 
 def skip_reason(target: Target, rules: DocsConfig) -> str | None:
     """Why a touched definition without a docstring gets none proposed; None when it should."""
+    if any(glob_match(target.path, pattern) for pattern in rules.exclude):
+        return "excluded by [tool.codegen.docs] exclude"
+    module = target.path.rsplit("/", 1)[-1]
+    if rules.skip_private_modules and module.startswith("_") and not _is_dunder_module(module):
+        return "private module"
     if rules.skip_tests and (is_test_file(target.path) or target.name.startswith("test")):
         return "test code"
     if rules.skip_dunder and target.is_dunder:
@@ -32,6 +39,11 @@ def skip_reason(target: Target, rules: DocsConfig) -> str | None:
     if rules.skip_trivial_properties and target.is_trivial_property:
         return "one-line property"
     return None
+
+
+def _is_dunder_module(name: str) -> bool:
+    stem = name.rsplit(".", 1)[0]
+    return stem.startswith("__") and stem.endswith("__")
 
 
 def select_targets(
@@ -96,13 +108,17 @@ def _accepted(
     )
 
 
-def prove_all(candidates: Sequence[Candidate], ruff: RuffGate) -> list[Proposal]:
+def prove_all(
+    candidates: Sequence[Candidate], ruff: RuffGate, convention: Convention | None = None
+) -> list[Proposal]:
     """Apply each docstring candidate and run the gates, cheapest first; one proposal per target.
 
     Gates: the edited file parses and compiles; ruff (with the repository's configuration)
-    reports nothing new; the AST without docstrings is unchanged. The first failure rejects a
-    candidate. All candidates that reach ruff are checked in one ruff run. A target's proposal
-    is its first candidate that passes, else its last rejection.
+    reports nothing new; the AST without docstrings is unchanged; what the docstring states is
+    what the code shows, in the repository's `convention` (the facts gate, for every engine;
+    None skips its style rule). The first failure rejects a candidate. All candidates that reach
+    ruff are checked in one ruff run. A target's proposal is its first candidate that passes,
+    else its last rejection.
     """
     verdicts: dict[int, list[Verdict]] = {}
     edited: dict[int, str] = {}
@@ -131,6 +147,11 @@ def prove_all(candidates: Sequence[Candidate], ruff: RuffGate) -> list[Proposal]
         if verdict.passed:
             verdicts[index].append(
                 check_docstring_only(candidates[index].target.source, edited[index])
+            )
+        if verdicts[index][-1].passed:
+            target, text = candidates[index].target, candidates[index].text or ""
+            verdicts[index].append(
+                check_facts(target.source, target.def_line, target.name, text, convention)
             )
 
     for index, after in edited.items():

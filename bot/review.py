@@ -23,10 +23,10 @@ from bot.errors import UsageError
 from bot.ranking import ranked
 from bot.refactor_task import RefactorSettings
 from bot.report import Proposal, Report, SkippedTarget
-from bot.sources import SourceFile, read_sources, repository_style
+from bot.sources import SourceFile, read_sources, repository_convention
 from bot.workspace import Workspace
 from refactor.diffs import FileChanges
-from refactor.docstyle import Style
+from refactor.docstyle import Convention, Style
 from refactor.validate.lint import RuffGate
 
 Progress = Callable[[str], None]
@@ -178,6 +178,7 @@ class _Run:
     context: RunContext | None
     style: Style
     progress: Progress
+    convention: Convention = field(default_factory=Convention)
 
 
 @dataclass
@@ -199,7 +200,7 @@ def _docs(run: _Run) -> _Outcome:
     outcome.timings["propose"] = time.perf_counter() - phase
     phase = time.perf_counter()
     with RuffGate(run.workspace.config_files(run.head)) as ruff:
-        outcome.proposals = prove_all(candidates, ruff)
+        outcome.proposals = prove_all(candidates, ruff, run.convention)
     outcome.timings["prove"] = time.perf_counter() - phase
     passed = sum(p.status == "accepted" for p in outcome.proposals)
     run.progress(f"docs: {passed} of {len(outcome.proposals)} passed the gates")
@@ -234,6 +235,19 @@ TASK_RUNNERS: dict[str, Callable[[_Run], _Outcome]] = {
 }
 
 
+def _convention(workspace: Workspace, head: str, config: Config) -> Convention:
+    """The docstring convention of the run: the configuration's, else the repository's own."""
+    detected = None
+    if config.docs.style == "auto" or config.docs.arg_types == "auto":
+        detected = repository_convention(workspace, head, config.max_file_bytes)
+    style = detected.style if detected and config.docs.style == "auto" else config.docs.style
+    if config.docs.arg_types == "auto":
+        arg_types = detected.arg_types if detected else True
+    else:
+        arg_types = config.docs.arg_types == "always"
+    return Convention(style, arg_types)  # type: ignore[arg-type]  # "auto" is resolved above
+
+
 def review(
     request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
 ) -> Report:
@@ -266,18 +280,20 @@ def review(
     timings = {"read": time.perf_counter() - started}
     progress(f"{len(sources)} Python files to review, {len(files) - len(sources)} skipped")
 
-    style = config.docs.style
-    if style == "auto":
-        style = repository_style(workspace, head, config.max_file_bytes)
+    convention = _convention(workspace, head, config)
+    style = convention.style
     phase = time.perf_counter()
-    engine = engine_factory(EngineOptions(style=style, ruff_config=workspace.config_files(head)))
+    options = EngineOptions(
+        style=style, arg_types=convention.arg_types, ruff_config=workspace.config_files(head)
+    )
+    engine = engine_factory(options)
     timings["engine"] = time.perf_counter() - phase  # a model engine's load time
     # Model engines show the repository's examples in their prompts; the heuristic needs none.
     context = None
     if request.engine != "heuristic":
         context = run_context(workspace, head, style, config, [s.path for s in sources])
 
-    run = _Run(workspace, head, sources, config, engine, context, style, progress)
+    run = _Run(workspace, head, sources, config, engine, context, style, progress, convention)
     total = _Outcome()
     for task, runner in TASK_RUNNERS.items():
         if task in tasks:

@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.report import FileNote
 from bot.workspace import ChangedFile, Workspace
 from refactor.diffs import FileChanges, changed_lines
-from refactor.docstyle import Style, detect_style, module_docstrings
+from refactor.docstyle import Convention, Style, detect_convention, module_docstrings
 from refactor.targets import Target, touched_definitions
 
 _STYLE_SAMPLE_FILES = 300
@@ -95,6 +95,9 @@ def _read(
     text, problem = read_text(workspace, head, changed.path, config.max_file_bytes)
     if problem is not None:
         return problem
+    if "\r" in text.replace("\r\n", ""):
+        # Python ends a line at a lone CR, git does not: no suggestion could land on its line.
+        return "has carriage returns without line feeds (git and Python count its lines apart)"
     try:
         ast.parse(text, changed.path)
     except SyntaxError as error:
@@ -107,7 +110,9 @@ def _read(
     return SourceFile(changed.path, text, changes, tuple(touched))
 
 
-def repository_style(workspace: Workspace, head: str, max_bytes: int | None = None) -> Style:
+def repository_convention(
+    workspace: Workspace, head: str, max_bytes: int | None = None
+) -> Convention:
     """The docstring convention the repository's own docstrings follow at `head`.
 
     Files larger than `max_bytes` are not read (parsing one costs time and memory that grow
@@ -120,4 +125,9 @@ def repository_style(workspace: Workspace, head: str, max_bytes: int | None = No
         text, problem = read_text(workspace, head, path, max_bytes)
         if problem is None:
             docstrings.extend(module_docstrings(text))
-    return detect_style(docstrings)
+    return detect_convention(docstrings)
+
+
+def repository_style(workspace: Workspace, head: str, max_bytes: int | None = None) -> Style:
+    """The docstring style the repository's own docstrings follow at `head`."""
+    return repository_convention(workspace, head, max_bytes).style

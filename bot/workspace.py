@@ -14,6 +14,7 @@ from typing import Literal
 import git
 
 from bot.errors import WorkspaceError
+from refactor.patches import git_lines
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 #: The configuration files that ruff and codegen read, copied beside files under check.
@@ -167,8 +168,8 @@ def _text(blob: git.Blob | None, max_bytes: int) -> str | None:
 
 def _added_patch(text: str) -> str:
     """The zero-context patch of a file that is all new (a root commit has no parent to diff)."""
-    count = len(text.splitlines())
-    return f"@@ -0,0 +1,{count} @@\n" + "".join(f"+{line}\n" for line in text.splitlines())
+    lines = [line.removesuffix("\n") for line in git_lines(text)]
+    return f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}\n" for line in lines)
 
 
 @dataclass(frozen=True)

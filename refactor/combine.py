@@ -16,7 +16,7 @@ import libcst as cst
 
 from refactor.codemods.replace_definition import replace_definition
 from refactor.codemods.unused_imports import ImportName, remove_newly_unused
-from refactor.patches import Replacement, line_replacement
+from refactor.patches import Replacement, git_lines, line_replacement
 from refactor.results import Failure, Result, Success
 from refactor.targets import Target
 
@@ -45,8 +45,8 @@ def definition_replacement(target: Target, new_code: str) -> Result[Replacement]
     changed = line_replacement(source, edited.value)
     if changed is None:
         return Failure("the rewrite is identical to the definition")
-    before = source.splitlines(keepends=True)
-    after = edited.value.splitlines(keepends=True)
+    before = git_lines(source)
+    after = git_lines(edited.value)
     # Widen the smallest changed range to the whole definition: outside the changed range the
     # two texts are the same line for line, so the new lines are found by the length change.
     first, last = min(start, changed.start), max(end, changed.end)
@@ -80,12 +80,12 @@ def _in_place(old: str, new: str, name: str) -> bool:
 
 def apply_replacements(source: str, replacements: Sequence[Replacement]) -> Result[str]:
     """`source` with every replacement applied (bottom-up); fails when two of them overlap."""
-    lines = source.splitlines(keepends=True)
+    lines = git_lines(source)
     below = len(lines) + 1
     for replacement in sorted(replacements, key=lambda r: r.start, reverse=True):
         if replacement.end >= below or replacement.start < 1:
             return Failure(f"the changes to lines {replacement.start}-{replacement.end} overlap")
-        lines[replacement.start - 1 : replacement.end] = replacement.text.splitlines(keepends=True)
+        lines[replacement.start - 1 : replacement.end] = git_lines(replacement.text)
         below = replacement.start
     return Success("".join(lines))
 

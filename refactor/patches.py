@@ -1,4 +1,8 @@
-"""Unified diffs that `git apply` accepts, and the line replacement a review suggestion needs."""
+r"""Unified diffs that `git apply` accepts, and the line replacement a review suggestion needs.
+
+Lines are counted as git counts them: only `\n` ends a line. `str.splitlines` also breaks at a
+form feed, U+2028 and other separators, which would shift every line number after one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,13 @@ import difflib
 from dataclasses import dataclass
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def git_lines(text: str) -> list[str]:
+    r"""Split `text` into lines as git does: after each `\n`, which each line keeps."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
 
 
 def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
@@ -16,8 +27,8 @@ def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
     """
     if before == after:
         return ""
-    old = before.splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
+    old = git_lines(before)
+    new = git_lines(after)
     lines = [f"diff --git a/{path} b/{path}\n"]
     for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}", n=context):
         if line.startswith(("---", "+++")):
@@ -50,8 +61,8 @@ def line_replacement(before: str, after: str) -> Replacement | None:
     """
     if before == after:
         return None
-    old = before.splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
+    old = git_lines(before)
+    new = git_lines(after)
     head = 0
     while head < min(len(old), len(new)) and old[head] == new[head]:
         head += 1
@@ -73,7 +84,7 @@ def line_replacement(before: str, after: str) -> Replacement | None:
 
 def new_file_patch(path: str, text: str) -> str:
     """Return the git patch that creates `path` with `text` (`git apply` accepts it)."""
-    lines = text.splitlines(keepends=True)
+    lines = git_lines(text)
     body = [line if line.endswith("\n") else line + "\n" + _NO_NEWLINE for line in lines]
     return (
         f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"

@@ -10,6 +10,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from refactor.diffs import FileChanges
+from refactor.patches import git_lines
 
 Kind = Literal["function", "method", "class"]
 
@@ -171,7 +172,7 @@ def find_definitions(path: str, source: str) -> list[Target]:
     collector = _Collector()
     wrapper.visit(collector)
     positions = wrapper.resolve(PositionProvider)
-    lines = source.splitlines(keepends=True)
+    lines = git_lines(source)
     targets = []
     for node, classes, code_range in collector.found:
         start = min([code_range.start.line] + [positions[d].start.line for d in node.decorators])

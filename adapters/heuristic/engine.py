@@ -7,16 +7,12 @@ import time
 from collections.abc import Mapping, Sequence
 
 from adapters.base import Candidate, EngineIdentity, RunContext, Task
-from adapters.heuristic.facts import class_facts, function_facts
+from adapters.heuristic.claims import class_claims, function_claims
 from adapters.heuristic.refactor import ruff_candidates
-from adapters.heuristic.render import (
-    RENDERERS,
-    class_parts,
-    function_parts,
-    says_more_than_the_name,
-)
+from adapters.heuristic.render import RENDERERS, without_types
 from adapters.heuristic.tests import build_test_modules
 from refactor.docstyle import Style
+from refactor.docwords import new_words
 from refactor.ruff_fix import SAFE_EXTRA_RULES
 from refactor.targets import Target
 from refactor.testrun.facts import TestTarget
@@ -34,16 +30,25 @@ def _find_node(tree: ast.Module, target: Target) -> ast.AST | None:
     return None
 
 
+def _signature(node: ast.AST) -> str:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+        return f"({ast.unparse(node.args)}){returns}"
+    return ""
+
+
 class HeuristicEngine:
     """Proposes docstrings built from facts in the code, in the repository's convention."""
 
     def __init__(
         self,
         style: Style = "google",
+        arg_types: bool = True,
         ruff_config: Mapping[str, str] | None = None,
         refactor_rules: Sequence[str] | None = None,
     ) -> None:
         self.style = style
+        self.arg_types = arg_types
         self._ruff_config = dict(ruff_config or {})
         self._refactor_rules = tuple(SAFE_EXTRA_RULES if refactor_rules is None else refactor_rules)
         self._identity = EngineIdentity("heuristic")
@@ -107,21 +112,27 @@ class HeuristicEngine:
         if node is None:
             return Candidate(target, "docs", None, self._identity, "the definition was not found")
         if isinstance(node, ast.ClassDef):
-            parts = class_parts(class_facts(node))
+            parts = class_claims(node)
         else:
             assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            class_name = target.enclosing_classes[-1] if target.enclosing_classes else None
-            parts = function_parts(function_facts(node, class_name))
-        if not says_more_than_the_name(parts):
-            # "Cart." helps nobody: a maintainer should not be asked to apply it.
+            parts = function_claims(node, target.source)
+        if parts is None:
+            # "Return the area." restates the name: a maintainer should not be asked to apply it.
             return Candidate(
                 target,
                 "docs",
                 None,
                 self._identity,
-                "nothing to document beyond the name (no parameters, return value or raises)",
+                "nothing the code shows beyond the name (what it yields, returns or raises)",
             )
+        if not self.arg_types:
+            parts = without_types(parts)
         text = RENDERERS[self.style](parts)
+        if not new_words(text, node.name, _signature(node)):
+            # `is_paid` → "Return True if `self.paid`." restates the name in code.
+            return Candidate(
+                target, "docs", None, self._identity, "the code says no more than the name"
+            )
         return Candidate(
             target, "docs", text, self._identity, seconds=time.perf_counter() - started
         )

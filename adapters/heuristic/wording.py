@@ -61,18 +61,6 @@ VERBS = frozenset(
 _PREPOSITIONS = frozenset(
     "a an the to from for in into of on by with at as all any each every".split()
 )
-_PREDICATES = {"is", "has", "can", "should", "needs", "was", "will", "does", "contains", "supports"}
-# Verbs whose natural summary for a function is "Return ...", not "Get ...".
-_RETURN_VERBS = {"get"}
-# Verbs whose object is what the function returns: `load_users` returns the users, while
-# `apply_coupon` does not return the coupon.
-PRODUCING_VERBS = frozenset(
-    """
-    get build calculate compute create decode deserialize dump dumps encode extract fetch find
-    format generate load loads lookup make parse read render resolve sample search select
-    serialize
-    """.split()
-)
 _IRREGULAR_GERUNDS = {
     "be": "being",
     "see": "seeing",
@@ -95,7 +83,6 @@ _IRREGULAR_GERUNDS = {
     "trim": "trimming",
     "sum": "summing",
 }
-_YIELD_VERBS = {"iter", "iterate", "generate", "gen", "walk", "stream", "each"}
 
 
 def words(identifier: str) -> list[str]:
@@ -129,14 +116,6 @@ def with_article(parts: list[str]) -> str:
     return f"the {phrase(parts)}"
 
 
-def noun_of(name: str) -> list[str]:
-    """The thing a function name talks about: `get_user_by_id` → ["user", "by", "id"]."""
-    parts = words(name)
-    if parts and (parts[0] in VERBS or parts[0] in _RETURN_VERBS or parts[0] in _YIELD_VERBS):
-        return parts[1:]
-    return parts
-
-
 def gerund(verb: str) -> str:
     """`apply` → "applying", `validate` → "validating", `run` → "running"."""
     if verb in _IRREGULAR_GERUNDS:
@@ -145,80 +124,9 @@ def gerund(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", verb):  # one syllable, consonant-vowel-consonant
+        return verb + verb[-1] + "ing"
     return verb + "ing"
-
-
-def plural(word: str) -> str:
-    """A naive English plural: `price` → "prices", `box` → "boxes", `entry` → "entries"."""
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    if word.endswith("y") and word[-2:-1] not in set("aeiou"):
-        return word[:-1] + "ies"
-    return word + "s"
-
-
-def is_plural(word: str) -> bool:
-    """Whether a word looks plural (`rows`, `entries`), by its ending."""
-    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
-
-
-def result_phrase(name: str) -> list[str] | None:
-    """What a function returns, as words, when its name says so; None when it does not.
-
-    `load_users` → ["users"]; `area` → ["area"]; `apply_coupon` → None (the name says what it
-    does, not what it returns).
-    """
-    parts = words(name)
-    if not parts:
-        return None
-    if parts[0] in PRODUCING_VERBS:
-        return parts[1:] or None
-    if parts[0] in VERBS or parts[0] in _PREDICATES:
-        return None
-    return parts
-
-
-def predicate_summary(name: str, subject: str) -> str | None:
-    """`is_empty` on subject "the stack" → "Return whether the stack is empty."; None otherwise."""
-    parts = words(name)
-    if len(parts) < 2 or parts[0] not in _PREDICATES:
-        return None
-    verb, rest = parts[0], phrase(parts[1:])
-    return sentence(f"return whether {subject} {verb} {rest}")
-
-
-def generated_noun(name: str, yielded: str | None) -> list[str]:
-    """What a generator yields, in the plural.
-
-    `iter_rows` → rows; `iter_expensive` yielding `price` → expensive prices.
-    """
-    noun = noun_of(name)
-    if noun and is_plural(noun[-1]):
-        return noun
-    if yielded:
-        return [*noun, *words(yielded)[:-1], plural(words(yielded)[-1])]
-    return noun
-
-
-def command_summary(
-    name: str, *, generator: bool, first_param: str | None, yielded: str | None = None
-) -> str:
-    """The summary of a function from its name: a command when it starts with a verb.
-
-    `load_users` → "Load the users.", `area` → "Return the area.", `iter_rows` (a generator) →
-    "Yield the rows.", `validate(order)` → "Validate `order`.".
-    """
-    parts = words(name) or [name]
-    head, rest = parts[0], parts[1:]
-    if generator and (head in _YIELD_VERBS or head not in VERBS):
-        return sentence(f"yield {with_article(generated_noun(name, yielded)) or 'the values'}")
-    if head in _RETURN_VERBS:
-        return sentence(f"return {with_article(rest) or 'the value'}")
-    if head in VERBS:
-        if rest:
-            return sentence(f"{head} {with_article(rest)}")
-        return sentence(f"{head} `{first_param}`" if first_param else head)
-    return sentence(f"return {with_article(parts)}")
 
 
 def class_phrase(name: str) -> str:

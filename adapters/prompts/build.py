@@ -33,7 +33,12 @@ CountTokens = Callable[[str], int]
 #: Where a model's answer ends, per task: the docstring's closing quotes, or the code fence.
 STOPS: dict[Task, tuple[str, ...]] = {"docs": ('"""',), "tests": ("```",), "refactor": ("```",)}
 
-_STYLE_NAMES = {"google": "Google", "numpy": "NumPy", "sphinx": "Sphinx (reST field list)"}
+_STYLE_NAMES = {
+    "google": "Google",
+    "numpy": "NumPy",
+    "sphinx": "Sphinx (reST field list)",
+    "plain": "plain prose (no sections)",
+}
 
 
 @dataclass(frozen=True)

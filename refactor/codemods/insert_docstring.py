@@ -17,7 +17,7 @@ def _quote_style(source: str) -> str:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return '"""'
-    lines = source.splitlines()
+    lines = source.split("\n")  # git's lines, as the AST counts them (no lone CR here)
     singles = doubles = 0
     for node in ast.walk(tree):
         if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):

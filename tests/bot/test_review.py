@@ -40,7 +40,7 @@ HEAD_MODULE = (
     BASE_MODULE
     + '''
 
-def reserve(stock: dict[str, int], sku: str, quantity: int = 1) -> int:
+def remove_stock(stock: dict[str, int], sku: str, quantity: int = 1) -> int:
     if stock.get(sku, 0) < quantity:
         raise LookupError("not enough stock")
     stock[sku] -= quantity
@@ -56,7 +56,7 @@ def iter_low(stock: dict[str, int], threshold: int = 3):
 class Warehouse:
     """Stock by SKU."""
 
-    def restock(self, sku: str, quantity: int) -> None:
+    def add_stock(self, sku: str, quantity: int) -> None:
         if quantity <= 0:
             raise ValueError("quantity must be positive")
         self.stock[sku] = self.stock.get(sku, 0) + quantity
@@ -84,10 +84,19 @@ def test_three_proven_docstrings_and_a_clear_skip(reviewed, run_cli, tmp_path: P
     report = json.loads(result.out)
     assert report["version"] == 1
     accepted = [p for p in report["proposals"] if p["status"] == "accepted"]
-    assert sorted(p["symbol"] for p in accepted) == ["Warehouse.restock", "iter_low", "reserve"]
+    assert sorted(p["symbol"] for p in accepted) == [
+        "Warehouse.add_stock",
+        "iter_low",
+        "remove_stock",
+    ]
     assert {p["kind"] for p in accepted} == {"function", "method"}
     for proposal in accepted:
-        assert [g["gate"] for g in proposal["gates"]] == ["syntax", "ruff", "docstring-only"]
+        assert [g["gate"] for g in proposal["gates"]] == [
+            "syntax",
+            "ruff",
+            "docstring-only",
+            "facts",
+        ]
         assert all(g["passed"] for g in proposal["gates"])
         assert proposal["engine"] == "heuristic" and proposal["reason"] is None
         assert set(proposal["timings"]) >= {"propose", "edit", "gates"}
@@ -242,7 +251,9 @@ def test_uncommitted_changes_are_not_reviewed_nor_touched(reviewed, run_cli) -> 
 def test_max_suggestions_caps_accepted(make_repo, run_cli) -> None:
     repo = make_repo()
     base = repo.commit({".codegen.toml": "max_suggestions = 1\n", "m.py": "x = 1\n"})
-    repo.commit({"m.py": "x = 1\n\n\ndef a(y):\n    return y\n\n\ndef b(z):\n    return z\n"})
+    repo.commit(
+        {"m.py": "x = 1\n\n\ndef a(y):\n    return y * 2\n\n\ndef b(z):\n    return z + 1\n"}
+    )
     report = json.loads(
         run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
     )
@@ -261,3 +272,44 @@ def test_console_script_runs_the_demo() -> None:
     assert "accepted" in result.stdout and "`shop/broken.py`: `does not parse" in result.stdout
     usage = subprocess.run([str(codegen), "review"], capture_output=True, text=True)
     assert usage.returncode == 2 and "--base" in usage.stderr
+
+
+def test_a_file_with_lone_carriage_returns_is_skipped_saying_why(make_repo, run_cli) -> None:
+    repo = make_repo()
+    base = repo.commit({"m.py": "x = 1\n"})
+    repo.commit({"m.py": "x = 1\r\r\rdef a(y):\r    return y * 2\r"})
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    assert report["proposals"] == []
+    [note] = report["files"]
+    assert note["status"] == "skipped" and "carriage returns" in note["reason"]
+
+
+def test_private_modules_setup_and_conftest_get_no_docstrings_by_default(
+    make_repo, run_cli
+) -> None:
+    body = "def double(y):\n    return y * 2\n"
+    repo = make_repo()
+    base = repo.commit({"README": "x\n"})
+    files = ["pkg/_impl.py", "setup.py", "pkg/conftest.py", "docs/conf.py", "pkg/__init__.py"]
+    repo.commit(dict.fromkeys(files, body))
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    reasons = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert reasons["pkg/_impl.py"] == "private module"
+    for path in ("setup.py", "pkg/conftest.py", "docs/conf.py"):
+        assert reasons[path] == "excluded by [tool.codegen.docs] exclude", path
+    assert [p["path"] for p in report["proposals"]] == ["pkg/__init__.py"]
+
+    # Each is configurable (in the base commit's configuration, which governs the run).
+    config = "[docs]\nskip_private_modules = false\nexclude = []\n"
+    repo = make_repo()
+    base = repo.commit({"README": "x\n", ".codegen.toml": config})
+    repo.commit(dict.fromkeys(files, body))
+    report = json.loads(
+        run_cli("review", "--repo", str(repo.path), "--base", base, "--format", "json").out
+    )
+    kept = sorted(p["path"] for p in report["proposals"])
+    assert kept == sorted(set(files) - {"pkg/conftest.py"})  # still test code (skip_tests)

@@ -155,7 +155,8 @@ def test_an_unplaceable_comment_costs_only_that_comment(world: PullRequestWorld)
         "shop/cart.py",
     ]
     summary = world.state.conversation(1)[0].body
-    assert "GitHub refused the inline comment" in summary and '+    """Return with tax.' in summary
+    assert "GitHub refused the inline comment" in summary
+    assert '+    """Return `round(amount * (1 + rate), 2)`."""' in summary
 
 
 def test_propose_and_publish_in_two_jobs_give_the_same_result(

@@ -111,7 +111,8 @@ HEAD_FILES = {"shop/prices.py": PRICES_HEAD}
 #: passes every gate; `round_cents` an answer that never closes the docstring (malformed);
 #: `clamp` a well-formed docstring whose summary lacks its period, which the repository's ruff
 #: rule D400 rejects.
-GOOD_DOCSTRING = "Apply a discount rate to a price."
+GOOD_DOCSTRING = "Take a rate off a price."  # "take off" is beyond the name: the facts gate
+_FIRST_DOCSTRING = "Apply a discount rate to a price."
 NO_PERIOD_DOCSTRING = "Clamp the value"
 UNCLOSED = "value" + " value" * 30
 
@@ -165,7 +166,8 @@ def test_average():
 def corpus() -> list[str]:
     """Text to train the tokenizer on: fixed, so the tiny model does not change with our code."""
     prompts = sorted((ROOT / "adapters" / "prompts").glob("*.txt"))
-    texts = [PYPROJECT, PRICES_HEAD, TESTS, GOOD_DOCSTRING, NO_PERIOD_DOCSTRING, PYTHON]
+    # The first docstring the adapter was taught, kept so the vocabulary stays as it was.
+    texts = [PYPROJECT, PRICES_HEAD, TESTS, _FIRST_DOCSTRING, NO_PERIOD_DOCSTRING, PYTHON]
     return texts + [p.read_text(encoding="utf-8") for p in prompts]
 
 
