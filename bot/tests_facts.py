@@ -40,6 +40,8 @@ class Baseline:
     result: RunResult | None
     failing: frozenset[str]
     note: str | None
+    #: Why coverage today cannot be trusted (no gain may be measured from it); None if it can.
+    distrust: str | None = None
 
     def coverage(self, target: Target) -> SpanCoverage:
         """The target's coverage by import-time code and the tests that passed."""
@@ -52,35 +54,63 @@ class Baseline:
         return sorted(covering_tests(file, target.start, target.end) & self.failing)
 
 
+def error_line(message: str) -> str:
+    """The line of a pytest error that names it (`ModuleNotFoundError: No module named 'x'`)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    named = [line for line in lines if re.search(r"\b\w*(Error|Exception|Exit)\b", line)]
+    chosen = (named or lines or ["no message"])[-1]
+    return re.sub(r"^E\s+", "", chosen)[:300]
+
+
+def import_errors(result: RunResult) -> str:
+    """Every test module that did not import, each with its error's text."""
+    return "; ".join(
+        f"`{module}`: {error_line(message)}"
+        for module, message in sorted(result.collect_errors.items())
+    )
+
+
 def run_baseline(
     runner: TestRunner, conventions: Conventions, targets: Sequence[Target], config: TestsConfig
 ) -> Baseline:
-    """Run the repository's suite once, under coverage of the targets' files."""
+    """Run the repository's suite once, under coverage of the targets' files.
+
+    A suite that did not finish, or whose modules did not all import, measures nothing
+    reliable: no gain may be counted from it (`distrust`), never from a zero baseline.
+    """
     if conventions.test_files == 0 and not conventions.pytest_args:
         return Baseline(None, frozenset(), "the repository has no tests of its own")
     cover = sorted({t.path for t in targets})
     result = runner.pytest(list(conventions.pytest_args), cover, config.suite_timeout)
     if not result.completed:
         why = "the wall-time limit" if result.timed_out else "a crash"
+        tail = " ".join(result.output.split()[-30:])
+        distrust = f"the repository's own suite did not finish ({why})"
         return Baseline(
             None,
             frozenset(),
-            f"the repository's own suite did not finish ({why}): coverage today is unknown, "
-            "so gains are counted from zero",
+            f"{distrust}: coverage today cannot be trusted, so no test was accepted"
+            + (f" (last output: {tail})" if tail else ""),
+            distrust,
         )
     failing = frozenset(result.failed_tests)
     total = len(result.outcomes)
+    if result.collect_errors:
+        count = len(result.collect_errors)
+        distrust = f"{count} of the repository's test modules did not import"
+        return Baseline(
+            result,
+            failing,
+            f"{distrust} at head, so coverage today cannot be trusted and no test was "
+            f"accepted: {import_errors(result)}",
+            distrust,
+        )
     note = None
-    if failing or result.collect_errors:
-        shown = ", ".join(sorted(failing)[:3] + sorted(result.collect_errors)[:2])
+    if failing:
+        shown = ", ".join(sorted(failing)[:3])
         note = (
             f"the repository's own suite was red at head: {len(failing)} of {total} tests failed"
-            + (
-                f" and {len(result.collect_errors)} modules did not import"
-                if result.collect_errors
-                else ""
-            )
-            + f" ({shown}); targets covered by failing tests were skipped"
+            f" ({shown}); targets covered by failing tests were skipped"
         )
     return Baseline(result, failing, note)
 
