@@ -198,9 +198,10 @@ def run(
         progress("tests: running the repository's suite once under coverage")
         baseline = run_baseline(runner, conventions, targets, rules)
         if baseline.result is not None and baseline.result.collect_errors:
-            baseline = _rebuilt_baseline(workspace, head, runner, conventions, targets, rules)
-            outcome.notes.extend(baseline[1])
-            baseline = baseline[0]
+            baseline, notes = _rebuilt_baseline(
+                workspace, head, runner, conventions=conventions, targets=targets, rules=rules
+            )
+            outcome.notes.extend(notes)
         outcome.timings["tests_baseline"] = time.perf_counter() - phase
         if baseline.note:
             outcome.notes.append(baseline.note)
@@ -217,7 +218,7 @@ def run(
             candidates,
             runner,
             baseline,
-            TestSettings(rules.runs, rules.timeout),
+            TestSettings(rules.runs, rules.timeout, conventions.pytest_args),
             sandbox.isolation,
             progress=progress,
         )
@@ -233,6 +234,7 @@ def _rebuilt_baseline(
     workspace: Workspace,
     head: str,
     runner: TestRunner,
+    *,
     conventions: Conventions,
     targets: Sequence[Target],
     rules: TestsConfig,

@@ -64,7 +64,9 @@ def build_generated_files(
     result = runner.command(argv, folder, wall_seconds, env)
     if result.returncode != 0:
         lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
-        errors = [line for line in lines if "error" in line.lower()] or [text for text in lines if text]
+        errors = [line for line in lines if "error" in line.lower()] or [
+            text for text in lines if text
+        ]
         why = "it timed out" if result.timed_out else (errors[0] if errors else "no output")
         return Built(problem=f"building it the way it installs itself failed: {why[:300]}")
     packages = root / import_root if import_root else root

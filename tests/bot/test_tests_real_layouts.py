@@ -12,10 +12,10 @@ import sys
 from adapters.registry import EngineOptions
 from bot.report import Report
 from bot.review import ReviewRequest, review
-from tests.bot.tests_task_repo import by_symbol
+from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
 
 # A setuptools-scm-like project: `_version.py` is written by the build, never committed.
-SETUP_PY = '''\
+SETUP_PY = """\
 from pathlib import Path
 
 from setuptools import setup
@@ -30,7 +30,7 @@ class WriteVersion(build_py):
 
 
 setup(name="verpkg", version="1.2.3", packages=["verpkg"], cmdclass={"build_py": WriteVersion})
-'''
+"""
 VERSIONED = {
     "setup.py": SETUP_PY,
     ".gitignore": "verpkg/_version.py\n",
@@ -43,7 +43,7 @@ VERSIONED = {
         for i, n in enumerate(("one", "two", "three"), 1)
     },
 }
-CLAMP = '''
+CLAMP = """
 
 def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
     if x < lo:
@@ -51,7 +51,7 @@ def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
     if x > hi:
         return hi
     return x
-'''
+"""
 
 
 def _heuristic(options: EngineOptions):
@@ -144,13 +144,16 @@ def test_new_tests_go_where_the_projects_own_pytest_collects_them(make_repo, tmp
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "check_money_clamp.py" in subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    assert (
+        "check_money_clamp.py"
+        in subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    )
 
 
 # A project that runs its doctests: the examples already prove the ordinary path.
@@ -193,8 +196,7 @@ def test_doctests_count_and_new_tests_aim_at_what_they_miss(make_repo) -> None:
             "shop/__init__.py": "",
             "shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n",
             "tests/test_money.py": (
-                "from shop.money import double\n\n\ndef test_double():\n"
-                "    assert double(2) == 4\n"
+                "from shop.money import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
             ),
         },
         "base",
@@ -214,3 +216,39 @@ def test_doctests_count_and_new_tests_aim_at_what_they_miss(make_repo) -> None:
     assert newly["lines"] and newly["branches"], newly
     data = Report.from_dict(report.to_dict())
     assert by_symbol(data)["clamp"].metrics["newly_covers"] == newly
+
+
+# A module whose first import in a process fails: the second candidate of a shared session
+# would pass on the module the first one half-imported.
+ONCE = """\
+import sys
+
+if not hasattr(sys, "_codegen_imported_once"):
+    sys._codegen_imported_once = True
+    raise ImportError("the first import in a process fails")
+
+
+def alpha(x: int) -> int:
+    return x + 1
+
+
+def beta(x: int) -> int:
+    return x + 2
+"""
+
+
+def test_each_candidate_is_proven_in_its_own_session(make_repo) -> None:
+    from tests.bot.test_tests_rejections import StubEngine
+
+    repo, base = make_tests_repo(make_repo, BASE, {"shop/once.py": ONCE})
+    stub = {
+        name: f"from shop.once import {name}\n\n\ndef test_{name}():\n    assert {name}(1) > 1\n"
+        for name in ("alpha", "beta")
+    }
+    report = review(
+        ReviewRequest(str(repo.path), base, tasks=("tests",)), lambda options: StubEngine(stub)
+    )
+    proposals = by_symbol(report)
+    for name in ("alpha", "beta"):
+        assert proposals[name].status == "rejected", (name, proposals[name].reason)
+        assert "the first import in a process fails" in (proposals[name].reason or "")
