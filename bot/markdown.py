@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.report import Proposal, Report
 
@@ -19,6 +20,20 @@ def _proposal_heading(proposal: Proposal) -> str:
     return f"`{proposal.path}` · `{proposal.symbol}` ({proposal.kind}, {span})"
 
 
+def newly_covered(metrics: Mapping[str, object]) -> str:
+    """What a new test newly covers: `lines 12, 14; branches 11->12` ("" when unknown)."""
+    newly = metrics.get("newly_covers")
+    if not isinstance(newly, Mapping):
+        return ""
+    parts = []
+    for kind in ("lines", "branches"):
+        items = [str(item) for item in newly.get(kind) or []]
+        if items:
+            shown = ", ".join(items[:8]) + (f" (+{len(items) - 8})" if len(items) > 8 else "")
+            parts.append(f"{kind} {shown}")
+    return "; ".join(parts)
+
+
 def test_figures(proposal: Proposal) -> str:
     """One line of a new test's figures: target, coverage gained, runs, time; "" for others."""
     m = proposal.metrics
@@ -26,7 +41,9 @@ def test_figures(proposal: Proposal) -> str:
         return ""
     return (
         f"Tests `{m.get('target_path')}` · `{proposal.symbol}`: +{m['lines_gained']} lines, "
-        f"+{m.get('branches_gained', 0)} branches covered · passed {m.get('runs_text', '?')} runs "
+        f"+{m.get('branches_gained', 0)} branches covered"
+        + (f" (newly: {newly_covered(m)})" if newly_covered(m) else "")
+        + f" · passed {m.get('runs_text', '?')} runs "
         f"in the sandbox ({m.get('isolation', '?')}) · {m.get('seconds', 0):.3f} s per run"
     )
 

@@ -15,8 +15,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from git.exc import GitCommandError
+
 from bot.config import TestsConfig
+from bot.workspace import Workspace
 from refactor.targets import Target
+from refactor.testrun.build import build_generated_files
 from refactor.testrun.conventions import Conventions
 from refactor.testrun.coverage_data import SpanCoverage, covering_tests, span_coverage
 from refactor.testrun.examples import (
@@ -113,6 +117,51 @@ def run_baseline(
             f" ({shown}); targets covered by failing tests were skipped"
         )
     return Baseline(result, failing, note)
+
+
+def rebuild_baseline(
+    workspace: Workspace,
+    head: str,
+    runner: TestRunner,
+    *,
+    conventions: Conventions,
+    targets: Sequence[Target],
+    rules: TestsConfig,
+) -> tuple[Baseline, list[str]]:
+    """The suite's baseline after building the copy the way the project installs itself.
+
+    Test modules that cannot import from a copy of the commit often miss a file the project's
+    build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
+    runs again with what it made.
+    """
+    built = build_generated_files(
+        runner, conventions.import_root, _version(workspace, head), rules.suite_timeout
+    )
+    if built.problem is not None:
+        return run_baseline(runner, conventions, targets, rules), [
+            f"test modules did not import, and {built.problem}"
+        ]
+    if not built.copied:
+        return run_baseline(runner, conventions, targets, rules), [
+            "test modules did not import, and the project's own build made no file they lack"
+        ]
+    shown = ", ".join(f"`{path}`" for path in built.copied[:5])
+    more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+    note = (
+        f"test modules did not import from a copy of the commit: {shown}{more} made by the "
+        "project's own build (pip install of the copy, in the sandbox) were added to it"
+    )
+    return run_baseline(runner, conventions, targets, rules), [note]
+
+
+def _version(workspace: Workspace, head: str) -> str:
+    """The version a build reads from git (setuptools-scm): the latest tag, else 0.0.0."""
+    try:
+        tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
+    except GitCommandError:
+        return "0.0.0"
+    version = tag.strip().removeprefix("v")
+    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else "0.0.0"
 
 
 def repository_sources(root: Path) -> Iterator[tuple[str, str]]:
@@ -212,14 +261,21 @@ def gather(
         entry = probe.probe.get(key) or {}
         origins = {c.call: c.origin for c in calls[key]}
         examples, notes = _observed(entry, origins, raises[key])
-        examples = _useful(examples, probe, target, key)
+        before = baseline.coverage(target)
+        examples = _useful(
+            examples,
+            probe,
+            target,
+            key,
+            covered=before,
+            doctests_run=conventions.runs_doctests,
+        )
         notes += hung.get(key, [])
         if not probe.completed and not entry:
             notes.append(f"the probe did not finish: {' '.join(probe.output.split()[-20:])}")
         prop = entry.get("property") or {}
         if prop.get("problem"):
             notes.append(f"no property test: {prop['problem']}")
-        before = baseline.coverage(target)
         values = {f.name: getattr(target, f.name) for f in fields(Target)}
         found.append(
             TestTarget(
@@ -266,18 +322,30 @@ def _probe(
 
 
 def _useful(
-    examples: list[ObservedExample], probe: RunResult, target: Target, key: str
+    examples: list[ObservedExample],
+    probe: RunResult,
+    target: Target,
+    key: str,
+    *,
+    covered: SpanCoverage,
+    doctests_run: bool,
 ) -> list[ObservedExample]:
-    """The examples that each run a line or branch the earlier ones did not (doctests stay)."""
+    """The examples that each run a line or branch nothing covers yet.
+
+    What the suite covers today (`covered`, doctests included when the project runs them)
+    and the examples kept before count as covered. A doctest example stays when the project
+    does not run its doctests: a test then proves what the documentation shows.
+    """
     file = probe.coverage.get(target.path)
-    lines: set[int] = set()
-    arcs: set[tuple[int, int]] = set()
+    lines: set[int] = set(covered.lines)
+    arcs: set[tuple[int, int]] = set(covered.arcs)
     kept = []
     for example in examples:
         ran = span_coverage(
             file, target.start, target.end, lambda name, e=example: name == f"call:{key}:{e.call}"
         )
-        if example.origin == "doctest" or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
+        keep_doctest = example.origin == "doctest" and not doctests_run
+        if keep_doctest or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
             kept.append(example)
             lines |= ran.lines
             arcs |= ran.arcs

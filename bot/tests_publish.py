@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot import markers
 from bot.github import GitHubHost, PullRequest
+from bot.markdown import newly_covered
 from bot.pulls import BranchChange, PullOutcome, publish_branch
 from bot.report import Proposal, Report
 from bot.suggestions import fence
@@ -70,15 +71,16 @@ def _coverage(metrics: dict[str, object], kind: str) -> str:
 def figures_table(tests: Sequence[Proposal]) -> list[str]:
     """One row per test: its file, target, coverage gained, runs passed and time per run."""
     lines = [
-        "| test | target | lines gained | branches gained | runs passed | time per run |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| test | target | lines gained | branches gained | newly covers | runs passed "
+        "| time per run |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for test in tests:
         m = test.metrics
         target = f"`{_cell(str(m.get('target_path', '?')))}` · `{_cell(test.symbol)}`"
         lines.append(
             f"| `{_cell(test.path)}` | {target} | {_coverage(m, 'lines')}"
-            f" | {_coverage(m, 'branches')} | {m.get('runs_text', '?')}"
+            f" | {_coverage(m, 'branches')} | {newly_covered(m)} | {m.get('runs_text', '?')}"
             f" | {float(m.get('seconds', 0.0)):.3f} s |"
         )
     return lines

@@ -21,13 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git.exc import GitCommandError
-
 from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config, TestsConfig
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
-from bot.tests_facts import Baseline, gather, run_baseline
+from bot.tests_facts import Baseline, gather, rebuild_baseline, run_baseline
 from bot.workspace import Workspace
 from refactor.patches import new_file_patch
 from refactor.sandbox import (
@@ -39,7 +37,6 @@ from refactor.sandbox import (
     scrub_environment,
 )
 from refactor.targets import Target, is_test_file
-from refactor.testrun.build import build_generated_files
 from refactor.testrun.conventions import Conventions, detect
 from refactor.testrun.runner import TestRunner
 from refactor.validate import Verdict
@@ -198,7 +195,7 @@ def run(
         progress("tests: running the repository's suite once under coverage")
         baseline = run_baseline(runner, conventions, targets, rules)
         if baseline.result is not None and baseline.result.collect_errors:
-            baseline, notes = _rebuilt_baseline(
+            baseline, notes = rebuild_baseline(
                 workspace, head, runner, conventions=conventions, targets=targets, rules=rules
             )
             outcome.notes.extend(notes)
@@ -228,51 +225,6 @@ def run(
     accepted = sum(p.status == "accepted" for p in outcome.proposals)
     progress(f"tests: {accepted} of {len(outcome.proposals)} passed the gates")
     return outcome
-
-
-def _rebuilt_baseline(
-    workspace: Workspace,
-    head: str,
-    runner: TestRunner,
-    *,
-    conventions: Conventions,
-    targets: Sequence[Target],
-    rules: TestsConfig,
-) -> tuple[Baseline, list[str]]:
-    """The suite's baseline after building the copy the way the project installs itself.
-
-    Test modules that cannot import from a copy of the commit often miss a file the project's
-    build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
-    runs again with what it made.
-    """
-    built = build_generated_files(
-        runner, conventions.import_root, _version(workspace, head), rules.suite_timeout
-    )
-    if built.problem is not None:
-        return run_baseline(runner, conventions, targets, rules), [
-            f"test modules did not import, and {built.problem}"
-        ]
-    if not built.copied:
-        return run_baseline(runner, conventions, targets, rules), [
-            "test modules did not import, and the project's own build made no file they lack"
-        ]
-    shown = ", ".join(f"`{path}`" for path in built.copied[:5])
-    more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
-    note = (
-        f"test modules did not import from a copy of the commit: {shown}{more} made by the "
-        "project's own build (pip install of the copy, in the sandbox) were added to it"
-    )
-    return run_baseline(runner, conventions, targets, rules), [note]
-
-
-def _version(workspace: Workspace, head: str) -> str:
-    """The version a build reads from git (setuptools-scm): the latest tag, else 0.0.0."""
-    try:
-        tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
-    except GitCommandError:
-        return "0.0.0"
-    version = tag.strip().removeprefix("v")
-    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else "0.0.0"
 
 
 def _read(path: Path) -> str | None:

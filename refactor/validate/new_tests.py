@@ -374,6 +374,11 @@ def _judge(
         branches_gained=gained.branches,
         before=before.figures(),
         after=gained.after.figures(),
+        # What nothing covered before: line numbers and branch arcs in the target's file.
+        newly_covers={
+            "lines": sorted(gained.after.lines - before.lines),
+            "branches": [f"{a}->{b}" for a, b in sorted(gained.after.arcs - before.arcs)],
+        },
     )
     reason = None
     if not gained.raises:
