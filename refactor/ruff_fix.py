@@ -25,6 +25,8 @@ class Fixed:
     rules: tuple[tuple[str, int], ...]  # (rule code, line in the original file)
     #: What each fix does, in ruff's words: (rule code, line, message).
     messages: tuple[tuple[str, int, str], ...] = ()
+    #: The codes of `rules` that the repository's own configuration selects (without extras).
+    configured: frozenset[str] = frozenset()
 
 
 def ruff_fix(
@@ -83,6 +85,27 @@ def ruff_fix(
         messages = tuple(
             (item["code"], item["location"]["row"], item.get("message") or "") for item in fixable
         )
-        return Success(Fixed(target.read_bytes().decode("utf-8"), rules, messages))
+        fixed_text = target.read_bytes().decode("utf-8")
+        configured = {code for code, _ in rules}
+        if extra_rules and rules:
+            # Which of the rules that fired the repository selects itself: list the original
+            # again without the extras.
+            target.write_bytes(source.encode("utf-8"))
+            plain = [c for c in command if not c.startswith("--extend-select")]
+            try:
+                own = subprocess.run(
+                    [*plain, "--output-format=json", path],
+                    cwd=folder,
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return Failure(f"ruff took longer than {timeout:.0f}s")
+            if own.returncode != 0:
+                return Failure("ruff could not run: " + (own.stderr.strip() or "no output"))
+            configured = {item.get("code") for item in json.loads(own.stdout or "[]")}
+        return Success(Fixed(fixed_text, rules, messages, frozenset(c for c in configured if c)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -66,9 +66,7 @@ NOT_CODE = "import os\n\n\ndef helper(x):\n    return f'x' + str(x)\n"
 def _engine(options: EngineOptions):
     from adapters.heuristic import HeuristicEngine
 
-    return HeuristicEngine(
-        ruff_config=options.ruff_config, refactor_rules=options.refactor_rules
-    )
+    return HeuristicEngine(ruff_config=options.ruff_config, refactor_rules=options.refactor_rules)
 
 
 def _night(tmp_path, files: dict[str, str]):
