@@ -25,7 +25,8 @@ from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config, TestsConfig
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
-from bot.tests_facts import Baseline, gather, rebuild_baseline, run_baseline
+from bot.tests_baseline import Baseline, measure_baseline
+from bot.tests_facts import gather
 from bot.workspace import Workspace
 from refactor.patches import new_file_patch
 from refactor.sandbox import (
@@ -193,15 +194,19 @@ def run(
 
         phase = time.perf_counter()
         progress("tests: running the repository's suite once under coverage")
-        baseline = run_baseline(runner, conventions, targets, rules)
-        if baseline.result is not None and baseline.result.collect_errors:
-            baseline, notes = rebuild_baseline(
-                workspace, head, runner, conventions=conventions, targets=targets, rules=rules
-            )
-            outcome.notes.extend(notes)
+        baseline, notes = measure_baseline(
+            workspace,
+            head,
+            runner,
+            conventions=conventions,
+            targets=targets,
+            rules=rules,
+            cached=edit_tree is None,
+        )
+        outcome.notes.extend(notes)
         outcome.timings["tests_baseline"] = time.perf_counter() - phase
-        if baseline.note:
-            outcome.notes.append(baseline.note)
+        if baseline.distrust:
+            outcome.notes.append(f"no test was accepted: {baseline.distrust}")
         chosen = _filter(targets, baseline, conventions, paths, outcome)
 
         phase = time.perf_counter()

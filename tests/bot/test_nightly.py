@@ -364,9 +364,7 @@ def test_the_action_runs_the_nightly_job_on_workflow_dispatch(
     make_repo, run_cli, monkeypatch, tmp_path
 ) -> None:
     repo = make_repo()
-    repo.commit(
-        SHOP | {"pyproject.toml": PYPROJECT + "max_proposals = 1\n"}
-    )
+    repo.commit(SHOP | {"pyproject.toml": PYPROJECT + "max_proposals = 1\n"})
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"ref": "refs/heads/main", "inputs": {}}))
     for name, value in {"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(event),

@@ -252,3 +252,15 @@ def test_each_candidate_is_proven_in_its_own_session(make_repo) -> None:
     for name in ("alpha", "beta"):
         assert proposals[name].status == "rejected", (name, proposals[name].reason)
         assert "the first import in a process fails" in (proposals[name].reason or "")
+
+
+def test_the_baseline_is_reused_on_the_same_tree(make_repo, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    repo, base = make_tests_repo(make_repo, BASE + CLAMP)
+    first = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    second = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    assert not any("from the cache" in note for note in first.notes), first.notes
+    assert any("from the cache" in note for note in second.notes), second.notes
+    figures = [{k: p.metrics.get(k) for k in ("before", "after")} for p in first.proposals]
+    assert figures == [{k: p.metrics.get(k) for k in ("before", "after")} for p in second.proposals]
+    assert by_symbol(second)["clamp"].status == "accepted"
