@@ -48,6 +48,8 @@ PROJECTS = (
     Project("boltons==26.2.0", "boltons/strutils.py", "tests"),
     Project("inflection==0.5.1", "inflection/__init__.py", "."),
     Project("toolz==1.0.0", "toolz/itertoolz.py", "toolz/tests"),
+    Project("humanize==4.12.3", "src/humanize/number.py", "tests"),
+    Project("isodate==0.7.2", "src/isodate/isotime.py", "tests"),
 )
 
 
@@ -189,7 +191,9 @@ def mutation_score(tree: Path, module: str, chosen: list[str], tests: list[str])
             f"\n[mutmut]\npaths_to_mutate = {package}\nonly_mutate = {module}\n"
             f"tests_dir ={listed}\nalso_copy ={copied}\n"
         )
-    dotted = module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    dotted = (
+        module.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    )
     names = [f"{dotted}.x_{name}__mutmut_*" for name in chosen]
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     subprocess.run([mutmut, "run", *names], cwd=tree, capture_output=True, text=True, check=False)

@@ -8,6 +8,7 @@ put inside the project's own packages that the worktree lacks are copied into th
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -67,7 +68,9 @@ def build_generated_files(
         errors = [line for line in lines if "error" in line.lower()] or [
             text for text in lines if text
         ]
-        why = "it timed out" if result.timed_out else (errors[0] if errors else "no output")
+        named = [line for line in lines if re.search(r"\w(Error|Unavailable|Exception)\b.", line)]
+        errors = named or errors
+        why = "it timed out" if result.timed_out else (errors[-1] if errors else "no output")
         return Built(problem=f"building it the way it installs itself failed: {why[:300]}")
     packages = root / import_root if import_root else root
     copied = []
