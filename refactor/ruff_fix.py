@@ -29,6 +29,15 @@ class Fixed:
     configured: frozenset[str] = frozenset()
 
 
+def has_ruff_config(config_files: Mapping[str, str]) -> bool:
+    """Whether the repository configures ruff (a `ruff.toml`, or `[tool.ruff]` in pyproject)."""
+    return any(
+        path.rsplit("/", 1)[-1] in ("ruff.toml", ".ruff.toml")
+        or (path.rsplit("/", 1)[-1] == "pyproject.toml" and "[tool.ruff" in text)
+        for path, text in config_files.items()
+    )
+
+
 def ruff_fix(
     path: str,
     source: str,
@@ -39,8 +48,13 @@ def ruff_fix(
     """Return `source` after ruff's safe fixes, checked as `path` under the repository's config.
 
     The file is laid out in a scratch folder beside copies of `config_files`; `extra_rules` are
-    added to the configured selection (`--extend-select`). Only safe fixes are applied.
+    added to the configured selection (`--extend-select`). A repository that does not configure
+    ruff selected no rule: only `extra_rules` apply to it (none: the source comes back as it
+    is), never ruff's defaults. Only safe fixes are applied.
     """
+    own = has_ruff_config(config_files)
+    if not own and not extra_rules:
+        return Success(Fixed(source, ()))
     folder = Path(tempfile.mkdtemp(prefix="codegen-fix-"))
     try:
         for relative, text in config_files.items():
@@ -50,7 +64,9 @@ def ruff_fix(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.encode("utf-8"))
         command = [ruff_binary(), "check", "--no-cache", "--exit-zero", "--quiet"]
-        if extra_rules:
+        if not own:
+            command.append(f"--select={','.join(extra_rules)}")
+        elif extra_rules:
             command.append(f"--extend-select={','.join(extra_rules)}")
         try:
             listed = subprocess.run(
@@ -86,8 +102,8 @@ def ruff_fix(
             (item["code"], item["location"]["row"], item.get("message") or "") for item in fixable
         )
         fixed_text = target.read_bytes().decode("utf-8")
-        configured = {code for code, _ in rules}
-        if extra_rules and rules:
+        configured = {code for code, _ in rules} if own else set()
+        if own and extra_rules and rules:
             # Which of the rules that fired the repository selects itself: list the original
             # again without the extras.
             target.write_bytes(source.encode("utf-8"))

@@ -136,3 +136,17 @@ def test_nightly_adds_no_rule_by_default() -> None:
     rules = config_from_files(None, None).nightly
     assert rules.extra_rules == ()
     assert "docs/**" in rules.exclude and "setup.py" in rules.exclude
+
+
+def test_a_project_without_ruff_configuration_gets_no_ruff_default_rules(tmp_path) -> None:
+    # pycodestyle users: ruff's own defaults (which grow with its versions) are not theirs.
+    report = _night(
+        tmp_path,
+        {
+            "pyproject.toml": NARROW.split("[tool.ruff.lint]", maxsplit=1)[0],
+            "shop/__init__.py": "",
+            "shop/money.py": MONEY,
+            "tests/test_money.py": MONEY_TESTS,
+        },
+    )
+    assert not report.proposals and not report.final_files
