@@ -25,7 +25,7 @@ def test_the_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
             "--plain-runs",
             "1",
             "--extra-rules",
-            "UP,PIE",
+            "UP,SIM,C4,PIE,RET,PERF102,RUF015,F401,F541",
         ],
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
