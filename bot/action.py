@@ -13,7 +13,14 @@ from collections.abc import Callable
 
 from adapters.registry import build_engine, with_startup
 from bot import slash
-from bot.context import ActionContext, ActionInputs, Connect, Progress, write_report
+from bot.context import (
+    ActionContext,
+    ActionInputs,
+    Connect,
+    Progress,
+    require_github,
+    write_report,
+)
 from bot.errors import UsageError
 from bot.events import EventOptions, Job, parse_event
 from bot.github import GitHubHost
@@ -74,6 +81,7 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         engine=ctx.inputs.engine,
         config_file=ctx.inputs.config_file,
         closed_keys=closed_nightly_keys(ctx),
+        isolation=ctx.inputs.run_isolation,
     )
     options = ctx.inputs.engine_options
     report = nightly(
@@ -133,6 +141,8 @@ def run_action(inputs: ActionInputs, progress: Progress, connect: Connect = conn
         return 0
     if isinstance(parsed, Failure):
         raise UsageError(parsed.reason)
+    if inputs.publish or parsed.kind == "command":  # a command checks permissions first
+        require_github(inputs)
     progress(
         f"{parsed.event}: {parsed.kind} job for {parsed.repository}"
         + (f" #{parsed.number}" if parsed.number is not None else "")

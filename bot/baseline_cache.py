@@ -21,7 +21,7 @@ from typing import Any
 from refactor.testrun.coverage_data import coverage_summary, read_coverage
 from refactor.testrun.runner import RunResult, TestOutcome
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _to_json(result: RunResult) -> dict[str, Any]:
         "format": _FORMAT,
         "exit_code": result.exit_code,
         "outcomes": {
-            nodeid: [[r.outcome, r.seconds, r.message, r.timeout] for r in runs]
+            nodeid: [[r.outcome, r.seconds, r.message, r.timeout, r.cpu_seconds] for r in runs]
             for nodeid, runs in result.outcomes.items()
         },
         "collect_errors": result.collect_errors,

@@ -23,6 +23,20 @@ def _has(repo: git.Repo, sha: str) -> bool:
     return True
 
 
+def remote_head(path: str | Path, number: int, *, remote: str = "origin") -> str | None:
+    """Pull request `number`'s head commit on `remote` now, or None when it cannot be asked.
+
+    Needs no token for a public repository; a checkout without credentials of a private one
+    cannot ask, and the publishing job checks again with its token.
+    """
+    try:
+        listed = str(git.Repo(path).git.ls_remote(remote, f"refs/pull/{number}/head"))
+    except (git.NoSuchPathError, git.InvalidGitRepositoryError, git.GitCommandError):
+        return None
+    sha = listed.split("\t", 1)[0].strip()
+    return sha or None
+
+
 def fetch_pull(
     path: str | Path,
     number: int,

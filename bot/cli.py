@@ -8,8 +8,12 @@ user ever sees a traceback for a mistake they can fix.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 
 from adapters.base import EngineError
 from bot import __version__
@@ -33,11 +37,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so sandboxes are killed and scratch copies removed."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _unwind_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` while codegen runs (the default would skip every cleanup)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `codegen` with `argv` (default: the process's arguments) and return the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with _unwind_on_sigterm():
+            return int(args.run(args))
     except CodegenError as error:
         print(f"codegen: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -47,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("codegen: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("codegen: terminated", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":

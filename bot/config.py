@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 import tomllib
 import types
 from collections.abc import Mapping
@@ -39,7 +40,9 @@ class TestsConfig:
     suite_timeout: float = 900.0  # seconds one run of the repository's own suite may take
     memory_mb: int = 4096  # address space for each sandboxed run
     property_tests: Literal["auto", "always", "never"] = "auto"  # auto: if the repo uses Hypothesis
-    isolation: Literal["auto", "bubblewrap", "none"] = "auto"  # bubblewrap: required; none: plain
+    #: bubblewrap: required. "none" (a plain subprocess) is the runner operator's to choose
+    #: (`--isolation none`); from a repository's file it is ignored with a note.
+    isolation: Literal["auto", "bubblewrap", "none"] = "auto"
     python: str = ""  # the interpreter that runs tests (needs pytest, coverage); empty: codegen's
     skip_private: bool = True
     max_targets: int = 30
@@ -118,6 +121,8 @@ class Config:
     lora: TrainSettings = field(default_factory=TrainSettings)
     #: Where the settings came from, for messages and the report ("defaults" when nowhere).
     source: str = "defaults"
+    #: What the file asked for and did not get (one line each), for the report's notes.
+    notes: tuple[str, ...] = ()
 
     def wants(self, path: str) -> bool:
         """Whether `path` matches `include` and not `exclude`."""
@@ -209,7 +214,7 @@ def _convert(value: Any, kind: Any, key: str, where: str) -> Any:
 
 def _build(cls: type, table: Mapping[str, Any], prefix: str, where: str) -> Any:
     hints = get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    names = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "notes")}
     values = {}
     for key, value in table.items():
         full = f"{prefix}.{key}"
@@ -231,6 +236,12 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
             f"{where}: `tests.runs`, `tests.timeout`, `tests.suite_timeout` must be positive "
             "and `tests.memory_mb` at least 64"
         )
+    try:
+        shlex.split(config.test_command)
+    except ValueError as error:  # an unbalanced quote
+        raise ConfigError(
+            f"{where}: `tool.codegen.test_command` is not a command line: {error}"
+        ) from error
     _check_engine(config.engine, where)
     nightly = config.nightly
     if nightly.max_files < 1 or nightly.max_proposals < 0 or nightly.recent_days < 0:
@@ -241,7 +252,16 @@ def parse_config(table: Mapping[str, Any], where: str) -> Config:
     problems = config.lora.problems()
     if problems:
         raise ConfigError(f"{where}: lora: {'; '.join(problems)}")
-    return dataclasses.replace(config, source=where)
+    notes: tuple[str, ...] = ()
+    if tests.isolation == "none":
+        # A file is the repository's (and a pull request can write one): lowering isolation is
+        # the runner operator's decision alone.
+        notes = (
+            f'{where}: `tests.isolation = "none"` is ignored: only the runner\'s operator can '
+            "lower isolation (`--isolation none`)",
+        )
+        config = dataclasses.replace(config, tests=dataclasses.replace(tests, isolation="auto"))
+    return dataclasses.replace(config, source=where, notes=notes)
 
 
 def _check_engine(engine: EngineConfig, where: str) -> None:
@@ -288,6 +308,20 @@ def config_from_files(
         return Config()
     name, table = tables[0]
     return parse_config(table, name)
+
+
+IsolationChoice = Literal["auto", "bubblewrap", "none"]
+
+
+def with_isolation(config: Config, operator: IsolationChoice | None) -> Config:
+    """Apply the runner operator's isolation choice (None: not given) over the repository's.
+
+    The operator may lower isolation (`none`) or require bubblewrap; the repository may only
+    require it (its `none` never gets here, see `parse_config`).
+    """
+    if operator is None or operator == "auto":
+        return config
+    return dataclasses.replace(config, tests=dataclasses.replace(config.tests, isolation=operator))
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

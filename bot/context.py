@@ -15,8 +15,10 @@ from pathlib import Path
 
 from adapters.registry import EngineOptions, build_engine, with_startup
 from bot.checkout import fetch_pull
+from bot.config import IsolationChoice
 from bot.errors import UsageError
 from bot.github import GitHubHost
+from bot.github_answers import api_url_problem
 from bot.publish import Published, publish
 from bot.report import PullRequestRef, Report
 from bot.review import ReviewRequest, load_config, review
@@ -48,6 +50,31 @@ class ActionInputs:
     ref_name: str | None = None
     review_drafts: bool = False
     write_pause: float = 1.0  # seconds between writes, as GitHub asks of integrations
+    #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
+    isolation: IsolationChoice | None = None
+    #: The head commit `codegen authorize` pinned for a /codegen command (None: not pinned).
+    pinned_head: str | None = None
+    #: The pinned pull request's base commit and branch, so no API call is needed to find them.
+    pinned_base: str | None = None
+    pinned_base_ref: str | None = None
+
+    @property
+    def run_isolation(self) -> IsolationChoice | None:
+        """The isolation for code from the repository: bubblewrap whenever a token is held.
+
+        With a token in this process's environment, code run without bubblewrap could read it
+        (from `/proc/<pid>/environ`), so such code runs under bubblewrap or not at all.
+        """
+        if self.token:
+            if self.isolation == "none":
+                raise UsageError(
+                    "--isolation none while this process holds GITHUB_TOKEN: code from the "
+                    "repository could read the token. Run the split instead: `codegen action "
+                    "--no-publish` without a token, then `codegen publish` (action mode: propose "
+                    "then publish)"
+                )
+            return "bubblewrap"
+        return self.isolation
 
 
 def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
@@ -62,6 +89,18 @@ def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
         ref_name=env.get("GITHUB_REF_NAME") or None,
         **flags,  # type: ignore[arg-type]
     )
+
+
+def require_github(inputs: ActionInputs) -> None:
+    """Raise UsageError unless `inputs` can reach GitHub: a token, a repository, a valid URL.
+
+    Checked before the work, so a run that cannot publish stops before it reviews anything.
+    """
+    if not inputs.token or not inputs.repository:
+        raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed to talk to GitHub")
+    problem = api_url_problem(inputs.api_url)
+    if problem is not None:
+        raise UsageError(problem)
 
 
 def write_report(report: Report, path: Path | None) -> None:
@@ -86,8 +125,7 @@ class ActionContext:
     def host(self) -> GitHubHost:
         """Return the GitHub connection; raise UsageError without a token or repository."""
         if self._host is None:
-            if not self.inputs.token or not self.inputs.repository:
-                raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed to talk to GitHub")
+            require_github(self.inputs)
             self._host = self._connect(self.inputs, self.progress)
         return self._host
 
@@ -107,7 +145,8 @@ class ActionContext:
         fetched = fetch_pull(path, number, head, base, base_ref)
         if fetched:
             self.progress(f"fetched {', '.join(fetched)}")
-        config = load_config(Workspace(path), head, self.inputs.config_file)
+        workspace = Workspace(path)
+        config = load_config(workspace, workspace.merge_base(base, head), self.inputs.config_file)
         options = self.inputs.engine_options
         report = review(
             ReviewRequest(
@@ -117,6 +156,7 @@ class ActionContext:
                 tasks=tasks or self.inputs.tasks,
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
+                isolation=self.inputs.run_isolation,
             ),
             lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
             self.progress,

@@ -4,8 +4,9 @@ Reliability lives here. PyGithub's own retry is switched off (it re-sends POSTs 
 which duplicates comments); instead every call goes through `_call`, which waits out rate limits
 and retries 5xx answers and lost connections with a capped backoff (`bot.retries`), and — for a
 write whose answer was lost — first asks GitHub, by the hidden marker the write carries, whether
-it landed. The sleep and the clock are injected, so tests never wait. The token is handed to
-PyGithub and never appears in a message.
+it landed. Every body written is first fitted to GitHub's size limit (`bot.bodies.fit`). The
+sleep and the clock are injected, so tests never wait. The token is handed to PyGithub and never
+appears in a message.
 """
 
 from __future__ import annotations
@@ -18,26 +19,15 @@ import requests
 from github import Auth, Github, GithubException
 
 from bot import markers
-from bot.errors import CodegenError
+from bot.bodies import fit
+from bot.errors import CodegenError, UsageError
 from bot.git_data import GitData
+from bot.github_answers import THREADS_QUERY, api_url_problem, error_types, message_of
 from bot.github_values import Comment, PullFile, PullRequest, PullSummary, Review
 from bot.retries import Outcome, RetryPolicy, retry_delay
 
 T = TypeVar("T")
 DEFAULT_POLICY = RetryPolicy()
-
-_THREADS_QUERY = """
-query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $cursor) {
-        pageInfo { hasNextPage endCursor }
-        nodes { isResolved comments(first: 100) { nodes { databaseId isMinimized } } }
-      }
-    }
-  }
-}
-"""
 
 
 class ApiError(CodegenError):
@@ -51,16 +41,6 @@ class ApiError(CodegenError):
 
 class Unprocessable(ApiError):
     """GitHub answered 422: the request is wrong as sent (e.g. a comment outside the diff)."""
-
-
-def _message(data: Any) -> str:
-    if isinstance(data, dict):
-        errors = data.get("errors")
-        detail = (
-            f" ({'; '.join(str(e) for e in errors)})" if isinstance(errors, list) and errors else ""
-        )
-        return f"{data.get('message', '')}{detail}"
-    return "" if data is None else str(data)[:200]
 
 
 def _summary(pull: Any) -> PullSummary:
@@ -98,6 +78,9 @@ class GitHubHost(GitData):
         write_pause: float = 1.0,
         progress: Callable[[str], None] = _silent,
     ) -> None:
+        problem = api_url_problem(api_url)
+        if problem is not None:
+            raise UsageError(problem)
         self.repository = repository
         self._owner, _, self._name = repository.partition("/")
         self._gh = Github(
@@ -126,7 +109,12 @@ class GitHubHost(GitData):
             try:
                 return fn()
             except GithubException as error:
-                outcome = Outcome(error.status, dict(error.headers or {}), _message(error.data))
+                outcome = Outcome(
+                    error.status,
+                    dict(error.headers or {}),
+                    message_of(error.data),
+                    error_types(error.data),
+                )
             except requests.RequestException as error:
                 outcome = Outcome(None, {}, f"{type(error).__name__}: the connection failed")
             delay = retry_delay(outcome, attempt, self._clock(), self._policy)
@@ -172,8 +160,12 @@ class GitHubHost(GitData):
             ],
         )
 
-    def review_comments(self, number: int) -> list[tuple[int, str, bool]]:
-        """List the review comments with a codegen marker, as (id, body, closed by a maintainer)."""
+    def review_comments(self, number: int) -> list[tuple[int, str, bool | None]]:
+        """List the review comments with a codegen marker, as (id, body, closed by a maintainer).
+
+        Whether a comment is closed comes from GraphQL; when the threads cannot be read (after
+        waiting out rate limits), it is None: unknown, so the caller posts nothing it replaces.
+        """
         mine = self._call(
             f"listing the review comments of #{number}",
             lambda: [
@@ -184,7 +176,11 @@ class GitHubHost(GitData):
         )
         if not mine:
             return []
-        closed = self._closed_comments(number)
+        try:
+            closed = self._closed_comments(number)
+        except ApiError as error:
+            self._progress(f"{error}: earlier suggestions are not posted again in this run")
+            return [(comment_id, body, None) for comment_id, body in mine]
         return [(comment_id, body, comment_id in closed) for comment_id, body in mine]
 
     def _closed_comments(self, number: int) -> set[int]:
@@ -200,7 +196,7 @@ class GitHubHost(GitData):
             }
             _, data = self._call(
                 f"reading the review threads of #{number}",
-                lambda v=variables: self._gh.requester.graphql_query(_THREADS_QUERY, v),
+                lambda v=variables: self._gh.requester.graphql_query(THREADS_QUERY, v),
             )
             threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
             for thread in threads["nodes"]:
@@ -257,7 +253,9 @@ class GitHubHost(GitData):
         `body` must carry a unique `marker_kind` marker: after a lost answer the reviews are
         searched for it.
         """
+        body = fit(body)
         mark = markers.first(marker_kind, body)
+        comments = [{**c, "body": fit(str(c["body"]))} if "body" in c else c for c in comments]
         payload: dict[str, Any] = {"commit_id": commit, "body": body, "comments": comments}
         if event is not None:
             payload["event"] = event
@@ -287,6 +285,7 @@ class GitHubHost(GitData):
 
     def create_comment(self, number: int, body: str, marker_kind: str) -> int:
         """Post a comment on the conversation; return its id. `body` has a `marker_kind` marker."""
+        body = fit(body)
         mark = markers.first(marker_kind, body)
 
         def landed() -> int | None:
@@ -307,6 +306,7 @@ class GitHubHost(GitData):
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         """Replace the text of comment `comment_id` on #`number` (sending it twice does no harm)."""
+        body = fit(body)
         self._call(
             f"editing comment {comment_id}",
             lambda: self._repo.get_issue(number).get_comment(comment_id).edit(body),
@@ -355,6 +355,7 @@ class GitHubHost(GitData):
         `body` carries a `marker_kind` marker: after a lost answer the pull request is looked up
         by it before the request is sent again.
         """
+        body = fit(body)
         mark = markers.first(marker_kind, body)
 
         def post() -> PullSummary:
@@ -376,7 +377,7 @@ class GitHubHost(GitData):
 
     def edit_pull(self, number: int, title: str, body: str, base_ref: str | None = None) -> None:
         """Replace pull request #`number`'s title and body (and its base branch when given)."""
-        payload: dict[str, Any] = {"title": title, "body": body}
+        payload: dict[str, Any] = {"title": title, "body": fit(body)}
         if base_ref is not None:
             payload["base"] = base_ref
         self._call(

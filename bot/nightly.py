@@ -20,7 +20,7 @@ import libcst as cst
 from adapters.base import Engine
 from adapters.registry import EngineOptions
 from bot import __version__, refactor_task
-from bot.config import Config
+from bot.config import Config, IsolationChoice, with_isolation
 from bot.nightly_select import exclusion, select_files
 from bot.refactor_task import RefactorSettings
 from bot.report import FileNote, Report
@@ -45,6 +45,8 @@ class NightlyRequest:
     config_file: Path | None = None  # an explicit `.codegen.toml`, overriding the repository's
     #: Keys of changes in nightly pull requests closed without merging: never proposed again.
     closed_keys: frozenset[str] = frozenset()
+    #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
+    isolation: IsolationChoice | None = None
 
 
 def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
@@ -69,7 +71,7 @@ def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
 
 def read_functions(workspace: Workspace, rev: str, path: str, config: Config) -> list[Target] | str:
     """The functions and methods of `path` at `rev`, or why the file is skipped."""
-    text, problem = read_text(workspace, rev, path, config.max_file_bytes)
+    text, problem = read_text(workspace, rev, path, config.max_file_bytes, utf8_only=True)
     if problem is not None:
         return problem
     try:
@@ -89,7 +91,7 @@ def nightly(
     started = time.perf_counter()
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.rev)
-    config = load_config(workspace, head, request.config_file)
+    config = with_isolation(load_config(workspace, head, request.config_file), request.isolation)
     rules = config.nightly
     allowed = [path for path in workspace.files(head) if exclusion(path, config) is None]
     recent = recently_changed(workspace, head, rules.recent_days)
@@ -129,7 +131,7 @@ def nightly(
         identity=engine.identity,
         proposals=tuple(outcome.proposals),
         files=tuple(files),
-        notes=(selection.describe(request.night), *outcome.notes),
+        notes=(*config.notes, selection.describe(request.night), *outcome.notes),
         config_source=config.source,
         timings=timings,
         tool_version=__version__,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot import markers
+from bot.bodies import fit
 from bot.github import GitHubHost, PullSummary
 
 KIND = "pull"
@@ -51,6 +52,9 @@ class BranchChange:
     title: str
     body: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: The body without its volatile figures (e.g. time per run): only a change in it, the
+    #: title or the files rewrites the pull request. None: the body itself.
+    steady_body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,12 @@ def with_trailer(message: str, branch: str) -> str:
     return f"{message.rstrip()}\n\n{TRAILER}: {branch}\n"
 
 
+def text_digest(change: BranchChange) -> str:
+    """A fingerprint of what the pull request says, volatile figures left out."""
+    steady = change.body if change.steady_body is None else change.steady_body
+    return markers.digest(change.title, steady.rstrip())
+
+
 def full_body(change: BranchChange, commit: str) -> str:
     """The pull request's body: the caller's text, then the marker recording the bot's commit."""
     data = {
@@ -142,8 +152,9 @@ def full_body(change: BranchChange, commit: str) -> str:
         "base": change.base_sha,
         "commit": commit,
         "files": files_digest(change.files, change.message),
+        "text": text_digest(change),
     }
-    return f"{change.body.rstrip()}\n\n{markers.hidden(KIND, data)}\n"
+    return fit(f"{change.body.rstrip()}\n\n{markers.hidden(KIND, data)}\n")
 
 
 def _is_ours(host: GitHubHost, head: str, branch: str, recorded: set[str]) -> bool:
@@ -217,8 +228,14 @@ def publish_branch(
         made = host.create_pull(change.branch, change.base_ref, change.title, body, KIND)
         progress(f"opened pull request #{made.number} from `{change.branch}`")
         return PullOutcome("opened", made.number, made.url, commit, "opened", closed)
-    wanted = (change.title, body.strip(), change.base_ref)
-    if (pull.title, pull.body.strip(), pull.base_ref) == wanted:
+    said = marker.get("text") if marker is not None else None
+    if said is not None and marker is not None and marker.get("commit") == commit:
+        # the marker records what the body says, volatile figures left out
+        same_text = said == text_digest(change) and pull.base_ref == change.base_ref
+    else:
+        wanted = (change.title, body.strip(), change.base_ref)
+        same_text = (pull.title, pull.body.strip(), pull.base_ref) == wanted
+    if same_text:
         progress(f"pull request #{pull.number} is up to date")
         return PullOutcome("unchanged", number, url, commit, "up to date", closed)
     rebase = change.base_ref if pull.base_ref != change.base_ref else None

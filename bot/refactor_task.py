@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.markers import digest
 from bot.report import Proposal
 from bot.tests_baseline import measure_baseline
-from bot.tests_task import export_tree, make_sandbox
+from bot.tests_task import export_tree, left_out_note, make_sandbox
 from bot.workspace import Workspace
 from refactor.codemods.unused_imports import describe
 from refactor.combine import Combined, apply_replacements, combine, definition_replacement
@@ -219,7 +219,7 @@ def _test_gates(
     try:
         tree = scratch / "tree"
         tree.mkdir()
-        export_tree(workspace, rev, tree)
+        outcome.notes += left_out_note(export_tree(workspace, rev, tree))
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
         conventions = detect(paths, lambda p: _read(tree / p), config.test_command)
         root = conventions.import_root

@@ -39,6 +39,9 @@ class Proposal:
     timings: dict[str, float] = field(default_factory=dict)
     #: Task-specific figures, e.g. for a new test: its target, lines and branches gained, runs.
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: Passed every gate but held back by `max_suggestions` (status `rejected`, reason "not
+    #: posted: over the limit"): a later run posts it once the more valuable ones are out.
+    held: bool = False
 
     @property
     def key(self) -> str:
@@ -70,6 +73,7 @@ class Proposal:
             "text": self.text,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "metrics": self.metrics,
+            "held": self.held,
         }
 
     @classmethod
@@ -97,6 +101,7 @@ class Proposal:
             text=data.get("text"),
             timings=dict(data.get("timings", {})),
             metrics=dict(data.get("metrics", {})),
+            held=bool(data.get("held", False)),
         )
 
 
@@ -140,16 +145,22 @@ class PullRequestRef:
     comment_id: int | None = None
     max_suggestions: int = 20
     command: str | None = None
+    #: The pull request's head when it had moved past the commit the command was approved for
+    #: (then nothing ran, and publishing only says so).
+    changed_head: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the reference as the JSON report stores it."""
-        return {
+        found = {
             "repository": self.repository,
             "number": self.number,
             "comment_id": self.comment_id,
             "max_suggestions": self.max_suggestions,
             "command": self.command,
         }
+        if self.changed_head is not None:
+            found["changed_head"] = self.changed_head
+        return found
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PullRequestRef:
@@ -160,6 +171,7 @@ class PullRequestRef:
             data.get("comment_id"),
             int(data.get("max_suggestions", 20)),
             data.get("command"),
+            data.get("changed_head"),
         )
 
 
@@ -195,8 +207,13 @@ class Report:
 
     @property
     def rejected(self) -> list[Proposal]:
-        """The proposals some gate (or the engine) turned down."""
+        """The proposals some gate (or the engine) turned down, or `max_suggestions` held back."""
         return [p for p in self.proposals if p.status == "rejected"]
+
+    @property
+    def held(self) -> list[Proposal]:
+        """The proposals that passed every gate but wait for a later run (`max_suggestions`)."""
+        return [p for p in self.proposals if p.held]
 
     def to_dict(self) -> dict[str, Any]:
         """The report in its versioned JSON form."""
@@ -216,6 +233,7 @@ class Report:
                 "proposed": len(self.proposals),
                 "accepted": len(self.accepted),
                 "rejected": len(self.rejected),
+                "held": len(self.held),
                 "skipped_files": sum(1 for f in self.files if f.status == "skipped"),
                 "skipped_targets": len(self.skipped),
             },

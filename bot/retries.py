@@ -2,8 +2,10 @@
 
 GitHub's rules: a secondary rate limit (403 or 429) says how long to wait in `retry-after`; a
 primary one sets `x-ratelimit-remaining: 0` and the reset time in `x-ratelimit-reset`; with
-neither header, wait at least a minute. 5xx answers and lost connections are retried with an
-exponential backoff, capped. Anything else (404, 422, a 403 for lack of permission) is final.
+neither header, wait at least a minute. GraphQL says it in a 200 answer whose `errors` have
+type `RATE_LIMITED` (or with a 403, as REST does); it is waited out by the same rules. 5xx
+answers and lost connections are retried with an exponential backoff, capped. Anything else
+(404, 422, a 403 for lack of permission) is final.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Outcome:
     status: int | None
     headers: Mapping[str, str]
     message: str = ""
+    #: The `type` of each GraphQL error in the answer (e.g. `RATE_LIMITED`); () for REST.
+    error_types: tuple[str, ...] = ()
 
     @property
     def ambiguous(self) -> bool:
@@ -40,7 +44,7 @@ class Outcome:
     def rate_limited(self) -> bool:
         """Whether GitHub refused the call for a rate limit (it did not run it)."""
         headers = _lower(self.headers)
-        if self.status == 429:
+        if self.status == 429 or "RATE_LIMITED" in self.error_types:
             return True
         if self.status != 403:
             return False

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.base import Engine, EngineIdentity, RunContext
 from adapters.registry import EngineOptions
 from bot import __version__, refactor_task, tests_task
-from bot.config import Config, config_from_files
+from bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from bot.docs import prove_all, select_targets
 from bot.engine_context import run_context
 from bot.errors import UsageError
+from bot.ranking import ranked
 from bot.refactor_task import RefactorSettings
 from bot.report import Proposal, Report, SkippedTarget
 from bot.sources import SourceFile, read_sources, repository_style
 from bot.workspace import Workspace
+from refactor.diffs import FileChanges
 from refactor.docstyle import Style
 from refactor.validate.lint import RuffGate
 
@@ -45,11 +48,27 @@ class ReviewRequest:
     tasks: tuple[str, ...] | None = None  # None: the repository's configuration decides
     engine: str = "heuristic"
     config_file: Path | None = None  # an explicit `.codegen.toml`, overriding the repository's
+    #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
+    isolation: IsolationChoice | None = None
 
 
 def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) -> Config:
-    """The repository's configuration at `rev`, or the explicit file's when one is given."""
+    """The repository's configuration at `rev`, or the explicit file's when one is given.
+
+    An explicit file that the repository tracks is read at `rev` too: in a checkout of a pull
+    request, the file on disk is the pull request's. An untracked file is the operator's own.
+    """
     if explicit is not None:
+        inside = _inside(workspace.path, explicit)
+        if inside is not None:
+            text = workspace.text(rev, inside)
+            if text is not None:
+                return config_from_files(None, text, codegen_name=str(explicit))
+            if workspace.tracked(inside):
+                raise UsageError(
+                    f"the configuration file {explicit} is not in the base commit {rev[:12]}; "
+                    "a committed configuration is read from the base commit, never the head"
+                )
         try:
             text = explicit.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -60,16 +79,76 @@ def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) ->
     )
 
 
-def _cap(proposals: list[Proposal], limit: int) -> list[Proposal]:
-    """Keep at most `limit` accepted proposals; the rest are rejected, saying why."""
+def _inside(root: Path, path: Path) -> str | None:
+    """`path` relative to the repository `root` as a POSIX string, or None if outside it."""
+    resolved = path.resolve()  # relative to the working folder, as the file is read
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def run_config(workspace: Workspace, base: str, head: str, request_file: Path | None) -> Config:
+    """The settings that govern a run: the base commit's (never the head's), as `load_config`.
+
+    A pull request that changes codegen's configuration gets one note: its changes apply once
+    merged. The head's files are compared as parsed TOML, so formatting alone says nothing.
+    """
+    config = load_config(workspace, base, request_file)
+    if request_file is None and _codegen_tables(workspace, base) != _codegen_tables(
+        workspace, head
+    ):
+        note = (
+            "this pull request changes codegen's configuration; the changes apply once merged "
+            f"(this run used the configuration of the base commit {base[:12]})"
+        )
+        config = dataclasses.replace(config, notes=(*config.notes, note))
+    return config
+
+
+def _codegen_tables(workspace: Workspace, rev: str) -> tuple[object, object]:
+    """The tables of codegen at `rev`: `.codegen.toml`'s and `[tool.codegen]` of pyproject.toml."""
+    found: list[object] = []
+    for name in (".codegen.toml", "pyproject.toml"):
+        text = workspace.text(rev, name)
+        document: object
+        try:
+            document = tomllib.loads(text) if text is not None else None
+        except tomllib.TOMLDecodeError:
+            document = text  # broken: compared as text
+        if name == "pyproject.toml" and isinstance(document, dict):
+            document = document.get("tool", {}).get("codegen")
+        found.append(document)
+    return found[0], found[1]
+
+
+def over_limit_reason(limit: int) -> str:
+    """Why a proposal that passed every gate is not posted in this run."""
+    return (
+        f"not posted: over the limit of {limit} suggestions per run (max_suggestions);"
+        " a later push or `/codegen docs` posts the next ones"
+    )
+
+
+def _cap(
+    proposals: list[Proposal], limit: int, changes: Mapping[str, FileChanges]
+) -> list[Proposal]:
+    """Rank the proposals (`bot.ranking`) and hold back the accepted ones past `limit`.
+
+    Held proposals keep their patch and suggestion, with status `rejected` (so that readers of
+    older reports never post them) and `held` set, so a later run can post them.
+    """
     kept = 0
     capped = []
-    for proposal in proposals:
+    for proposal in ranked(proposals, changes):
         if proposal.status == "accepted":
             kept += 1
         if proposal.status == "accepted" and kept > limit:
-            reason = f"over the limit of {limit} suggestions per run (max_suggestions)"
-            capped.append(dataclasses.replace(proposal, status="rejected", reason=reason))
+            capped.append(
+                dataclasses.replace(
+                    proposal, status="rejected", reason=over_limit_reason(limit), held=True
+                )
+            )
         else:
             capped.append(proposal)
     return capped
@@ -162,7 +241,10 @@ def review(
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.head)
     base = workspace.resolve(request.base)
-    config = load_config(workspace, head, request.config_file)
+    compared = workspace.merge_base(base, head)
+    config = with_isolation(
+        run_config(workspace, compared, head, request.config_file), request.isolation
+    )
     tasks = request.tasks or config.tasks
     report = Report(
         repo=str(workspace.path),
@@ -175,10 +257,9 @@ def review(
     )
     if base == head:
         return dataclasses.replace(
-            report, notes=("base and head are the same commit: nothing to review",)
+            report, notes=(*config.notes, "base and head are the same commit: nothing to review")
         )
 
-    compared = workspace.merge_base(base, head)
     progress(f"reading the diff {compared[:12]}..{head[:12]}")
     sources, files = read_sources(workspace, compared, head, config)
     timings = {"read": time.perf_counter() - started}
@@ -208,9 +289,11 @@ def review(
     timings["total"] = time.perf_counter() - started
     return dataclasses.replace(
         report,
-        notes=tuple(total.notes),
+        notes=(*config.notes, *total.notes),
         identity=engine.identity,
-        proposals=tuple(_cap(total.proposals, config.max_suggestions)),
+        proposals=tuple(
+            _cap(total.proposals, config.max_suggestions, {s.path: s.changes for s in sources})
+        ),
         files=tuple(files),
         skipped=tuple(total.skipped),
         style=style,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import markers, tests_publish
+from bot import markers, pinned, tests_publish
 from bot.context import ActionContext
+from bot.errors import CodegenError
 from bot.events import COMMANDS, Job, may_run_commands
+from bot.failures import failure_text
 from bot.github import GitHubHost
 from bot.publish import Published
 from bot.report import Report
@@ -54,12 +56,14 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
     The task's accepted proposals go out as one review of suggestions, plus the summary.
     """
     assert job.number is not None and job.command is not None
-    pull = ctx.host().pull_request(job.number)
+    commits = pinned.commits_to_run(ctx, job)
+    if isinstance(commits, pinned.Moved):
+        return pinned.refuse(ctx, job, commits)
     report = ctx.propose(
         job.number,
-        pull.head,
-        pull.base,
-        pull.base_ref,
+        commits.head,
+        commits.base,
+        commits.base_ref,
         tasks=(job.command,),
         comment_id=job.comment_id,
     )
@@ -72,12 +76,14 @@ def run_docs(ctx: ActionContext, job: Job) -> str | None:
 def run_tests(ctx: ActionContext, job: Job) -> str | None:
     """`/codegen tests`: prove tests for the head's changes, then open or update their PR."""
     assert job.number is not None
-    pull = ctx.host().pull_request(job.number)
+    commits = pinned.commits_to_run(ctx, job)
+    if isinstance(commits, pinned.Moved):
+        return pinned.refuse(ctx, job, commits)
     report = ctx.propose(
         job.number,
-        pull.head,
-        pull.base,
-        pull.base_ref,
+        commits.head,
+        commits.base,
+        commits.base_ref,
         tasks=("tests",),
         comment_id=job.comment_id,
         command="tests",
@@ -89,7 +95,14 @@ def run_tests(ctx: ActionContext, job: Job) -> str | None:
 
 
 def publish_reply(ctx: ActionContext, report: Report) -> str:
-    """Publish `report` as the command that asked for it wants; return the reply's text."""
+    """Publish `report` as the command that asked for it wants; return the reply's text.
+
+    A command's report whose head is no longer the pull request's is not published.
+    """
+    moved = pinned.stale_reply(ctx, report)
+    if moved is not None:
+        ctx.progress(moved)
+        return moved
     ref = report.pull_request
     if ref is not None and ref.command == "tests":
         published = tests_publish.publish_tests(report, ctx.host(), ctx.progress)
@@ -126,19 +139,51 @@ def denial_text(job: Job) -> str:
     )
 
 
+def answer_failure(
+    ctx: ActionContext, number: int, comment_id: int, command: str, error: BaseException
+) -> None:
+    """Tell the commenter that their command failed, and what to change (see `bot.failures`).
+
+    The error itself is raised again by the caller; a reply that cannot be written either is
+    only reported, so the first error is the one the run ends with.
+    """
+    branch = tests_publish.branch_name(number) if command == "tests" else None
+    try:
+        reply_once(ctx.host(), number, comment_id, failure_text(error, command, branch))
+    except CodegenError as reply_error:
+        ctx.progress(f"could not answer the command either: {reply_error}")
+
+
 def run_command(ctx: ActionContext, job: Job) -> int:
-    """Authorize the commenter, acknowledge with 👀, run the command's handler, reply."""
+    """Authorize the commenter, acknowledge with 👀, run the command's handler, reply.
+
+    Without a token (the proposing job of the split), `codegen authorize` has already checked
+    the commenter in a job of its own, and only the commits it pinned may run. After the 👀,
+    every run ends with a reply: when the handler fails, the reply says what failed and what to
+    change, and the error still ends the run.
+    """
     assert job.number is not None and job.comment_id is not None and job.actor is not None
-    host = ctx.host()
+    assert job.command is not None
+    reply: str | None
+    if not ctx.inputs.token and not ctx.inputs.publish and ctx.inputs.pinned_head is not None:
+        reply = HANDLERS[job.command](ctx, job)
+        if reply is not None:
+            ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")
+        return 0
+    host = ctx.host()  # without a token: UsageError, one line
     permission = host.permission(job.actor)
     if not may_run_commands(permission):
         ctx.progress(f"{job.actor} has {permission} permission: /codegen {job.command} not run")
-        reply: str | None = denial_text(job)
-    else:
-        if ctx.inputs.publish:
-            host.react(job.number, job.comment_id, "eyes")
-        assert job.command is not None
+        reply = denial_text(job)
+    elif not ctx.inputs.publish:
         reply = HANDLERS[job.command](ctx, job)
+    else:
+        host.react(job.number, job.comment_id, "eyes")
+        try:
+            reply = HANDLERS[job.command](ctx, job)
+        except Exception as error:  # answered, then raised again: never swallowed
+            answer_failure(ctx, job.number, job.comment_id, job.command, error)
+            raise
     if reply is None:
         return 0
     if ctx.inputs.publish:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass
 
 import libcst as cst
@@ -58,10 +60,15 @@ def read_sources(
     return sources, notes
 
 
-def read_text(workspace: Workspace, rev: str, path: str, max_bytes: int) -> tuple[str, str | None]:
+def read_text(
+    workspace: Workspace, rev: str, path: str, max_bytes: int, *, utf8_only: bool = False
+) -> tuple[str, str | None]:
     """`path` at `rev` as text, or `("", why)` when codegen cannot edit it.
 
-    Files larger than `max_bytes`, binary files and text that is not UTF-8 are not edited.
+    Files larger than `max_bytes`, binary files and symbolic links are not edited. Text is
+    decoded as Python decodes source (`tokenize.detect_encoding`: a BOM or a coding
+    declaration, else UTF-8); with `utf8_only` (callers that commit the text back as UTF-8),
+    a file in another encoding is not edited either.
     """
     blob = workspace.blob(rev, path, max_bytes=max_bytes)
     if blob.data is None:
@@ -69,9 +76,16 @@ def read_text(workspace: Workspace, rev: str, path: str, max_bytes: int) -> tupl
     if b"\0" in blob.data:
         return "", "binary file"
     try:
-        return blob.data.decode("utf-8"), None
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(blob.data).readline)
+    except SyntaxError as error:  # bytes that are not UTF-8, and no declaration saying what
+        return "", f"not UTF-8 text, and no coding declaration ({error.msg})"
+    if utf8_only and encoding not in ("utf-8", "utf-8-sig"):
+        return "", f"encoded in {encoding}; codegen only commits UTF-8 files"
+    try:
+        return blob.data.decode(encoding), None
     except UnicodeDecodeError as error:
-        return "", f"not UTF-8 text (byte {error.start}); codegen only edits UTF-8 files"
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        return "", f"not {name} text (byte {error.start}), as Python would read it"
 
 
 def _read(

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import markers
+from bot.bodies import MAX_CHARS
 from bot.report import Proposal
 from refactor.diffs import parse_hunks
 
-Placement = Literal["new", "posted", "dismissed", "outside", "over_limit", "refused"]
+Placement = Literal[
+    "new", "posted", "dismissed", "outside", "over_limit", "refused", "too_long", "unverified"
+]
 #: What each placement means, for the summary.
 PLACEMENT_TEXT: dict[str, str] = {
     "new": "suggested inline",
@@ -27,6 +30,8 @@ PLACEMENT_TEXT: dict[str, str] = {
     "over_limit": "over the limit of suggestions per review: patch below",
     "refused": "GitHub refused the inline comment: patch below",
     "patch_only": "changes more than one place (an import too): patch below",
+    "too_long": "too long for one review comment: patch below",
+    "unverified": "suggested before; the review threads could not be read, so not suggested again",
 }
 
 
@@ -37,7 +42,9 @@ class PostedSuggestion:
     comment_id: int
     key: str
     digest: str
-    closed: bool  # resolved, hidden (minimized), or otherwise set aside by a maintainer
+    #: Resolved, hidden (minimized), or otherwise set aside by a maintainer; None: unknown
+    #: (GitHub's review threads could not be read), so it may have been.
+    closed: bool | None
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ def comment_body(proposal: Proposal) -> str:
     )
 
 
-def posted_from(comments: Iterable[tuple[int, str, bool]]) -> list[PostedSuggestion]:
+def posted_from(comments: Iterable[tuple[int, str, bool | None]]) -> list[PostedSuggestion]:
     """Return the bot's suggestions among review comments given as (id, body, closed)."""
     found = []
     for comment_id, body, closed in comments:
@@ -138,6 +145,9 @@ def plan_review(
 
     `patches` maps each file of the pull request to GitHub's patch (None when GitHub shows none);
     `remembered` is what earlier runs suggested (key → digest), from the summary's marker.
+    Proposals held back by `max_suggestions` (`held`) are posted after the accepted ones, while
+    this review has room: so a later run posts the next ones. A key whose earlier suggestion
+    may have been dismissed (its thread state unknown) is not suggested again.
     """
     comments: list[InlineComment] = []
     placements: dict[str, Placement] = {}
@@ -145,9 +155,9 @@ def plan_review(
     by_key: dict[str, list[PostedSuggestion]] = {}
     for item in posted:
         by_key.setdefault(item.key, []).append(item)
-    for proposal in proposals:
-        if proposal.status != "accepted":
-            continue
+    candidates = [p for p in proposals if p.status == "accepted"]
+    candidates += [p for p in proposals if p.held]
+    for proposal in candidates:
         if proposal.suggestion is None:
             if proposal.patch:  # one suggestion block cannot carry it: the summary has the patch
                 placements[proposal.key] = "patch_only"
@@ -161,6 +171,9 @@ def plan_review(
             placements[key] = "posted"
             memory[key] = digest
             continue
+        if any(item.closed is None for item in mine):
+            placements[key] = "unverified"
+            continue
         hunks = commentable(patches.get(proposal.path))
         start, end = proposal.suggestion.start, proposal.suggestion.end
         if not in_one_hunk(hunks, start, end):
@@ -169,12 +182,16 @@ def plan_review(
         if len(comments) >= limit:
             placements[key] = "over_limit"
             continue
+        body = comment_body(proposal)
+        if len(body) > MAX_CHARS:  # a cut suggestion would be wrong code: the summary has it
+            placements[key] = "too_long"
+            continue
         comments.append(
             InlineComment(
                 path=proposal.path,
                 start_line=start if start < end else None,
                 line=end,
-                body=comment_body(proposal),
+                body=body,
                 key=key,
                 digest=digest,
             )

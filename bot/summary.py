@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import markers
-from bot.report import Proposal, Report
+from bot.bodies import fit
+from bot.report import FileNote, Proposal, Report, SkippedTarget
 from bot.suggestions import PLACEMENT_TEXT, fence
 
 KIND = "summary"
-#: GitHub refuses comments over 65,536 characters; stay well below.
-MAX_CHARS = 60_000
+#: The patches' share of the body; `bot.bodies.fit` keeps the whole under GitHub's limit.
+MAX_CHARS = 50_000
 
 
 def remembered(body: str | None) -> dict[str, str]:
@@ -41,48 +42,120 @@ def _cell(text: str) -> str:
 
 
 def _result(proposal: Proposal, placements: Mapping[str, str]) -> str:
-    if proposal.status == "rejected":
+    if proposal.status == "rejected" and not proposal.held:
         return f"rejected: {_cell(proposal.reason or 'no reason given')}"
     return PLACEMENT_TEXT.get(placements.get(proposal.key, ""), "accepted")
 
 
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 changed file`, `2 changed files`."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _declined(proposal: Proposal) -> bool:
+    """The engine proposed nothing (e.g. nothing to say beyond the name): no gate ever ran."""
+    return proposal.status == "rejected" and not proposal.held and not proposal.gates
+
+
+def _not_posted(proposal: Proposal, placements: Mapping[str, str]) -> bool:
+    """Held back by `max_suggestions` and not posted in this run either."""
+    return proposal.held and placements.get(proposal.key) not in ("new", "posted")
+
+
+#: Reasons a changed file is skipped that say nothing about the file's code: counted, not listed.
+_ROUTINE_FILE_REASONS = ("not a Python file", "deleted", "excluded by the configuration")
+
+
+def _routine(note: FileNote) -> bool:
+    return (note.reason or "").startswith(_ROUTINE_FILE_REASONS)
+
+
+def _test_definition(target: SkippedTarget) -> bool:
+    name = target.symbol.rsplit(".", 1)[-1]
+    parts = target.path.split("/")
+    return name.startswith("test") or "tests" in parts or parts[-1].startswith("test_")
+
+
+def _quiet_section(report: Report, placements: Mapping[str, str]) -> list[str]:
+    """One collapsed line counting what needs no attention, its items inside."""
+    declined = [p for p in report.proposals if _declined(p)]
+    held = [p for p in report.proposals if _not_posted(p, placements)]
+    routine = [f for f in report.files if f.status == "skipped" and _routine(f)]
+    skipped = list(report.skipped)
+    tests = [s for s in skipped if _test_definition(s)]
+    counts = [
+        (len(declined), f"{len(declined)} declined by the engine"),
+        (len(held), f"{len(held)} not posted: over the limit"),
+        (
+            len(routine),
+            _plural(len(routine), "file") + " not reviewed (not Python, deleted, excluded)",
+        ),
+        (len(skipped) - len(tests), _plural(len(skipped) - len(tests), "definition") + " skipped"),
+        (len(tests), _plural(len(tests), "test definition") + " skipped"),
+    ]
+    said = [text for count, text in counts if count]
+    if not said:
+        return []
+    lines = ["", f"<details><summary>Also: {', '.join(said)}</summary>", ""]
+    lines += [
+        f"- `{_cell(p.path)}` · `{_cell(p.symbol)}`: {_cell(p.reason or '')}" for p in declined
+    ]
+    lines += [f"- `{_cell(p.path)}` · `{_cell(p.symbol)}`: {_cell(p.reason or '')}" for p in held]
+    lines += [f"- `{_cell(f.path)}`: {_cell(f.reason or '')}" for f in routine]
+    lines += [f"- `{_cell(t.path)}` · `{_cell(t.symbol)}`: {_cell(t.reason)}" for t in skipped]
+    return [*lines, "", "</details>"]
+
+
 def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, str]) -> str:
-    """Render the summary of `report`, with `placements` from the plan and `memory` to keep."""
+    """Render the summary of `report`, with `placements` from the plan and `memory` to keep.
+
+    Accepted proposals and real gate failures are listed; what needs no attention (engine
+    declines, proposals held back by `max_suggestions`, routine skips) is counted in one
+    collapsed line. The body is fitted to GitHub's limit (`bot.bodies.fit`).
+    """
     state: dict[str, Any] = {"v": 1, "head": report.head, "suggested": dict(sorted(memory.items()))}
-    inline = sum(1 for p in report.accepted if placements.get(p.key) in ("new", "posted"))
-    skipped_files = [f for f in report.files if f.status == "skipped"]
+    inline = sum(
+        1 for p in (*report.accepted, *report.held) if placements.get(p.key) in ("new", "posted")
+    )
+    shown = [p for p in report.proposals if not _declined(p) and not _not_posted(p, placements)]
+    failed = [p for p in report.rejected if not p.held and not _declined(p)]
+    problems = [f for f in report.files if f.status == "skipped" and not _routine(f)]
     lines = [
         markers.hidden(KIND, state),
         f"### codegen · review of {report.head[:12]}",
         "",
-        f"**{len(report.accepted)} accepted**, {len(report.rejected)} rejected of"
+        f"**{len(report.accepted)} accepted**, {len(failed)} rejected by the gates of"
         f" {len(report.proposals)} proposed · {inline} suggested inline"
         f" · tasks: {', '.join(report.tasks) or 'none'}",
     ]
     lines.extend(f"> {_cell(note)}" for note in report.notes)
-    if report.proposals:
+    if shown:
         lines.extend(["", "| file | definition | result |", "| --- | --- | --- |"])
-        for proposal in report.proposals:
+        for proposal in shown:
             lines.append(
                 f"| `{_cell(proposal.path)}` | `{_cell(proposal.symbol)}`"
                 f" | {_result(proposal, placements)} |"
             )
+    if problems:
+        lines.extend(
+            [
+                "",
+                _plural(len(problems), "changed file")
+                + " not reviewed: "
+                + ", ".join(f"`{_cell(f.path)}` ({_cell(f.reason or '')})" for f in problems),
+            ]
+        )
+    lines.extend(_quiet_section(report, placements))
     elsewhere = [
         p
         for p in report.accepted
-        if placements.get(p.key) in ("outside", "over_limit", "refused", "patch_only")
+        if placements.get(p.key) in ("outside", "over_limit", "refused", "patch_only", "too_long")
     ]
     footer = [
         "",
         f"<sub>codegen {report.tool_version} · engine {_cell(report.identity.describe())}"
         f" · configuration: {_cell(report.config_source)}</sub>",
     ]
-    if skipped_files:
-        footer[:0] = [
-            "",
-            f"{len(skipped_files)} changed files not reviewed: "
-            + ", ".join(f"`{_cell(f.path)}` ({_cell(f.reason or '')})" for f in skipped_files),
-        ]
     if elsewhere:
         lines.extend(["", "<details><summary>Accepted patches not posted inline</summary>", ""])
         budget = MAX_CHARS - len("\n".join(lines + footer)) - 200
@@ -95,4 +168,4 @@ def render(report: Report, placements: Mapping[str, str], memory: Mapping[str, s
             lines.append(block)
             budget -= len(block) + 1
         lines.extend(["</details>"])
-    return "\n".join(lines + footer) + "\n"
+    return fit("\n".join(lines + footer) + "\n")

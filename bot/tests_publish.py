@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import markers
+from bot.bodies import fit
 from bot.github import GitHubHost, PullRequest
 from bot.markdown import newly_covered
 from bot.pulls import BranchChange, PullOutcome, publish_branch
@@ -68,8 +69,12 @@ def _coverage(metrics: dict[str, object], kind: str) -> str:
     )
 
 
-def figures_table(tests: Sequence[Proposal]) -> list[str]:
-    """One row per test: its file, target, coverage gained, runs passed and time per run."""
+def figures_table(tests: Sequence[Proposal], with_time: bool = True) -> list[str]:
+    """One row per test: its file, target, coverage gained, runs passed and time per run.
+
+    Without `with_time`, the time column is left empty: the table's steady form, which decides
+    whether a pull request needs rewriting (a run's time changes from run to run).
+    """
     lines = [
         "| test | target | lines gained | branches gained | newly covers | runs passed "
         "| time per run |",
@@ -81,7 +86,7 @@ def figures_table(tests: Sequence[Proposal]) -> list[str]:
         lines.append(
             f"| `{_cell(test.path)}` | {target} | {_coverage(m, 'lines')}"
             f" | {_coverage(m, 'branches')} | {newly_covered(m)} | {m.get('runs_text', '?')}"
-            f" | {float(m.get('seconds', 0.0)):.3f} s |"
+            + (f" | {float(m.get('seconds', 0.0)):.3f} s |" if with_time else " | |")
         )
     return lines
 
@@ -109,8 +114,13 @@ def _footer(report: Report) -> list[str]:
     ]
 
 
-def pull_body(report: Report, tests: Sequence[Proposal], number: int, head_ref: str) -> str:
-    """The tests pull request's body: what it adds, the figures, what got no test."""
+def pull_body(
+    report: Report, tests: Sequence[Proposal], number: int, head_ref: str, with_time: bool = True
+) -> str:
+    """The tests pull request's body: what it adds, the figures, what got no test.
+
+    `with_time=False` gives its steady form (see `figures_table`).
+    """
     plural = "s" if len(tests) != 1 else ""
     lines = [
         f"{len(tests)} test module{plural} for the code #{number} changes, written by codegen."
@@ -120,7 +130,7 @@ def pull_body(report: Report, tests: Sequence[Proposal], number: int, head_ref: 
         " in a row, stayed within the time limit, left no file behind, and raises the coverage"
         " of its target (figures for the target alone, before → after).",
         "",
-        *figures_table(tests),
+        *figures_table(tests, with_time),
     ]
     if report.notes:
         lines.append("")
@@ -128,9 +138,17 @@ def pull_body(report: Report, tests: Sequence[Proposal], number: int, head_ref: 
     return "\n".join([*lines, *_left_out(report), *_footer(report)])
 
 
-def fork_comment(report: Report, tests: Sequence[Proposal]) -> str:
-    """The comment a fork's pull request gets: the figures, then each test file, collapsed."""
-    marker = markers.hidden(COMMENT_KIND, {"head": report.head})
+def fork_comment(report: Report, tests: Sequence[Proposal], with_time: bool = True) -> str:
+    """The comment a fork's pull request gets: the figures, then each test file, collapsed.
+
+    Its marker holds a fingerprint of its steady form (no times), which decides whether a
+    later run edits it.
+    """
+    if with_time:
+        steady = markers.digest(fork_comment(report, tests, with_time=False))
+        marker = markers.hidden(COMMENT_KIND, {"head": report.head, "text": steady})
+    else:
+        marker = markers.hidden(COMMENT_KIND, {"head": report.head})
     lines = [
         marker,
         f"### codegen · tests for {report.head[:12]}",
@@ -138,7 +156,7 @@ def fork_comment(report: Report, tests: Sequence[Proposal]) -> str:
         "This pull request comes from a fork, where codegen cannot push, so here are the tests"
         " that passed every gate in the sandbox; add the ones you like to your branch.",
         "",
-        *figures_table(tests),
+        *figures_table(tests, with_time),
         "",
     ]
     footer = [*_left_out(report), *_footer(report)]
@@ -153,7 +171,7 @@ def fork_comment(report: Report, tests: Sequence[Proposal]) -> str:
             break
         lines.append(block)
         budget -= len(block) + 1
-    return "\n".join(lines + footer) + "\n"
+    return fit("\n".join(lines + footer) + "\n")
 
 
 def _title(number: int, tests: Sequence[Proposal]) -> str:
@@ -207,6 +225,7 @@ def publish_tests(
         message=_message(number, tests),
         title=_title(number, tests),
         body=pull_body(report, tests, number, pull.head_ref),
+        steady_body=pull_body(report, tests, number, pull.head_ref, with_time=False),
         data={"pull": number, "head": report.head, "tests": sorted(t.path for t in tests)},
     )
     outcome = publish_branch(host, change, progress)
@@ -230,9 +249,13 @@ def _comment(
         progress(f"posted {len(tests)} test(s) in a comment on #{pull.number} (a fork)")
     else:
         comment_id = existing.id
-        if existing.body != body:
+        said = markers.first(COMMENT_KIND, existing.body) or {}
+        wanted = markers.first(COMMENT_KIND, body) or {}
+        if said.get("text") is None or said.get("text") != wanted.get("text"):
             host.edit_comment(pull.number, existing.id, body)
-        progress(f"the tests comment on #{pull.number} is up to date")
+            progress(f"the tests comment on #{pull.number} is updated")
+        else:
+            progress(f"the tests comment on #{pull.number} is unchanged")
     return PublishedTests(pull.number, "comment", tests, comment_id=comment_id)
 
 
@@ -263,7 +286,7 @@ def reply_text(published: PublishedTests) -> str:
         "opened": f"Done: opened {link} with {tests} ({names}); merge it into"
         f" `{published.head_ref}` to add them here.",
         "updated": f"Done: updated {link} with {tests} ({names}).",
-        "unchanged": f"Done: {link} already holds these {tests} ({names}).",
+        "unchanged": f"Done: {link} unchanged: it already holds these {tests} ({names}).",
         "blocked": f"Not updated: {outcome.note}; see {link}."
         if outcome.number
         else f"Not published: {outcome.note}.",

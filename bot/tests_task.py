@@ -102,13 +102,36 @@ def select_targets(
     return chosen, skipped
 
 
-def export_tree(workspace: Workspace, rev: str, folder: Path) -> None:
-    """Extract the files of commit `rev` into `folder` (`git archive`: no checkout, no .git)."""
+def export_tree(workspace: Workspace, rev: str, folder: Path) -> tuple[str, ...]:
+    """Extract the files of commit `rev` into `folder` (`git archive`: no checkout, no .git).
+
+    Returns what was left out: links that point outside the copy (absolute, or up past its
+    root), which `tarfile`'s data filter refuses, so they can never reach a host file.
+    """
     buffer = io.BytesIO()
     workspace.repo.archive(buffer, treeish=rev, format="tar")
     buffer.seek(0)
+    left_out: list[str] = []
+
+    def only_safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:
+            left_out.append(member.name)
+            return None
+
     with tarfile.open(fileobj=buffer) as archive:
-        archive.extractall(folder, filter="data")
+        archive.extractall(folder, filter=only_safe)
+    return tuple(left_out)
+
+
+def left_out_note(left_out: Sequence[str]) -> list[str]:
+    """The report's note about links left out of the scratch copy (none when nothing was)."""
+    if not left_out:
+        return []
+    shown = ", ".join(f"`{name}`" for name in left_out[:5])
+    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    return [f"left out of the copy: links that point outside the repository ({shown}{more})"]
 
 
 def _test_path(target: Target, module: str, conventions: Conventions, taken: set[str]) -> str:
@@ -132,11 +155,12 @@ def make_sandbox(
     repo: Path, config: TestsConfig, python: str
 ) -> tuple[Sandbox, tuple[str, ...]] | str:
     """The sandbox for this job and the secret values to strike from output, or why none runs."""
-    isolation = Isolation("none", 'turned off by the configuration (tests.isolation = "none")')
+    # `none` reaches here only from the runner's operator: a repository's file cannot set it.
+    isolation = Isolation("none", "turned off by the runner's operator (--isolation none)")
     if config.isolation != "none":
         isolation = detect_isolation()
         if config.isolation == "bubblewrap" and not isolation.isolated:
-            return f"tests.isolation requires bubblewrap, and {isolation.detail}"
+            return f"bubblewrap is required here, and {isolation.detail}"
     env, dropped = scrub_environment(os.environ)
     secrets = tuple(os.environ[name] for name in dropped)
     home = Path.home() if os.environ.get("HOME") else None
@@ -179,7 +203,7 @@ def run(
         started = time.perf_counter()
         tree = scratch / "tree"
         tree.mkdir()
-        export_tree(workspace, head, tree)
+        outcome.notes += left_out_note(export_tree(workspace, head, tree))
         if edit_tree is not None:
             edit_tree(tree)
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]

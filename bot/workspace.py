@@ -31,6 +31,10 @@ class ChangedFile:
     is_binary: bool
 
 
+#: The git tree mode of a symbolic link.
+_SYMLINK = 0o120000
+
+
 @dataclass(frozen=True)
 class Blob:
     """A file's bytes at a revision, or why they were not read."""
@@ -111,6 +115,8 @@ class Workspace:
             return Blob(None, 0, f"{path} does not exist at {rev[:12]}")
         if item.type != "blob":
             return Blob(None, 0, f"{path} is not a file")
+        if item.mode == _SYMLINK:  # its text is the link's target: never read what it points to
+            return Blob(None, 0, "symlink, not followed")
         if max_bytes is not None and item.size > max_bytes:
             return Blob(None, item.size, f"larger than {max_bytes} bytes ({item.size})")
         return Blob(item.data_stream.read(), item.size)
@@ -130,6 +136,14 @@ class Workspace:
         for item in self.repo.commit(rev).tree.traverse():
             if item.type == "blob" and item.path.endswith(suffix):  # type: ignore[union-attr]
                 yield item.path  # type: ignore[union-attr]
+
+    def tracked(self, path: str) -> bool:
+        """Whether the checkout's current commit (HEAD) holds `path`."""
+        try:
+            self.repo.head.commit.tree / path
+        except (KeyError, ValueError):
+            return False
+        return True
 
     def config_files(self, rev: str) -> dict[str, str]:
         """The configuration files (see CONFIG_NAMES) at `rev`, by path, that decode as UTF-8."""

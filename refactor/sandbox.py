@@ -1,8 +1,9 @@
 """Run untrusted code (a repository's tests, generated tests) in a sandbox.
 
 The sandbox is bubblewrap where it works: every namespace unshared (no network, no view of
-other processes), the whole file system read-only except the scratch worktree and a results
-folder, the reviewed repository and credential files hidden. Where bubblewrap is missing or
+other processes), and of the file system only what a run needs (`sandbox_binds`): the system
+and the interpreter read-only, the scratch worktree and a results folder writable, a private
+/tmp. Where bubblewrap is missing or
 cannot start, a plain subprocess runs instead, and the caller is told so it can say so. Both
 ways the environment is scrubbed of tokens and secrets, CPU, memory and file sizes are limited,
 and the whole process group is killed when the wall-time limit passes.
@@ -17,13 +18,14 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from refactor.sandbox_binds import NAMESPACES, bwrap_arguments, system_binds
 
 #: Names that look like they hold a secret (matched case-insensitively anywhere in the name).
 _SECRET_NAME = re.compile(
@@ -146,7 +148,11 @@ def detect_isolation(bwrap: str | None = None) -> Isolation:
         return Isolation("none", "bubblewrap (bwrap) is not installed")
     try:
         probe = subprocess.run(
-            [binary, *_BWRAP_BASE, "true"], capture_output=True, text=True, timeout=20, check=False
+            [binary, *NAMESPACES, *system_binds(), "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return Isolation("none", f"bubblewrap could not start: {error}")
@@ -155,32 +161,6 @@ def detect_isolation(bwrap: str | None = None) -> Isolation:
         return Isolation("none", f"bubblewrap could not create namespaces: {message}")
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
     return Isolation("bubblewrap", f"{binary} ({version.stdout.strip() or 'bubblewrap'})")
-
-
-def _interpreter_roots(program: str) -> set[Path]:
-    """The folders a Python interpreter needs: its prefixes and where its executable lives."""
-    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
-    found = shutil.which(program)
-    if found:
-        roots.add(Path(found).parent.parent)
-        roots.add(Path(os.path.realpath(found)).parent)
-    return roots
-
-
-_BWRAP_BASE = (
-    "--unshare-all",
-    "--die-with-parent",
-    "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
-    "--dev",
-    "/dev",
-    "--proc",
-    "/proc",
-    "--tmpfs",
-    "/tmp",
-)
 
 
 @dataclass(frozen=True)
@@ -215,26 +195,8 @@ class Sandbox:
         """The full command line: `argv` wrapped in bubblewrap when isolation is available."""
         if not self.isolation.isolated:
             return list(argv)
-        wrapped = [self.bwrap, *_BWRAP_BASE]
-        # The fresh /tmp would hide what the command needs if it lives there: the interpreter
-        # (a venv under /tmp, say) and the files named on the command line (the program).
-        needed = set(_interpreter_roots(argv[0] if argv else sys.executable))
-        for argument in argv[1:]:
-            path = Path(argument)
-            if path.is_absolute() and path.exists():
-                needed.add(path.parent if path.is_file() else path)
-        for path in sorted(needed):
-            inside_writable = any(path.is_relative_to(w) for w in self.writable)
-            if path.is_relative_to("/tmp") and not inside_writable:
-                wrapped += ["--ro-bind", str(path), str(path)]
-        for path in self.hidden:
-            if path.is_dir():
-                wrapped += ["--tmpfs", str(path)]
-            elif path.exists():
-                wrapped += ["--ro-bind", "/dev/null", str(path)]
-        for path in self.writable:
-            wrapped += ["--bind", str(path), str(path)]
-        return [*wrapped, "--chdir", str(cwd), "--", *argv]
+        binds = bwrap_arguments(argv, self.writable, self.hidden)
+        return [self.bwrap, *binds, "--chdir", str(cwd), "--", *argv]
 
     def run(
         self, argv: Sequence[str], cwd: Path, wall_seconds: float | None = None
@@ -277,6 +239,12 @@ class Sandbox:
                 timed_out = True
                 kill_group(process.pid)
                 process.wait()
+            except BaseException:
+                # Ctrl-C or SIGTERM: the command runs in a session of its own, so the signal
+                # never reached it; without bubblewrap's --die-with-parent it would live on.
+                kill_group(process.pid)
+                process.wait()
+                raise
             else:
                 kill_group(process.pid)  # whatever it left running in its group goes too
             seconds = time.perf_counter() - started

@@ -14,6 +14,9 @@ import pytest
 from bot.cli import main
 
 AUTHOR = git.Actor("Test Author", "author@example.com")
+#: Seconds after which a test gives up waiting on a process: a guard against a hang, never a
+#: measure of speed (a busy machine may be many times slower than an idle one).
+HANG_GUARD = 900.0
 
 
 class GitRepo:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from adapters.registry import ENGINES
 from bot.action import run_action
-from bot.commands.review import add_engine_options, engine_options, parse_tasks, progress_printer
+from bot.commands.review import (
+    add_engine_options,
+    add_isolation_option,
+    engine_options,
+    parse_tasks,
+    progress_printer,
+)
 from bot.context import inputs_from_env
 from bot.errors import UsageError
 
@@ -52,6 +58,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
     )
+    add_isolation_option(parser)
+    parser.add_argument(
+        "--pinned-head",
+        help="the head commit `codegen authorize` pinned for a /codegen command: only it runs",
+    )
+    parser.add_argument("--pinned-base", help="that pull request's base commit (from authorize)")
+    parser.add_argument("--pinned-base-ref", help="that pull request's base branch")
     add_engine_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
@@ -75,5 +88,10 @@ def run(args: argparse.Namespace) -> int:
         config_file=args.config,
         review_drafts=args.review_drafts,
         write_pause=args.write_pause,
+        isolation=args.isolation,
+        pinned_head=args.pinned_head or None,
+        pinned_base=args.pinned_base or None,
+        pinned_base_ref=args.pinned_base_ref or None,
     )
+    inputs.run_isolation  # noqa: B018 - refuses `--isolation none` with a token, before any work
     return run_action(inputs, progress_printer(args.quiet))

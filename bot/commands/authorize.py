@@ -2,8 +2,9 @@
 
 The command workflow's first job runs this with a token that may write comments but no checkout:
 someone without write access gets the polite reply here and the jobs that check out and run the
-pull request's code never start. For an allowed command it adds 👀 and hands the pull request's
-head commit to the next job (as `allowed`, `number`, `head` outputs).
+pull request's code never start. For an allowed command it adds 👀 and pins the pull request's
+head commit, handing it to the next job with the base (`allowed`, `number`, `head`, `base`,
+`base-ref` outputs): the proposing job runs that commit and no other (see `bot.pinned`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "authorize",
         help="check that a /codegen command's author may run it (no checkout needed)",
         description="Reads the same GITHUB_* variables as `codegen action`. Prints "
-        "`allowed=true|false`, `number=N` and `head=SHA` lines, and appends them to "
+        "`allowed=true|false`, `number=N`, `head=SHA`, `base=SHA` and `base-ref=BRANCH` lines, "
+        "and appends them to "
         "--github-output (the step's $GITHUB_OUTPUT) when given.",
     )
     parser.add_argument("--github-output", type=Path, help="append the outputs to this file")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = inputs_from_env(os.environ, write_pause=args.write_pause)
     payload = read_payload(inputs)
     job = parse_event(inputs.event_name, payload, inputs.repository, EventOptions())
-    outputs = {"allowed": "false", "number": "", "head": ""}
+    outputs = {"allowed": "false", "number": "", "head": "", "base": "", "base-ref": ""}
     if isinstance(job, Skip | Failure):
         say(f"nothing to authorize: {job.reason}")
     elif job.kind != "command":
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         outputs["number"] = str(job.number)
         if may_run_commands(permission):
             host.react(job.number, job.comment_id, "eyes")
-            outputs.update(allowed="true", head=host.pull_request(job.number).head)
+            pull = host.pull_request(job.number)
+            outputs.update(allowed="true", head=pull.head, base=pull.base)
+            outputs["base-ref"] = pull.base_ref
             say(f"{job.actor} has {permission} permission: /codegen {job.command} may run")
         else:
             reply_once(host, job.number, job.comment_id, denial_text(job))

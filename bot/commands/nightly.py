@@ -10,6 +10,7 @@ from pathlib import Path
 from adapters.registry import ENGINES, with_startup
 from bot.commands.review import (
     add_engine_options,
+    add_isolation_option,
     engine_options,
     make_engine,
     progress_printer,
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
     )
+    add_isolation_option(parser)
     add_engine_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         config_file=args.config,
         closed_keys=read_keys(args.closed_keys),
+        isolation=args.isolation,
     )
     startup = engine_options(args)
     report = nightly(

@@ -13,7 +13,7 @@ from bot.context import ActionContext, inputs_from_env
 from bot.errors import UsageError
 from bot.nightly_publish import publish_nightly
 from bot.report import Report
-from bot.slash import publish_reply, reply_once
+from bot.slash import answer_failure, publish_reply, reply_once
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,9 +67,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def publish_report(ctx: ActionContext, report: Report) -> int:
-    """Publish `report` with `ctx`'s connection; reply to its command comment when it has one."""
-    reply = publish_reply(ctx, report)
+    """Publish `report` with `ctx`'s connection; reply to its command comment when it has one.
+
+    When publishing fails, the command comment still gets a reply saying what to change.
+    """
     ref = report.pull_request
+    try:
+        reply = publish_reply(ctx, report)
+    except Exception as error:  # answered, then raised again: never swallowed
+        if ref is not None and ref.comment_id is not None:
+            command = ref.command or (report.tasks[0] if report.tasks else "docs")
+            answer_failure(ctx, ref.number, ref.comment_id, command, error)
+        raise
     if ref is not None and ref.comment_id is not None:
         reply_once(ctx.host(), ref.number, ref.comment_id, reply)
     return 0

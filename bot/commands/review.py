@@ -44,9 +44,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--config", type=Path, help="a .codegen.toml to use instead of the repository's"
     )
+    add_isolation_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_engine_options(parser)
     parser.set_defaults(run=run)
+
+
+def add_isolation_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--isolation`: the runner operator's say over the sandbox (no repository file has it)."""
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "bubblewrap", "none"),
+        default=None,
+        help="how the repository's code runs: auto (bubblewrap where it works), bubblewrap "
+        "(required) or none (a plain subprocess; only this flag can lower isolation)",
+    )
 
 
 #: The environment variable holding a bearer token for `--engine openai`, read when it starts.
@@ -193,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
         tasks=parse_tasks(args.tasks),
         engine=args.engine,
         config_file=args.config,
+        isolation=args.isolation,
     )
     options = engine_options(args)  # checks the flags before any work starts
     try:

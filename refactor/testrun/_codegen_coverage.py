@@ -11,13 +11,18 @@ def quiet_hypothesis() -> None:
 
     Running a unittest-style test again makes a new TestCase instance, which Hypothesis would
     take for a different executor: an artefact of the repeated runs, so that check is off.
+    Hypothesis's per-example deadline (200 ms, on the wall) is off too: on a busy machine it
+    fails sound tests; the sandbox's own CPU-time limit stops slow ones.
     """
     try:
         from hypothesis import HealthCheck, settings  # noqa: PLC0415
     except ImportError:
         return
     settings.register_profile(
-        "codegen-sandbox", database=None, suppress_health_check=[HealthCheck.differing_executors]
+        "codegen-sandbox",
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.differing_executors],
     )
     settings.load_profile("codegen-sandbox")
 

@@ -2,8 +2,10 @@
 
 An audit hook blocks and records sockets, processes, sleeps and writes outside the temporary
 folders; the environment records reads of variables; a timer stops each test run that takes too
-long. Each event is charged to the test (or example call) whose code is on the stack. Imported by
-`sandbox_main.py` from its own folder; like it, it imports nothing of codegen.
+long. Each event is charged to the test (or example call) whose code is on the stack. The limit
+is CPU time (a busy machine slows the clock on the wall, not the work), with a wall-clock
+limit a few times longer, scaled by the machine's load, for code that waits instead of working.
+Imported by `sandbox_main.py` from its own folder; like it, it imports nothing of codegen.
 """
 
 from __future__ import annotations
@@ -189,20 +191,27 @@ class Guard:
 
     @contextmanager
     def owning(self, owner: str, timeout: float | None) -> Iterator[None]:
-        """Charge events to `owner`; stop it after `timeout` s; end the process if it hangs on."""
+        """Charge events to `owner`; stop it after `timeout` s; end the process if it hangs on.
+
+        `timeout` is CPU time; code that waits instead is stopped after a scaled wall time.
+        """
         self.owner = owner
         self.progress.write(f"start\t{owner}\n")
         self.progress.flush()
         if timeout:
+            wall = timeout * wall_factor()
+            signal.signal(signal.SIGPROF, _raise_timeout)
             signal.signal(signal.SIGALRM, _raise_timeout)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+            signal.setitimer(signal.ITIMER_PROF, timeout)
+            signal.setitimer(signal.ITIMER_REAL, wall)
             # The watchdog is a C thread: it ends the process even if the test swallows the
             # timer's exception or holds the GIL, and the progress log names the culprit.
-            faulthandler.dump_traceback_later(timeout * 2 + 1, exit=True, file=self.progress)
+            faulthandler.dump_traceback_later(wall * 2 + 1, exit=True, file=self.progress)
         try:
             yield
         finally:
             if timeout:
+                signal.setitimer(signal.ITIMER_PROF, 0)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 faulthandler.cancel_dump_traceback_later()
             self.owner = None
@@ -228,6 +237,19 @@ class _RecordingEnviron(os._Environ):  # type: ignore[misc,name-defined]
         if guard.owner is not None and guard._repo_called():
             guard.record("reads the whole environment")
         return super().__iter__()
+
+
+#: How many times its CPU limit a run may take on the wall of an idle machine.
+WALL_SLACK = 3.0
+
+
+def wall_factor() -> float:
+    """The wall-clock limit's multiple of the CPU limit: `WALL_SLACK`, times the load per CPU."""
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        load = 1.0
+    return WALL_SLACK * max(1.0, load)
 
 
 def _raise_timeout(signum: int, frame: object) -> None:

@@ -236,8 +236,11 @@ def _import_root(paths: Sequence[str]) -> str:
 
 def _pytest_args(command: str, settings: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], str]:
     """Pytest arguments from the configured command, else the `testpaths` setting, else none."""
-    if command.strip():
+    try:
         words = shlex.split(command)
+    except ValueError:  # an unbalanced quote: the configuration check names it; detect instead
+        words = []
+    if words:
         for index, word in enumerate(words):
             if PurePosixPath(word).name in ("pytest", "py.test"):
                 return tuple(words[index + 1 :]), "config"

@@ -30,6 +30,8 @@ class TestOutcome:
     seconds: float
     message: str | None = None
     timeout: bool = False
+    #: CPU seconds of the run (None: not measured); the time gate's measure.
+    cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,9 @@ class TestRunner:
             exit_code=data.get("exit_code", sandboxed.returncode),
             outcomes={
                 nodeid: tuple(
-                    TestOutcome(r["outcome"], r["seconds"], r["message"], r["timeout"])
+                    TestOutcome(
+                        r["outcome"], r["seconds"], r["message"], r["timeout"], r.get("cpu_seconds")
+                    )
                     for r in runs
                 )
                 for nodeid, runs in data.get("outcomes", {}).items()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.bot.test_nightly import SHOP
+from tests.conftest import HANG_GUARD
 
 
 def test_the_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
@@ -31,7 +32,7 @@ def test_the_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=HANG_GUARD,
     )
     assert run.returncode == 0, run.stderr
     assert "4 proposed, 2 accepted · rejected: 2 not covered by tests" in run.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ruff_check
+from tests.conftest import HANG_GUARD, ruff_check
 
 PYPROJECT = """\
 [tool.ruff.lint]
@@ -157,6 +157,7 @@ def test_bad_files_each_get_a_reason(make_repo, run_cli) -> None:
     head = repo.commit(
         {
             "latin.py": "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n".encode("latin-1"),
+            "undeclared.py": "name = 'caf\xe9'\n".encode("latin-1"),
             "huge.py": "x = 1\n" * 200_000,
             "blob.py": b"\x00\x01\x02binary",
             "notes.txt": "hello\n",
@@ -171,7 +172,8 @@ def test_bad_files_each_get_a_reason(make_repo, run_cli) -> None:
         ).out
     )
     reasons = {f["path"]: f["reason"] for f in report["files"]}
-    assert reasons["latin.py"].startswith("not UTF-8 text")
+    assert reasons["latin.py"] is None  # decoded as Python does: by its coding declaration
+    assert reasons["undeclared.py"].startswith("not UTF-8 text")
     assert reasons["huge.py"].startswith("larger than 500000 bytes")
     assert reasons["blob.py"] == "binary file"
     assert reasons["notes.txt"] == "not a Python file"
@@ -251,7 +253,9 @@ def test_max_suggestions_caps_accepted(make_repo, run_cli) -> None:
 
 def test_console_script_runs_the_demo() -> None:
     codegen = Path(sys.executable).parent / "codegen"
-    result = subprocess.run([str(codegen), "demo"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(codegen), "demo"], capture_output=True, text=True, timeout=HANG_GUARD
+    )
     assert result.returncode == 0, result.stderr
     assert "# codegen report" in result.stdout
     assert "accepted" in result.stdout and "`shop/broken.py`: does not parse" in result.stdout

@@ -175,11 +175,11 @@ def test_misbehaving_tests_are_rejected_with_their_cause(
     make_repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolation: str
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    pyproject = PYPROJECT.replace("timeout = 2", "timeout = 1") + f'isolation = "{isolation}"\n'
+    pyproject = PYPROJECT.replace("timeout = 2", "timeout = 1")
     repo, base = make_tests_repo(make_repo, STUB_HEAD, {"pyproject.toml": pyproject})
     messages: list[str] = []
     report = review(
-        ReviewRequest(str(repo.path), base, tasks=("tests",)),
+        ReviewRequest(str(repo.path), base, tasks=("tests",), isolation=isolation),  # type: ignore[arg-type]
         lambda options: StubEngine(STUB_TESTS),
         messages.append,
     )

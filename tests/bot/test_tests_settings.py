@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 from bot.markdown import render
 from bot.report import Proposal, Report
 from refactor.validate import Verdict
+from tests.conftest import HANG_GUARD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,7 +113,7 @@ def test_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=HANG_GUARD,
     )
     assert run.returncode == 0, run.stderr
     assert "accepted 3 of 3" in run.stdout  # the three new functions; shout stays covered

@@ -68,16 +68,21 @@ def make_tests_repo(
     make_repo, head_module: str, extra: dict[str, str] | None = None, base_test: str = BASE_TEST
 ):
     repo = make_repo()
+    # codegen reads its settings from the base commit: configuration files in `extra` are the
+    # maintainers', so they go there; the rest is the change under review.
+    config = {k: v for k, v in (extra or {}).items() if k in ("pyproject.toml", ".codegen.toml")}
+    changes = {k: v for k, v in (extra or {}).items() if k not in config}
     base = repo.commit(
         {
             "pyproject.toml": PYPROJECT,
             "shop/__init__.py": "",
             "shop/money.py": BASE,
             "tests/test_money.py": base_test,
+            **config,
         },
         "base",
     )
-    repo.commit({"shop/money.py": head_module, **(extra or {})}, "head")
+    repo.commit({"shop/money.py": head_module, **changes}, "head")
     return repo, base
 
 

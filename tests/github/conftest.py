@@ -80,7 +80,8 @@ def github_files(repo: git.Repo, base: str, head: str) -> list[FileEntry]:
     merge_base = repo.merge_base(base, head)[0]
     entries = []
     for diff in merge_base.diff(repo.commit(head), create_patch=True, unified=3):
-        patch = diff.diff.decode() if isinstance(diff.diff, bytes) else diff.diff
+        raw = diff.diff  # GitHub shows bytes that are not UTF-8 as replacement characters
+        patch = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         lines = patch.splitlines()
         status = "added" if diff.new_file else "removed" if diff.deleted_file else "modified"
         entries.append(

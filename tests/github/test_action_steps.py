@@ -67,7 +67,7 @@ class Runner:
         run = run_action(
             ROOT,
             {"write-pause": "0", "token": token, **inputs},
-            github={"token": token},
+            github={"token": token, "event_name": event_name},
             env=env,
             runner_temp=runner_temp,
             tool_cache=self.tool_cache,
@@ -112,13 +112,41 @@ def test_command_authorize_propose_publish(world: PullRequestWorld, runner: Runn
     assert reactions(world, comment_id) == ["eyes"]
 
     report = runner.tmp / "command.json"
-    proposed = runner.job("issue_comment", event, mode="propose", report=str(report))
+    pinned = {k: authorized.outputs[k] for k in ("head", "base", "base-ref")}
+    assert pinned["base"] == world.base and pinned["base-ref"] == "main"
+    proposed = runner.job("issue_comment", event, mode="propose", report=str(report), **pinned)
     assert proposed.failed is None, proposed.failed
     assert json.loads(report.read_text())["pull_request"]["comment_id"] == comment_id
     published = runner.job("issue_comment", event, mode="publish", report=str(report))
     assert published.failed is None, published.failed
     replies = [c for c in world.state.conversation(1) if "Done:" in c.body]
     assert len(replies) == 1 and len(world.state.reviews_on(1)) == 1
+
+
+def test_a_commit_pushed_after_the_command_never_runs(
+    world: PullRequestWorld, runner: Runner
+) -> None:
+    """Attack 3: comment, push, then the proposing job. Nothing runs; the reply says why."""
+    event, comment_id = world.comment_event("/codegen tests")
+    authorized = runner.job("issue_comment", event, mode="authorize")
+    approved = authorized.outputs["head"]
+    assert authorized.outputs["allowed"] == "true" and approved == world.head
+    stolen = runner.tmp / "pushed-code-ran"
+    pushed = world.push({"conftest.py": f"open({str(stolen)!r}, 'w').write('ran')\n"}, "sneak")
+    report = runner.tmp / "command.json"
+    pinned = {k: authorized.outputs[k] for k in ("head", "base", "base-ref")}
+    proposed = runner.job("issue_comment", event, mode="propose", report=str(report), **pinned)
+    assert proposed.failed is None, proposed.failed
+    assert not stolen.exists(), "the commit pushed after the comment ran"
+    written = json.loads(report.read_text())
+    assert written["proposals"] == [] and written["pull_request"]["changed_head"] == pushed
+    published = runner.job("issue_comment", event, mode="publish", report=str(report))
+    assert published.failed is None, published.failed
+    [reply] = [c.body for c in world.state.conversation(1) if "changed after the request" in c.body]
+    assert f"approved for {approved[:12]}, and the head is now {pushed[:12]}" in reply
+    assert "nothing was run" in reply
+    assert world.state.reviews_on(1) == [] and world.state.pulls.keys() == {1}
+    assert reactions(world, comment_id) == ["eyes"]
 
 
 def test_command_from_someone_without_write_access_stops_at_authorize(
@@ -191,7 +219,7 @@ def test_nightly_propose_then_publish(make_repo, tmp_path: Path) -> None:
                         "write-pause": "0",
                         "token": emulator.state.token,
                     },
-                    github={"token": emulator.state.token},
+                    github={"token": emulator.state.token, "event_name": "schedule"},
                     env=env,
                     runner_temp=temp,
                     tool_cache=tool_cache,

@@ -4,6 +4,8 @@ sandbox, PyGithub against the emulator, and the branch read back from the bare o
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -217,4 +219,41 @@ def test_tests_proven_on_an_older_head_are_not_published(money: PullRequestWorld
     )
     assert publish_report(publish_ctx(world), report) == 0
     assert codegen_pulls(world) == [] and world.state.git.branch(BRANCH) is None
-    assert "has moved on" in replies(world)[-1] and "/codegen tests" in replies(world)[-1]
+    assert "changed after the request" in replies(world)[-1]
+    assert "`/codegen tests`" in replies(world)[-1]
+
+
+def test_mode_both_runs_no_pull_request_code_without_bubblewrap(
+    make_repo: Callable[[], GitRepo], tmp_path: Path
+) -> None:
+    """The job that holds the token (mode both) on a runner without bubblewrap: nothing runs."""
+    ran = tmp_path / "pull-request-code-ran"
+    head = {**MONEY_HEAD, "conftest.py": f"open({str(ran)!r}, 'w').write('ran')\n"}
+    with pull_request_world(make_repo(), tmp_path, MONEY_BASE, head, "three") as world:
+        event, _ = world.comment_event("/codegen tests", "maintainer")
+        no_bwrap = tmp_path / "bin"  # a PATH with git and without bwrap
+        no_bwrap.mkdir()
+        (no_bwrap / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+        report = tmp_path / "report.json"
+        env = {**os.environ, **world.env("issue_comment", event), "PATH": str(no_bwrap)}
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "action", "--repo", str(world.checkout),
+             "--write-pause", "0", "--report", str(report)],
+            env=env, capture_output=True, text=True, timeout=900, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert not ran.exists(), "pull-request code ran beside the token without bubblewrap"
+        notes = "\n".join(json.loads(report.read_text())["notes"])
+        assert "tests were not run: bubblewrap is required here" in notes
+        assert world.state.token not in done.stdout + done.stderr
+
+
+def test_the_split_tests_command_prepares_with_a_read_only_token(
+    money: PullRequestWorld, tmp_path: Path
+) -> None:
+    money.state.read_only = True  # the documented propose job: contents and pull-requests: read
+    event, _ = money.comment_event("/codegen tests")
+    report = tmp_path / "report.json"
+    assert money.run("issue_comment", event, publish=False, report=report) == 0
+    assert json.loads(report.read_text())["pull_request"]["command"] == "tests"
+    assert all(e.status == 200 for e in money.emulator.log)

@@ -243,6 +243,10 @@ def create_pull(req: Request) -> Response:
     doc = "/pulls/pulls#create-a-pull-request"
     if store is None:
         return _no_store()
+    if not state.actions_may_open_pulls and req.caller is state.bot:
+        return error(
+            403, "GitHub Actions is not permitted to create or approve pull requests.", doc=doc
+        )
     title, base_ref = body.get("title"), body.get("base")
     _, head_ref = _owner_branch(state, str(body.get("head", "")))
     head = store.branch(head_ref)

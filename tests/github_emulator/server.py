@@ -33,6 +33,8 @@ FaultKind = Literal[
     "bad_gateway",
     "reset",
     "slow",
+    "graphql_rate_limited",
+    "forbidden",
 ]
 RESET_EPOCH = 1_900_000_000  # x-ratelimit-reset the emulator announces
 
@@ -138,6 +140,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault.kind == "bad_gateway":
             response = Response(502, {"message": "Server Error"})
+        elif fault.kind == "forbidden":  # a token without the permission the call needs
+            response = error(403, "Resource not accessible by integration")
+        elif fault.kind == "graphql_rate_limited":  # GraphQL says so in a 200 answer's errors
+            message = "API rate limit already exceeded for installation ID 1."
+            response = Response(200, {"errors": [{"type": "RATE_LIMITED", "message": message}]})
+            response.headers = {
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": str(int(time.time() + fault.seconds)),
+                "x-ratelimit-resource": "graphql",
+            }
         elif fault.kind == "primary_rate_limit":
             response = error(
                 403,
@@ -174,6 +186,34 @@ class _Handler(BaseHTTPRequestHandler):
             headers,
         )
         emulator.finish(exchange)
+
+
+#: GitHub's limit on the text of a comment, review, review comment or pull request body.
+MAX_BODY = 65_536
+_BODY_TOO_LONG = f"Body is too long (maximum is {MAX_BODY} characters)"
+
+
+def _body_too_long(exchange: Exchange) -> Response | None:
+    """GitHub's 422 for a write whose body (or one review comment's body) is over the limit."""
+    if exchange.method not in ("POST", "PATCH") or not isinstance(exchange.request_body, dict):
+        return None
+    texts = [exchange.request_body.get("body")]
+    comments = exchange.request_body.get("comments")
+    if isinstance(comments, list):
+        texts += [c.get("body") for c in comments if isinstance(c, dict)]
+    if not any(isinstance(text, str) and len(text) > MAX_BODY for text in texts):
+        return None
+    resource = (
+        "PullRequestReview"
+        if exchange.path.endswith("/reviews")
+        else "PullRequest"
+        if "/pulls" in exchange.path
+        else "IssueComment"
+    )
+    problem = {"resource": resource, "code": "custom", "field": "body", "message": _BODY_TOO_LONG}
+    response = error(422, "Validation Failed")
+    response.body.update(errors=[problem], status="422")
+    return response
 
 
 class _Server(ThreadingHTTPServer):
@@ -254,6 +294,9 @@ class Emulator:
                 return Response(
                     200, graphql.answer(state, body.get("query", ""), body.get("variables") or {})
                 )
+            too_long = _body_too_long(exchange)
+            if too_long is not None:
+                return too_long
             for method, pattern, handler in (*ROUTES, *git_routes.ROUTES):
                 match = pattern.match(exchange.path)
                 if match and method == exchange.method:

@@ -134,6 +134,9 @@ class State:
         self.unplaceable: set[tuple[str, int]] = set()
         self.read_only = False  # the token may read only (as in a job given `contents: read`)
         self.page_cap = 100  # GitHub's largest page; tests lower it to force pagination
+        #: The repository setting "Allow GitHub Actions to create and approve pull requests"
+        #: (off by default on GitHub): when False, the Actions token may not open pull requests.
+        self.actions_may_open_pulls = True
         self._next_id = 1000
         self.clock = 0  # seconds after 2024-01-01, advanced by every write
         #: The repository's git storage (a bare repository), for the Git Data API and branches.

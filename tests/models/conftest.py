@@ -22,7 +22,7 @@ import pytest
 from adapters.hf.config import HFConfig
 from adapters.hf.loading import load_model
 from adapters.hf.model import LoadedModel
-from tests.conftest import GitRepo
+from tests.conftest import HANG_GUARD, GitRepo
 from tests.models import tiny
 from tests.models.lora_shop import cli, make_shop, train_args
 
@@ -131,7 +131,7 @@ def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) ->
         )
     try:
         url = None
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_GUARD  # loading is bounded by work; this catches a hang
         while url is None and time.monotonic() < deadline and process.poll() is None:
             found = re.search(r"listening on (http://\S+)", log.read_text())
             url = found.group(1) if found else None
@@ -142,7 +142,7 @@ def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) ->
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            code = process.wait(timeout=30)
+            code = process.wait(timeout=HANG_GUARD)
         except subprocess.TimeoutExpired:
             process.kill()
             raise

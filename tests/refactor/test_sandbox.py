@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -172,3 +173,66 @@ def test_isolation_says_clearly_when_it_is_missing() -> None:
     missing = detect_isolation(bwrap="/nonexistent/bwrap")
     assert not missing.isolated
     assert "NOT available" in missing.describe()
+
+
+@pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+def test_bubblewrap_shows_no_host_file_socket_or_environment(tmp_path: Path) -> None:
+    """Attack: read the runner's files, reach its sockets, write outside the copy. All fail."""
+    marker = f"codegen-marker-{os.getpid()}-{time.monotonic_ns()}"
+    work_folder = Path(__file__).resolve().parents[2]  # a runner's work folder: codegen's own
+    planted = [
+        Path.home() / f".{marker}",
+        Path(tempfile.gettempdir()) / marker,
+        work_folder / f".{marker}",
+    ]
+    socket_path = work_folder / f".{marker[-20:]}.sock"
+    outside = [work_folder / f".{marker}.written", Path.home() / f".{marker}.written"]
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(socket_path))
+    server.listen()
+    server.settimeout(0.1)
+    try:
+        for path in planted:
+            path.write_text(marker, encoding="utf-8")
+        script = _script(
+            tmp_path,
+            f"""
+            import os, socket
+            seen = []
+            for path in {[str(p) for p in planted]!r} + ["/proc/1/environ"]:
+                try:
+                    seen.append(open(path, "rb").read().decode(errors="replace"))
+                except OSError as error:
+                    seen.append(type(error).__name__)
+            try:
+                client = socket.socket(socket.AF_UNIX)
+                client.connect({str(socket_path)!r})
+                seen.append("connected")
+            except OSError as error:
+                seen.append(type(error).__name__)
+            for path in {[str(p) for p in outside]!r}:
+                try:
+                    open(path, "w").write("x")
+                    seen.append("wrote")
+                except OSError as error:
+                    seen.append(type(error).__name__)
+            print(";".join(s.replace(";", ",") for s in seen))
+            """,
+        )
+        environment = {**os.environ, "GITHUB_TOKEN": TOKEN}
+        sandbox = Sandbox((script.parent,), environment, BWRAP)
+        result = sandbox.run([sys.executable, str(script)], script.parent, 60)
+        assert result.returncode == 0, result.stderr
+        seen = result.stdout.strip().split(";")
+        assert marker not in result.stdout + result.stderr
+        assert seen[:3] == ["FileNotFoundError"] * 3, seen
+        assert TOKEN not in seen[3] and "GITHUB_TOKEN" not in seen[3]
+        assert seen[4] in ("FileNotFoundError", "ConnectionRefusedError"), seen
+        assert all(s in ("FileNotFoundError", "OSError", "PermissionError") for s in seen[5:]), seen
+        with pytest.raises(TimeoutError):
+            server.accept()
+        assert not any(path.exists() for path in outside)
+    finally:
+        server.close()
+        for path in [*planted, *outside, socket_path]:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,100 @@
+"""Ctrl-C and SIGTERM sent to a real `codegen` while the repository's suite runs without bubblewrap.
+
+Nothing may outlive codegen: the suite's process is killed and the scratch copy removed. The
+tests wait for conditions (polling with generous limits), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.bot.tests_task_repo import BASE, BASE_TEST, PYPROJECT, THREE_NEW
+
+#: A test of the repository's own suite that says it started (with its pid), then runs on.
+ENDLESS = """\
+import os
+import time
+
+
+def test_runs_on():
+    with open({started!r}, "w") as sink:
+        sink.write(str(os.getpid()))
+    while True:
+        with open({beat!r}, "w") as sink:
+            sink.write(str(time.time()))
+        time.sleep(0.2)
+"""
+LIMIT = 600.0  # seconds: generous, for a busy machine; the conditions come much sooner
+
+
+def wait_for(condition, what: str) -> None:
+    """Poll `condition` until it holds; fail after LIMIT seconds."""
+    deadline = time.monotonic() + LIMIT
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting: {what}")
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(
+    ("sent", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_a_signal_leaves_no_test_run_and_no_scratch_copy(
+    make_repo, tmp_path: Path, sent: signal.Signals, exit_code: int
+) -> None:
+    started, beat = tmp_path / "started", tmp_path / "beat"
+    scratch_root = tmp_path / "scratch"
+    scratch_root.mkdir()
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": PYPROJECT,
+            "shop/__init__.py": "",
+            "shop/money.py": BASE,
+            "tests/test_money.py": BASE_TEST,
+            "tests/test_endless.py": ENDLESS.format(started=str(started), beat=str(beat)),
+        },
+        "base",
+    )
+    repo.commit({"shop/money.py": BASE + THREE_NEW}, "head")
+    command = [sys.executable, "-m", "bot.cli", "review", "--repo", str(repo.path)]
+    command += ["--base", base, "--tasks", "tests", "--isolation", "none", "--format", "json"]
+    codegen = subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(scratch_root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell's foreground job has
+    )
+    try:
+        wait_for(lambda: started.exists() and started.read_text().isdigit(), "the suite started")
+        suite = int(started.read_text())
+        assert alive(suite) and any(scratch_root.glob("codegen-tests-*"))
+        # Ctrl-C in a terminal signals the foreground process group: codegen's.
+        os.killpg(codegen.pid, sent)
+        _, stderr = codegen.communicate(timeout=LIMIT)
+    finally:
+        if codegen.poll() is None:
+            codegen.kill()
+            codegen.wait()
+    assert codegen.returncode == exit_code, stderr
+    assert stderr.strip().splitlines()[-1] in ("codegen: interrupted", "codegen: terminated")
+    assert not alive(suite), "the repository's suite outlived codegen"
+    assert list(scratch_root.glob("codegen-*")) == [], "the scratch copy was left behind"
