@@ -4,9 +4,12 @@ Downloads a pure-Python project's source distribution from PyPI (its tests ship 
 makes a git repository of it, times one plain `pytest` run of its suite, then runs `codegen
 nightly` for successive dates (each night a different rotation of files) and reports, per night,
 the files, the changes proposed and accepted, the suite runs, and the wall time; then the mean
-night over one plain suite run, and nights per hour (3600 s over the mean night).
+night over one plain suite run (the median of several), and nights per hour (3600 s over the
+mean night). Nights on the same commit share the suite's baseline (`CODEGEN_CACHE_DIR`, a folder
+of the benchmark's own) unless `--no-cache`.
 
     .venv/bin/python bench/nightly.py [--project boltons==26.2.0] [--nights 3] [--max-files 10]
+        [--plain-runs 3] [--extra-rules UP,SIM] [--no-cache]
     .venv/bin/python bench/nightly.py --source DIR            # a local project
 """
 
@@ -16,13 +19,18 @@ import argparse
 import collections
 import datetime
 import json
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import git
-from tests_bench import download, timed  # the sibling benchmark (bench/ is sys.path[0])
+from tests_bench import (  # the sibling benchmark (bench/ is sys.path[0])
+    download,
+    median_plain_run,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +73,11 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--date", default="2024-05-01", help="the first night")
     parser.add_argument("--max-files", type=int, default=10)
     parser.add_argument("--max-proposals", type=int, default=20)
+    parser.add_argument("--plain-runs", type=int, default=3, help="plain runs (median taken)")
+    parser.add_argument("--extra-rules", default="", help="nightly.extra_rules, comma-separated")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="measure every night's baseline afresh"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="codegen-bench-") as scratch:
         folder = Path(scratch)
@@ -72,13 +85,17 @@ def main(argv: list[str] | None = None) -> float:
         root = folder / "repo"
         make_repo(project, root)
         config = folder / "codegen.toml"
+        rules = [rule for rule in args.extra_rules.split(",") if rule]
         config.write_text(
             f"[nightly]\nmax_files = {args.max_files}\nmax_proposals = {args.max_proposals}\n"
+            f"extra_rules = {json.dumps(rules)}\n"
         )
-        plain, run = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root)
-        summary = (run.stdout.strip().splitlines() or ["no output"])[-1]
+        if not args.no_cache:
+            os.environ["CODEGEN_CACHE_DIR"] = str(folder / "cache")
+        plain, summary, plains = median_plain_run(root, args.plain_runs)
         print(f"project: {args.source or args.project} · max_files {args.max_files}")
-        print(f"plain suite: {plain:.2f} s ({summary})")
+        shown = ", ".join(f"{t:.2f}" for t in plains)
+        print(f"plain suite: median {plain:.2f} s of {len(plains)} runs ({shown}) ({summary})")
         walls = []
         first = datetime.date.fromisoformat(args.date)
         for number in range(args.nights):

@@ -17,7 +17,6 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from adapters.lora.settings import TrainSettings
 from bot.errors import ConfigError
-from refactor.ruff_fix import SAFE_EXTRA_RULES
 
 
 @dataclass(frozen=True)
@@ -77,16 +76,35 @@ class EngineConfig:
     max_new_tokens: MaxNewTokensConfig = field(default_factory=MaxNewTokensConfig)
 
 
+#: Python files that are not the project's code: docs configuration (Sphinx's conf.py and its
+#: extensions), build and task scripts, examples. Nightly leaves them alone unless configured.
+NOT_PROJECT_CODE = (
+    "doc/**",
+    "docs/**",
+    "setup.py",
+    "noxfile.py",
+    "tasks.py",
+    "fabfile.py",
+    "build.py",
+    "hatch_build.py",
+    "build_*.py",
+    "examples/**",
+    "example/**",
+)
+
+
 @dataclass(frozen=True)
 class NightlyConfig:
     """`[tool.codegen.nightly]`: the nightly refactoring job."""
 
     include: tuple[str, ...] = ("**/*.py",)  # on top of the top-level include/exclude
-    exclude: tuple[str, ...] = ()
+    #: Not the project's code: docs configuration, build scripts, examples (`[]` takes them in).
+    exclude: tuple[str, ...] = NOT_PROJECT_CODE
     max_files: int = 10  # files looked at per night (half of them at most recently changed)
     max_proposals: int = 20  # changes proven per night
     recent_days: int = 7  # "recently changed": touched this many days before the head commit
-    extra_rules: tuple[str, ...] = SAFE_EXTRA_RULES  # ruff rules whose fixes are proposed too
+    #: Ruff rules proposed on top of the project's own selection: none unless asked (e.g. "UP").
+    extra_rules: tuple[str, ...] = ()
     changed_lines_covered: bool = True  # every changed statement must be run by a passing test
 
 

@@ -10,6 +10,7 @@ fenced block GitHub renders no link, image, HTML, emphasis or table cell break a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.report import Proposal, Report
 
@@ -85,6 +86,20 @@ def _proposal_heading(proposal: Proposal) -> str:
     return f"{code(proposal.path)} · {code(proposal.symbol)} ({code(proposal.kind)}, {span})"
 
 
+def newly_covered(metrics: Mapping[str, object]) -> str:
+    """What a new test newly covers: `lines 12, 14; branches 11->12` ("" when unknown)."""
+    newly = metrics.get("newly_covers")
+    if not isinstance(newly, Mapping):
+        return ""
+    parts = []
+    for kind in ("lines", "branches"):
+        items = [str(item) for item in newly.get(kind) or []]
+        if items:
+            shown = ", ".join(items[:8]) + (f" (+{len(items) - 8})" if len(items) > 8 else "")
+            parts.append(f"{kind} {shown}")
+    return "; ".join(parts)
+
+
 def test_figures(proposal: Proposal) -> str:
     """One line of a new test's figures: target, coverage gained, runs, time; "" for others."""
     m = proposal.metrics
@@ -93,7 +108,9 @@ def test_figures(proposal: Proposal) -> str:
     return (
         f"Tests {code(m.get('target_path'))} · {code(proposal.symbol)}:"
         f" +{figure(m['lines_gained'])} lines, +{figure(m.get('branches_gained', 0))} branches"
-        f" covered · passed {figure(m.get('runs_text', '?'))} runs in the sandbox"
+        " covered"
+        + (f" (newly: {code(newly_covered(m))})" if newly_covered(m) else "")
+        + f" · passed {figure(m.get('runs_text', '?'))} runs in the sandbox"
         f" ({code(m.get('isolation', '?'))}) · {figure(m.get('seconds', 0), 3)} s per run"
     )
 

@@ -22,7 +22,7 @@ from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config
 from bot.markers import digest
 from bot.report import Proposal
-from bot.tests_facts import run_baseline
+from bot.tests_baseline import measure_baseline
 from bot.tests_task import export_tree, left_out_note, make_sandbox
 from bot.workspace import Workspace
 from refactor.codemods.unused_imports import describe
@@ -229,16 +229,24 @@ def _test_gates(
         runner = TestRunner(tree, scratch / "work", sandbox, python, imports, secrets)
         phase = time.perf_counter()
         progress("refactor: running the repository's suite once under coverage")
-        baseline = run_baseline(runner, conventions, [w.target for w in works], config.tests)
+        targets = [w.target for w in works]
+        baseline, notes = measure_baseline(
+            workspace,
+            rev,
+            runner,
+            conventions=conventions,
+            targets=targets,
+            rules=config.tests,
+            cached=True,
+        )
         outcome.timings["refactor_baseline"] = time.perf_counter() - phase
         if baseline.result is None:
-            why = baseline.note or "no baseline"
+            why = baseline.distrust or baseline.note or "no baseline"
             outcome.notes.append(f"nothing could be proven: {why}")
             for work in works:
                 work.reject(f"tests: {why}")
             return
-        if baseline.note:
-            outcome.notes.append(baseline.note)
+        outcome.notes.extend(notes)
         covered = _coverage(works, baseline.result.coverage, baseline.failing, settings)
         phase = time.perf_counter()
         wall = min(config.tests.suite_timeout, max(60.0, 3 * baseline.result.seconds + 30))

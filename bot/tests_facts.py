@@ -11,14 +11,15 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from bot.config import TestsConfig
+from bot.tests_baseline import Baseline
 from refactor.targets import Target
 from refactor.testrun.conventions import Conventions
-from refactor.testrun.coverage_data import SpanCoverage, covering_tests, span_coverage
+from refactor.testrun.coverage_data import SpanCoverage, span_coverage
 from refactor.testrun.examples import (
     CallExample,
     annotation_examples,
@@ -31,58 +32,6 @@ from refactor.testrun.runner import RunResult, TestRunner
 _MAX_SCANNED_FILES = 3000
 _MAX_SCANNED_BYTES = 300_000
 _PROBE_CALL_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The repository's suite at head: what failed, and what covers each target."""
-
-    result: RunResult | None
-    failing: frozenset[str]
-    note: str | None
-
-    def coverage(self, target: Target) -> SpanCoverage:
-        """The target's coverage by import-time code and the tests that passed."""
-        file = self.result.coverage.get(target.path) if self.result else None
-        return span_coverage(file, target.start, target.end, lambda name: name not in self.failing)
-
-    def failing_covering(self, target: Target) -> list[str]:
-        """The failing tests that run some line of the target."""
-        file = self.result.coverage.get(target.path) if self.result else None
-        return sorted(covering_tests(file, target.start, target.end) & self.failing)
-
-
-def run_baseline(
-    runner: TestRunner, conventions: Conventions, targets: Sequence[Target], config: TestsConfig
-) -> Baseline:
-    """Run the repository's suite once, under coverage of the targets' files."""
-    if conventions.test_files == 0 and not conventions.pytest_args:
-        return Baseline(None, frozenset(), "the repository has no tests of its own")
-    cover = sorted({t.path for t in targets})
-    result = runner.pytest(list(conventions.pytest_args), cover, config.suite_timeout)
-    if not result.completed:
-        why = "the wall-time limit" if result.timed_out else "a crash"
-        return Baseline(
-            None,
-            frozenset(),
-            f"the repository's own suite did not finish ({why}): coverage today is unknown, "
-            "so gains are counted from zero",
-        )
-    failing = frozenset(result.failed_tests)
-    total = len(result.outcomes)
-    note = None
-    if failing or result.collect_errors:
-        shown = ", ".join(sorted(failing)[:3] + sorted(result.collect_errors)[:2])
-        note = (
-            f"the repository's own suite was red at head: {len(failing)} of {total} tests failed"
-            + (
-                f" and {len(result.collect_errors)} modules did not import"
-                if result.collect_errors
-                else ""
-            )
-            + f" ({shown}); targets covered by failing tests were skipped"
-        )
-    return Baseline(result, failing, note)
 
 
 def repository_sources(root: Path) -> Iterator[tuple[str, str]]:
@@ -182,14 +131,21 @@ def gather(
         entry = probe.probe.get(key) or {}
         origins = {c.call: c.origin for c in calls[key]}
         examples, notes = _observed(entry, origins, raises[key])
-        examples = _useful(examples, probe, target, key)
+        before = baseline.coverage(target)
+        examples = _useful(
+            examples,
+            probe,
+            target,
+            key,
+            covered=before,
+            doctests_run=conventions.runs_doctests,
+        )
         notes += hung.get(key, [])
         if not probe.completed and not entry:
             notes.append(f"the probe did not finish: {' '.join(probe.output.split()[-20:])}")
         prop = entry.get("property") or {}
         if prop.get("problem"):
             notes.append(f"no property test: {prop['problem']}")
-        before = baseline.coverage(target)
         values = {f.name: getattr(target, f.name) for f in fields(Target)}
         found.append(
             TestTarget(
@@ -236,18 +192,30 @@ def _probe(
 
 
 def _useful(
-    examples: list[ObservedExample], probe: RunResult, target: Target, key: str
+    examples: list[ObservedExample],
+    probe: RunResult,
+    target: Target,
+    key: str,
+    *,
+    covered: SpanCoverage,
+    doctests_run: bool,
 ) -> list[ObservedExample]:
-    """The examples that each run a line or branch the earlier ones did not (doctests stay)."""
+    """The examples that each run a line or branch nothing covers yet.
+
+    What the suite covers today (`covered`, doctests included when the project runs them)
+    and the examples kept before count as covered. A doctest example stays when the project
+    does not run its doctests: a test then proves what the documentation shows.
+    """
     file = probe.coverage.get(target.path)
-    lines: set[int] = set()
-    arcs: set[tuple[int, int]] = set()
+    lines: set[int] = set(covered.lines)
+    arcs: set[tuple[int, int]] = set(covered.arcs)
     kept = []
     for example in examples:
         ran = span_coverage(
             file, target.start, target.end, lambda name, e=example: name == f"call:{key}:{e.call}"
         )
-        if example.origin == "doctest" or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
+        keep_doctest = example.origin == "doctest" and not doctests_run
+        if keep_doctest or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
             kept.append(example)
             lines |= ran.lines
             arcs |= ran.arcs

@@ -17,7 +17,7 @@ from typing import Literal
 from bot import markers
 from bot.bodies import fit
 from bot.github import GitHubHost, PullRequest
-from bot.markdown import code, fence, figure, html_code
+from bot.markdown import code, fence, figure, html_code, newly_covered
 from bot.pulls import BranchChange, PullOutcome, publish_branch
 from bot.report import Proposal, Report
 
@@ -56,6 +56,12 @@ def _cell(text: object) -> str:
     return code(text, cell=True)
 
 
+def _newly(metrics: dict[str, object]) -> str:
+    """What a test newly covers, as an inert cell ("" when unknown)."""
+    text = newly_covered(metrics)
+    return _cell(text) if text else ""
+
+
 def _coverage(metrics: dict[str, object], kind: str) -> str:
     """`+5 (3/8 → 8/8)`: what a test added, then the target's coverage before and after."""
     gained = figure(metrics.get(f"{kind}_gained", 0))
@@ -76,15 +82,16 @@ def figures_table(tests: Sequence[Proposal], with_time: bool = True) -> list[str
     whether a pull request needs rewriting (a run's time changes from run to run).
     """
     lines = [
-        "| test | target | lines gained | branches gained | runs passed | time per run |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| test | target | lines gained | branches gained | newly covers | runs passed "
+        "| time per run |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for test in tests:
         m = test.metrics
         target = f"{_cell(m.get('target_path', '?'))} · {_cell(test.symbol)}"
         lines.append(
             f"| {_cell(test.path)} | {target} | {_coverage(m, 'lines')}"
-            f" | {_coverage(m, 'branches')} | {figure(m.get('runs_text', '?'))}"
+            f" | {_coverage(m, 'branches')} | {_newly(m)} | {figure(m.get('runs_text', '?'))}"
             + (f" | {figure(m.get('seconds', 0.0), 3)} s |" if with_time else " | |")
         )
     return lines

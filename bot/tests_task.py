@@ -25,7 +25,8 @@ from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config, TestsConfig
 from bot.report import Proposal, SkippedTarget
 from bot.sources import SourceFile
-from bot.tests_facts import Baseline, gather, run_baseline
+from bot.tests_baseline import Baseline, measure_baseline
+from bot.tests_facts import gather
 from bot.workspace import Workspace
 from refactor.patches import new_file_patch
 from refactor.sandbox import (
@@ -219,10 +220,19 @@ def run(
 
         phase = time.perf_counter()
         progress("tests: running the repository's suite once under coverage")
-        baseline = run_baseline(runner, conventions, targets, rules)
+        baseline, notes = measure_baseline(
+            workspace,
+            head,
+            runner,
+            conventions=conventions,
+            targets=targets,
+            rules=rules,
+            cached=edit_tree is None,
+        )
+        outcome.notes.extend(notes)
         outcome.timings["tests_baseline"] = time.perf_counter() - phase
-        if baseline.note:
-            outcome.notes.append(baseline.note)
+        if baseline.distrust:
+            outcome.notes.append(f"no test was accepted: {baseline.distrust}")
         chosen = _filter(targets, baseline, conventions, paths, outcome)
 
         phase = time.perf_counter()
@@ -236,7 +246,7 @@ def run(
             candidates,
             runner,
             baseline,
-            TestSettings(rules.runs, rules.timeout),
+            TestSettings(rules.runs, rules.timeout, conventions.pytest_args),
             sandbox.isolation,
             progress=progress,
         )
@@ -277,6 +287,8 @@ def _filter(
         )
         failing = baseline.failing_covering(target)
         before = baseline.coverage(target)
+        if reason is None and baseline.distrust:
+            reason = f"coverage today cannot be trusted: {baseline.distrust}"
         if reason is None and failing:
             reason = f"its own tests fail at head ({', '.join(failing[:3])})"
         if reason is None and before.statements and before.complete:

@@ -25,6 +25,17 @@ class Fixed:
     rules: tuple[tuple[str, int], ...]  # (rule code, line in the original file)
     #: What each fix does, in ruff's words: (rule code, line, message).
     messages: tuple[tuple[str, int, str], ...] = ()
+    #: The codes of `rules` that the repository's own configuration selects (without extras).
+    configured: frozenset[str] = frozenset()
+
+
+def has_ruff_config(config_files: Mapping[str, str]) -> bool:
+    """Whether the repository configures ruff (a `ruff.toml`, or `[tool.ruff]` in pyproject)."""
+    return any(
+        path.rsplit("/", 1)[-1] in ("ruff.toml", ".ruff.toml")
+        or (path.rsplit("/", 1)[-1] == "pyproject.toml" and "[tool.ruff" in text)
+        for path, text in config_files.items()
+    )
 
 
 def ruff_fix(
@@ -37,8 +48,13 @@ def ruff_fix(
     """Return `source` after ruff's safe fixes, checked as `path` under the repository's config.
 
     The file is laid out in a scratch folder beside copies of `config_files`; `extra_rules` are
-    added to the configured selection (`--extend-select`). Only safe fixes are applied.
+    added to the configured selection (`--extend-select`). A repository that does not configure
+    ruff selected no rule: only `extra_rules` apply to it (none: the source comes back as it
+    is), never ruff's defaults. Only safe fixes are applied.
     """
+    own = has_ruff_config(config_files)
+    if not own and not extra_rules:
+        return Success(Fixed(source, ()))
     folder = Path(tempfile.mkdtemp(prefix="codegen-fix-"))
     try:
         for relative, text in config_files.items():
@@ -48,7 +64,9 @@ def ruff_fix(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.encode("utf-8"))
         command = [ruff_binary(), "check", "--no-cache", "--exit-zero", "--quiet"]
-        if extra_rules:
+        if not own:
+            command.append(f"--select={','.join(extra_rules)}")
+        elif extra_rules:
             command.append(f"--extend-select={','.join(extra_rules)}")
         try:
             listed = subprocess.run(
@@ -83,6 +101,27 @@ def ruff_fix(
         messages = tuple(
             (item["code"], item["location"]["row"], item.get("message") or "") for item in fixable
         )
-        return Success(Fixed(target.read_bytes().decode("utf-8"), rules, messages))
+        fixed_text = target.read_bytes().decode("utf-8")
+        configured = {code for code, _ in rules} if own else set()
+        if own and extra_rules and rules:
+            # Which of the rules that fired the repository selects itself: list the original
+            # again without the extras.
+            target.write_bytes(source.encode("utf-8"))
+            plain = [c for c in command if not c.startswith("--extend-select")]
+            try:
+                own = subprocess.run(
+                    [*plain, "--output-format=json", path],
+                    cwd=folder,
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return Failure(f"ruff took longer than {timeout:.0f}s")
+            if own.returncode != 0:
+                return Failure("ruff could not run: " + (own.stderr.strip() or "no output"))
+            configured = {item.get("code") for item in json.loads(own.stdout or "[]")}
+        return Success(Fixed(fixed_text, rules, messages, frozenset(c for c in configured if c)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

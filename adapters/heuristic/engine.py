@@ -51,6 +51,11 @@ class HeuristicEngine:
         self.arg_types = arg_types
         self._ruff_config = dict(ruff_config or {})
         self._refactor_rules = tuple(SAFE_EXTRA_RULES if refactor_rules is None else refactor_rules)
+        self._extra_label = (
+            "added by codegen's safe extra rules"
+            if refactor_rules is None
+            else "added by nightly.extra_rules"
+        )
         self._identity = EngineIdentity("heuristic")
 
     @property
@@ -66,7 +71,13 @@ class HeuristicEngine:
         The heuristic needs no examples: `context` is accepted for the common interface only.
         """
         if task == "refactor":
-            return ruff_candidates(targets, self._ruff_config, self._identity, self._refactor_rules)
+            return ruff_candidates(
+                targets,
+                self._ruff_config,
+                self._identity,
+                self._refactor_rules,
+                self._extra_label,
+            )
         if task == "tests":
             return [candidate for target in targets for candidate in self._tests(target)]
         if task != "docs":

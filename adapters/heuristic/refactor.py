@@ -34,8 +34,13 @@ def ruff_candidates(
     config_files: Mapping[str, str],
     identity: EngineIdentity,
     extra_rules: Sequence[str] = SAFE_EXTRA_RULES,
+    extra_label: str = "added by codegen's safe extra rules",
 ) -> list[Candidate]:
-    """One candidate per function target whose code ruff's fixes change; none for the rest."""
+    """One candidate per function target whose code ruff's fixes change; none for the rest.
+
+    Each candidate's note names its rules and whose they are: the project's own ruff
+    selection, or the extra rules (`extra_label` says who added them).
+    """
     candidates: list[Candidate] = []
     by_path: dict[str, list[Target]] = {}
     for target in targets:
@@ -77,8 +82,22 @@ def ruff_candidates(
                     new.code,
                     identity,
                     seconds=seconds,
-                    note="ruff " + ", ".join(rules) if rules else "ruff",
+                    note=_rule_note(rules, fixed.value.configured, extra_label),
                     detail="; ".join(said),
                 )
             )
     return candidates
+
+
+def _rule_note(rules: Sequence[str], configured: frozenset[str], extra_label: str) -> str:
+    """`ruff F541 (selected by the project's ruff configuration)`, grouped by whose rule."""
+    if not rules:
+        return "ruff"
+    own = [code for code in rules if code in configured]
+    added = [code for code in rules if code not in configured]
+    parts = []
+    if own:
+        parts.append(f"ruff {', '.join(own)} (selected by the project's ruff configuration)")
+    if added:
+        parts.append(f"ruff {', '.join(added)} ({extra_label})")
+    return "; ".join(parts)

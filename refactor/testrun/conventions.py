@@ -8,8 +8,11 @@ Where tests live and how their files are named, pytest or unittest style, the fi
 from __future__ import annotations
 
 import ast
+import configparser
+import fnmatch
 import re
 import shlex
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,9 +21,9 @@ from typing import Literal
 
 Reader = Callable[[str], str | None]
 
-_CONFIG_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "setup.py")
+_CONFIG_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", ".pytest.ini", "setup.py")
 _REQUIREMENTS = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt)$")
-_TESTPATHS = re.compile(r"^\s*testpaths\s*=\s*(.+)$", re.MULTILINE)
+_DEFAULT_FILES = ("test_*.py", "*_test.py")
 _SAMPLE = 40
 
 
@@ -29,7 +32,8 @@ class Conventions:
     """What new tests must follow to look like the repository's own."""
 
     test_dir: str = "tests"
-    pattern: Literal["test_*.py", "*_test.py"] = "test_*.py"
+    #: The `python_files` pattern new test files follow (`test_*.py`, `*_test.py`, `check_*.py`).
+    pattern: str = "test_*.py"
     style: Literal["pytest", "unittest"] = "pytest"
     #: The folder packages are imported from: "" (the repository's root) or e.g. "src".
     import_root: str = ""
@@ -40,6 +44,8 @@ class Conventions:
     #: Where the test command came from: "config", "detected" or "default".
     command_source: str = "default"
     test_files: int = 0
+    #: Whether the project's pytest runs the doctests in its modules (`--doctest-modules`).
+    runs_doctests: bool = False
 
     def module_name(self, path: str) -> str | None:
         """The import name of a repository file (`src/pkg/mod.py` → `pkg.mod`), or None."""
@@ -59,7 +65,13 @@ class Conventions:
 
     def test_file_name(self, stem: str) -> str:
         """A test file name for `stem` in the repository's pattern."""
-        return f"{stem}_test.py" if self.pattern == "*_test.py" else f"test_{stem}.py"
+        if (
+            self.pattern.count("*") == 1
+            and self.pattern.endswith(".py")
+            and "/" not in self.pattern
+        ):
+            return self.pattern.replace("*", stem)
+        return f"test_{stem}.py"
 
 
 def is_test_path(path: str) -> bool:
@@ -68,14 +80,80 @@ def is_test_path(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
+def pytest_settings(configs: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The ini options of the file pytest reads its configuration from, as lists of words.
+
+    pytest takes the first of `pytest.ini`, `.pytest.ini`, `pyproject.toml` (with
+    `[tool.pytest.ini_options]`), `tox.ini` (`[pytest]`) and `setup.cfg` (`[tool:pytest]`).
+    """
+    for name, section in (
+        ("pytest.ini", "pytest"),
+        (".pytest.ini", "pytest"),
+        ("pyproject.toml", None),
+        ("tox.ini", "pytest"),
+        ("setup.cfg", "tool:pytest"),
+    ):
+        text = configs.get(name) or ""
+        if not text:
+            continue
+        if section is None:
+            try:
+                table = tomllib.loads(text).get("tool", {}).get("pytest", {})
+            except tomllib.TOMLDecodeError:
+                continue
+            options = table.get("ini_options") if isinstance(table, dict) else None
+            if isinstance(options, dict):
+                return {key: _words(value) for key, value in options.items()}
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            continue
+        if parser.has_section(section):
+            return {key: _words(value) for key, value in parser.items(section)}
+        if name.endswith("pytest.ini"):
+            return {}  # pytest.ini wins even when empty
+    return {}
+
+
+def _words(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    try:
+        return tuple(shlex.split(str(value)))
+    except ValueError:
+        return tuple(str(value).split())
+
+
 def detect(paths: Sequence[str], read: Reader, test_command: str = "") -> Conventions:
-    """Read the repository's conventions from its file list and a few of its files."""
-    tests = [p for p in paths if is_test_path(p)]
-    pattern: Literal["test_*.py", "*_test.py"] = "test_*.py"
-    if sum(PurePosixPath(p).name.endswith("_test.py") for p in tests) > len(tests) / 2:
-        pattern = "*_test.py"
+    """Read the repository's conventions from its file list and a few of its files.
+
+    Only the test files the project's pytest would collect count (its `testpaths` or the
+    paths of its test command, and its `python_files` patterns), so a folder of benchmarks
+    named like tests cannot draw new tests where pytest never looks.
+    """
+    configs = {name: read(name) or "" for name in _CONFIG_FILES}
+    settings = pytest_settings(configs)
+    args, source = _pytest_args(test_command, settings)
+    patterns = settings.get("python_files") or _DEFAULT_FILES
+    roots = [a.rstrip("/") for a in args if not a.startswith("-") and "::" not in a]
+    tests = [
+        p
+        for p in paths
+        if _collected_name(p, patterns)
+        and (not roots or any(p == r or p.startswith(r + "/") or r == "." for r in roots))
+    ]
+    pattern = patterns[0]
+    if tests:
+        pattern = Counter(
+            next(g for g in patterns if fnmatch.fnmatch(PurePosixPath(p).name, g)) for p in tests
+        ).most_common(1)[0][0]
     folders = Counter(_top_test_folder(p) for p in tests)
-    test_dir = folders.most_common(1)[0][0] if folders else "tests"
+    folder_roots = [r for r in roots if not r.endswith(".py")]
+    test_dir = (
+        folders.most_common(1)[0][0] if folders else (folder_roots[0] if folder_roots else "tests")
+    )
     sample = [read(p) or "" for p in tests[:_SAMPLE]]
     style: Literal["pytest", "unittest"] = "pytest"
     unittest_files = sum(_is_unittest_module(text) for text in sample)
@@ -85,20 +163,19 @@ def detect(paths: Sequence[str], read: Reader, test_command: str = "") -> Conven
         and not any("import pytest" in t for t in sample)
     ):
         style = "unittest"
-    configs = {name: read(name) or "" for name in _CONFIG_FILES}
     requirements = [read(p) or "" for p in paths if _REQUIREMENTS.search(p)]
     uses_hypothesis = any(
         re.search(r"\bhypothesis\b", text) for text in [*configs.values(), *requirements]
     ) or any(re.search(r"^\s*(from|import) hypothesis\b", t, re.MULTILINE) for t in sample)
+    # Fixtures a new test in `test_dir` can use: those of the conftest.py files above it.
+    visible = {"conftest.py"} | {
+        "/".join(PurePosixPath(test_dir).parts[: n + 1]) + "/conftest.py"
+        for n in range(len(PurePosixPath(test_dir).parts))
+    }
     fixtures = sorted(
-        {
-            name
-            for p in paths
-            if PurePosixPath(p).name == "conftest.py"
-            for name in _fixture_names(read(p) or "")
-        }
+        {name for p in paths if p in visible for name in _fixture_names(read(p) or "")}
     )
-    args, source = _pytest_args(test_command, configs)
+    options = (*settings.get("addopts", ()), *args)
     return Conventions(
         test_dir=test_dir,
         pattern=pattern,
@@ -109,7 +186,13 @@ def detect(paths: Sequence[str], read: Reader, test_command: str = "") -> Conven
         pytest_args=args,
         command_source=source,
         test_files=len(tests),
+        runs_doctests="--doctest-modules" in options,
     )
+
+
+def _collected_name(path: str, patterns: Sequence[str]) -> bool:
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and any(fnmatch.fnmatch(name, g) for g in patterns)
 
 
 def _top_test_folder(path: str) -> str:
@@ -151,7 +234,7 @@ def _import_root(paths: Sequence[str]) -> str:
     return "src" if in_src and not (top - {"tests", "test", "docs"}) else ""
 
 
-def _pytest_args(command: str, configs: dict[str, str]) -> tuple[tuple[str, ...], str]:
+def _pytest_args(command: str, settings: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], str]:
     """Pytest arguments from the configured command, else the `testpaths` setting, else none."""
     try:
         words = shlex.split(command)
@@ -168,9 +251,7 @@ def _pytest_args(command: str, configs: dict[str, str]) -> tuple[tuple[str, ...]
                 return tuple(
                     w for w in words[index + 2 :] if not w.startswith("-") and w != "discover"
                 ), "config"
-    for name in ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
-        match = _TESTPATHS.search(configs.get(name, ""))
-        if match:
-            found = re.findall(r"[\w./-]+", match.group(1).split("#", 1)[0])
-            return tuple(f for f in found if f not in ("testpaths",)), "detected"
+    found = settings.get("testpaths", ())
+    if found:
+        return tuple(found), "detected"
     return (), "default"

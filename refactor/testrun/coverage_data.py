@@ -136,3 +136,21 @@ def gain(before: SpanCoverage, new: SpanCoverage) -> Gain:
         before=before,
         after=after,
     )
+
+
+def coverage_summary(files: Mapping[str, FileCoverage]) -> dict[str, Any]:
+    """`FileCoverage` values back as the JSON summary `read_coverage` reads (prefix "")."""
+    summary: dict[str, Any] = {}
+    for path, file in files.items():
+        if file.error is not None:
+            summary[path] = {"error": file.error}
+            continue
+        summary[path] = {
+            "statements": sorted(file.statements),
+            "branches": sorted(file.branches),
+            "contexts": {
+                name: {"lines": sorted(lines), "arcs": sorted(arcs)}
+                for name, (lines, arcs) in file.contexts.items()
+            },
+        }
+    return summary

@@ -42,6 +42,8 @@ class RunResult:
     exit_code: int | None
     outcomes: dict[str, tuple[TestOutcome, ...]] = field(default_factory=dict)
     collect_errors: dict[str, str] = field(default_factory=dict)
+    #: Node ids of every test the session collected (in its order).
+    collected: tuple[str, ...] = ()
     violations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     writes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: dict[str, FileCoverage] = field(default_factory=dict)
@@ -186,6 +188,31 @@ class TestRunner:
         }
         return self._read(folder, self._start(folder, spec, wall_seconds))
 
+    def new_folder(self) -> Path:
+        """A fresh results folder (with its `tmp` and `home`), for `command`."""
+        return self._folder()
+
+    def command(
+        self,
+        argv: Sequence[str],
+        folder: Path,
+        wall_seconds: float,
+        env: Mapping[str, str] | None = None,
+    ) -> SandboxResult:
+        """Run `argv` in `folder` (from `new_folder`), the only place it may write.
+
+        The worktree stays read-only to it: a build step (pip) works on a copy in `folder`.
+        """
+        sandbox = Sandbox(
+            writable=(folder,),
+            env={**self._env(folder), **(env or {})},
+            isolation=self.sandbox.isolation,
+            limits=self.sandbox.limits,
+            hidden=self.sandbox.hidden,
+            bwrap=self.sandbox.bwrap,
+        )
+        return sandbox.run(list(argv), folder, wall_seconds)
+
     def _start(self, folder: Path, spec: dict[str, Any], wall_seconds: float) -> SandboxResult:
         spec_path = folder / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
@@ -240,6 +267,7 @@ class TestRunner:
                 for nodeid, runs in data.get("outcomes", {}).items()
             },
             collect_errors=dict(data.get("collect_errors", {})),
+            collected=tuple(data.get("collected", [])),
             violations={k: tuple(v) for k, v in data.get("violations", {}).items()},
             writes={k: tuple(relative(p) for p in v) for k, v in data.get("writes", {}).items()},
             coverage=read_coverage(data.get("coverage", {}), prefix),

@@ -41,6 +41,7 @@ class Plugin:
         self.run = 0
         self.outcomes: dict[str, list[dict[str, Any]]] = {}
         self.collect_errors: dict[str, str] = {}
+        self.collected: list[str] = []
 
     def pytest_sessionstart(self, session: Any) -> None:
         """Configure Hypothesis once pytest has loaded it (earlier, its import is not rewritten)."""
@@ -83,6 +84,10 @@ class Plugin:
             current["message"] = _short(text)
         elif report.skipped and current["outcome"] == "passed":
             current["outcome"] = "skipped"
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        """Remember what the session collected (what a `--collect-only` run is asked for)."""
+        self.collected = [item.nodeid for item in session.items]
 
     def pytest_collectreport(self, report: Any) -> None:
         """Remember modules that failed to import, with pytest's message."""
@@ -151,6 +156,7 @@ def run_pytest(spec: dict[str, Any], guard: Guard | None) -> dict[str, Any]:
         "exit_code": exit_code,
         "outcomes": plugin.outcomes,
         "collect_errors": plugin.collect_errors,
+        "collected": plugin.collected,
         "violations": guard.violations if guard else {},
         "writes": guard.writes if guard else {},
         "coverage": summarize_coverage(cov, spec["cover"]),

@@ -5,9 +5,8 @@ sandbox it reads no secret, opens no socket, starts no process, does not sleep a
 to its temporary folders; each run finishes within the time limit; it passes N runs in a row;
 it leaves no file behind; and it raises the line or branch coverage of its target.
 
-All candidates are run together, N times each, in one sandboxed pytest session with a coverage
-context per test, and the results are charged to each file. Only when a session dies without
-saying which test killed it is the group split in halves and each half run again.
+Each candidate runs N times in its own sandboxed pytest session (so no candidate's imports or
+leftovers can decide another's fate), with a coverage context per test.
 """
 
 from __future__ import annotations
@@ -57,6 +56,8 @@ class TestSettings:
 
     runs: int = 5
     timeout: float = 10.0
+    #: The project's own pytest arguments: a test they do not collect is rejected. None: unchecked.
+    project_args: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,13 +184,44 @@ def validate_new_tests(
                 running.append(test)
             else:
                 (runner.root / test.path).unlink(missing_ok=True)
-        for test, judged, figures in _sessions(running, runner, baseline, settings):
-            gates[test.ident].extend(judged)
-            metrics[test.ident].update(figures)
+        # Each candidate in its own session: what another one imports or leaves behind cannot
+        # decide its fate, so the order of the candidates cannot either.
+        for alone in running:
+            for test, judged, figures in _sessions([alone], runner, baseline, settings):
+                gates[test.ident].extend(judged)
+                metrics[test.ident].update(figures)
+        passing = [t for t in running if all(g.passed for g in gates[t.ident])]
+        if passing and settings.project_args is not None:
+            for test, verdict in _collected(passing, runner, settings.project_args):
+                gates[test.ident].append(verdict)
     finally:
         for path in written:
             path.unlink(missing_ok=True)
     return [TestVerdict(t, tuple(gates[t.ident]), metrics[t.ident], texts[t.ident]) for t in tests]
+
+
+def _collected(
+    tests: Sequence[NewTest], runner: TestRunner, args: tuple[str, ...]
+) -> list[tuple[NewTest, Verdict]]:
+    """Whether the project's own pytest command, run as it is, collects each new test.
+
+    The candidates' sessions name their files, which pytest collects whatever its settings
+    say; a file outside `testpaths`, or not named by `python_files`, would never run in CI.
+    """
+    command = " ".join(["pytest", *args]).strip()
+    result = runner.pytest([*args, "--collect-only"], [], 120.0 + 2.0 * len(tests))
+    found = []
+    for test in tests:
+        reason = None
+        if not result.completed:
+            reason = f"`{command} --collect-only` did not finish, so it is unproven that it runs"
+        elif not any(test.owns(nodeid) for nodeid in result.collected):
+            reason = (
+                f"the project's own `{command}` does not collect it (its testpaths, "
+                "python_files or rootdir leave it out)"
+            )
+        found.append((test, Verdict("collected", reason is None, reason)))
+    return found
 
 
 def _write(root: Path, tests: Sequence[NewTest]) -> list[Path]:
@@ -352,6 +384,11 @@ def _judge(
         branches_gained=gained.branches,
         before=before.figures(),
         after=gained.after.figures(),
+        # What nothing covered before: line numbers and branch arcs in the target's file.
+        newly_covers={
+            "lines": sorted(gained.after.lines - before.lines),
+            "branches": [f"{a}->{b}" for a, b in sorted(gained.after.arcs - before.arcs)],
+        },
     )
     reason = None
     if not gained.raises:

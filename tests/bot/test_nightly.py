@@ -29,6 +29,9 @@ version = "0.1.0"
 
 [tool.ruff.lint]
 select = ["E", "F", "I"]
+
+[tool.codegen.nightly]
+extra_rules = ["UP", "SIM", "C4", "PIE", "RET", "PERF102", "RUF015", "F401", "F541"]
 """
 MONEY = '''\
 """Money helpers."""
@@ -149,7 +152,7 @@ def test_only_covered_changes_that_pass_the_suite_are_accepted(shop_night: Night
         "covering-tests",
         "suite",
     ]
-    assert total.metrics["rules"] == "ruff UP006"
+    assert total.metrics["rules"] == "ruff UP006 (added by nightly.extra_rules)"
     assert total.metrics["what"] == "Use `list` instead of `List` for type annotation"
     assert total.metrics["covering_tests"] == ["tests/test_money.py::test_total"]
     assert total.metrics["imports_removed"] == ["typing.List"]
@@ -160,7 +163,7 @@ def test_only_covered_changes_that_pass_the_suite_are_accepted(shop_night: Night
         11,
     )
     assert total.text == total.suggestion.text == old.replace("List", "list")
-    assert proposals["squares"].metrics["rules"] == "ruff PIE808"
+    assert proposals["squares"].metrics["rules"] == "ruff PIE808 (added by nightly.extra_rules)"
 
     # The final file: both changes, the import only they used gone, the unused json kept.
     assert report.final_files == {"shop/money.py": FINAL_MONEY}
@@ -189,7 +192,8 @@ def test_the_pull_request_text_lists_each_change_and_its_keys(shop_night: Night)
     assert pr_title(report) == "codegen: nightly refactoring (2 changes in 1 file)"
     assert (
         "| `shop/money.py` | `total` | ``Use `list` instead of `List` for type annotation (removes "
-        "the now unused import typing.List)`` | `ruff UP006` | `tests/test_money.py::test_total` |"
+        "the now unused import typing.List)`` | `ruff UP006 (added by nightly.extra_rules)` |"
+        " `tests/test_money.py::test_total` |"
     ) in body
     assert "| `shop/money.py` | `squares` | `` Unnecessary `start` argument in `range` `` |" in body
     assert "- `shop/money.py` · `uncovered`" in body
@@ -361,9 +365,7 @@ def test_the_action_runs_the_nightly_job_on_workflow_dispatch(
     make_repo, run_cli, monkeypatch, tmp_path
 ) -> None:
     repo = make_repo()
-    repo.commit(
-        SHOP | {"pyproject.toml": PYPROJECT + "\n[tool.codegen.nightly]\nmax_proposals = 1\n"}
-    )
+    repo.commit(SHOP | {"pyproject.toml": PYPROJECT + "max_proposals = 1\n"})
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"ref": "refs/heads/main", "inputs": {}}))
     for name, value in {"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(event),

@@ -16,7 +16,18 @@ def test_the_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text(text)
     run = subprocess.run(
-        [sys.executable, "bench/nightly.py", "--source", str(project), "--nights", "1"],
+        [
+            sys.executable,
+            "bench/nightly.py",
+            "--source",
+            str(project),
+            "--nights",
+            "1",
+            "--plain-runs",
+            "1",
+            "--extra-rules",
+            "UP,SIM,C4,PIE,RET,PERF102,RUF015,F401,F541",
+        ],
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
@@ -25,5 +36,8 @@ def test_the_benchmark_runs_on_a_local_project(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "4 proposed, 2 accepted · rejected: 2 not covered by tests" in run.stdout
-    assert "shop/money.py::total: ruff UP006 (1 covering tests)" in run.stdout
+    assert (
+        "shop/money.py::total: ruff UP006 (added by nightly.extra_rules) (1 covering tests)"
+        in run.stdout
+    )
     assert "nights per hour" in run.stdout

@@ -14,7 +14,6 @@ from bot.errors import ConfigError
 from bot.nightly import recently_changed
 from bot.nightly_select import exclusion, select_files
 from bot.workspace import Workspace
-from refactor.ruff_fix import SAFE_EXTRA_RULES
 
 NIGHT = datetime.date(2024, 5, 1)
 AUTHOR = git.Actor("Test Author", "author@example.com")
@@ -74,7 +73,7 @@ def test_nightly_configuration() -> None:
     nightly = config.nightly
     assert (nightly.max_files, nightly.max_proposals, nightly.recent_days) == (3, 5, 0)
     assert nightly.extra_rules == ("UP",) and nightly.changed_lines_covered is False
-    assert config_from_files(None, None).nightly.extra_rules == SAFE_EXTRA_RULES
+    assert config_from_files(None, None).nightly.extra_rules == ()
     with pytest.raises(ConfigError, match=r"nightly\.max_files"):
         config_from_files("[tool.codegen.nightly]\nmax_files = 0\n", None)
     with pytest.raises(ConfigError, match=r"unknown key `tool\.codegen\.nightly\.max_file`"):

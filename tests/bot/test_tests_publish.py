@@ -52,6 +52,7 @@ def proposal_for(symbol: str, text: str = "def test_x():\n    assert True\n") ->
             },
             "runs_text": "5/5",
             "seconds": 0.0123,
+            "newly_covers": {"lines": [3, 4, 5, 6], "branches": ["2->3", "2->5"]},
         },
     )
 
@@ -71,11 +72,13 @@ def report(*proposals: Proposal, **extra) -> Report:
 
 def test_each_test_has_a_row_with_its_figures() -> None:
     header, rule, row = figures_table([proposal_for("clamp")])
-    assert header.startswith("| test | target | lines gained | branches gained | runs passed")
-    assert rule.count("---") == 6
+    assert header.startswith(
+        "| test | target | lines gained | branches gained | newly covers | runs passed"
+    )
+    assert rule.count("---") == 7
     assert row == (
         "| `tests/test_m_clamp.py` | `pkg/m.py` · `clamp` | +4 (1/5 → 5/5) | +2 (0/2 → 2/2)"
-        " | 5/5 | 0.012 s |"
+        " | lines 3, 4, 5, 6; branches 2->3, 2->5 | 5/5 | 0.012 s |"
     )
 
 

@@ -62,6 +62,7 @@ def test_three_new_functions_get_proven_tests(make_repo, run_cli, tmp_path: Path
             "runs",
             "files",
             "coverage",
+            "collected",
         ]
         assert proposal.text and proposal.patch.startswith(
             f"diff --git a/{proposal.path} b/{proposal.path}\nnew file mode"

@@ -1,0 +1,266 @@
+"""The tests task on layouts real projects use: a version file made at install time, a
+`testpaths` setting beside a decoy folder of test files, doctests run by the project's pytest.
+
+Real git repositories, real pip, pytest and coverage in the sandbox, the heuristic engine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from adapters.registry import EngineOptions
+from bot.report import Report
+from bot.review import ReviewRequest, review
+from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
+
+# A setuptools-scm-like project: `_version.py` is written by the build, never committed.
+SETUP_PY = """\
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+
+class WriteVersion(build_py):
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / "verpkg" / "_version.py"
+        target.write_text('version = "1.2.3"\\n')
+
+
+setup(name="verpkg", version="1.2.3", packages=["verpkg"], cmdclass={"build_py": WriteVersion})
+"""
+VERSIONED = {
+    "setup.py": SETUP_PY,
+    ".gitignore": "verpkg/_version.py\n",
+    "pyproject.toml": '[tool.codegen.tests]\nruns = 3\ntimeout = 5\n\n[tool.ruff.lint]\nselect = ["E", "F"]\n',
+    "verpkg/__init__.py": "from verpkg._version import version as __version__\n",
+    "verpkg/core.py": "def double(x: int) -> int:\n    return 2 * x\n",
+    **{
+        f"tests/test_{n}.py": f"from verpkg.core import double\n\n\ndef test_{n}():\n"
+        f"    assert double({i}) == {2 * i}\n"
+        for i, n in enumerate(("one", "two", "three"), 1)
+    },
+}
+CLAMP = """
+
+def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+"""
+
+
+def _heuristic(options: EngineOptions):
+    from adapters.heuristic import HeuristicEngine
+
+    return HeuristicEngine(style=options.style)
+
+
+def _versioned_repo(make_repo, setup_py: str = SETUP_PY):
+    repo = make_repo()
+    base = repo.commit({**VERSIONED, "setup.py": setup_py}, "base")
+    repo.commit({"verpkg/core.py": VERSIONED["verpkg/core.py"] + CLAMP}, "head")
+    return repo, base
+
+
+def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds(
+    make_repo,
+) -> None:
+    repo, base = _versioned_repo(make_repo)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = " ".join(report.notes)
+    assert "verpkg/_version.py" in notes and "made by the project's own build" in notes, notes
+    assert "red at head" not in notes, notes
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    # A real baseline: the suite ran, and only clamp's `def` line (run at import) was covered.
+    assert clamp.metrics["before"]["lines_covered"] == 1, clamp.metrics
+
+
+def test_a_suite_that_cannot_import_accepts_no_test_and_says_why(make_repo) -> None:
+    broken_build = SETUP_PY.replace("super().run()", "raise SystemExit('no build here')")
+    repo, base = _versioned_repo(make_repo, broken_build)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = "\n".join(report.notes)
+    # Every module that failed to import is named, with the error's own text.
+    for name in ("one", "two", "three"):
+        assert f"tests/test_{name}.py" in notes, notes
+    assert "No module named 'verpkg._version'" in notes, notes
+    assert "cannot be trusted" in notes, notes
+    assert not [p for p in report.proposals if p.task == "tests" and p.status == "accepted"]
+    skipped = {s.symbol: s.reason for s in report.skipped if s.task == "tests"}
+    assert "cannot be trusted" in skipped["clamp"], skipped
+
+
+# A project whose pytest collects only `tests/` (testpaths) and `check_*.py` files, beside a
+# decoy `bench/` folder with more `test_*.py` files than `tests/` has.
+LAYOUT_PYPROJECT = """\
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+python_files = ["check_*.py"]
+
+[tool.codegen.tests]
+runs = 3
+timeout = 5
+
+[tool.ruff.lint]
+select = ["E", "F"]
+"""
+
+
+def test_new_tests_go_where_the_projects_own_pytest_collects_them(make_repo, tmp_path) -> None:
+    files = {
+        "pyproject.toml": LAYOUT_PYPROJECT,
+        "shop/__init__.py": "",
+        "shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n",
+        "tests/conftest.py": "",
+        "tests/check_money.py": (
+            "from shop.money import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+        ),
+    }
+    for n in range(4):
+        files[f"bench/test_speed{n}.py"] = f"def test_speed{n}():\n    assert True\n"
+    repo = make_repo()
+    base = repo.commit(files, "base")
+    repo.commit({"shop/money.py": files["shop/money.py"] + CLAMP}, "head")
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    assert clamp.path == "tests/check_money_clamp.py", clamp.path
+    assert "collected" in [g.gate for g in clamp.gates]
+    # After the patch, the project's own `pytest` collects and passes the new test.
+    patch = tmp_path / "clamp.patch"
+    patch.write_text(clamp.patch)
+    subprocess.run(["git", "apply", str(patch)], cwd=repo.path, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (
+        "check_money_clamp.py"
+        in subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    )
+
+
+# A project that runs its doctests: the examples already prove the ordinary path.
+DOCTESTED = '''\
+def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
+    """Clamp `x` into `lo..hi`.
+
+    >>> clamp(5)
+    5
+    >>> clamp(-3)
+    0
+    """
+    if lo > hi:
+        raise ValueError("lo must not exceed hi")
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+'''
+DOCTEST_PYPROJECT = """\
+[tool.pytest.ini_options]
+addopts = "--doctest-modules"
+testpaths = ["shop", "tests"]
+
+[tool.codegen.tests]
+runs = 3
+timeout = 5
+
+[tool.ruff.lint]
+select = ["E", "F"]
+"""
+
+
+def test_doctests_count_and_new_tests_aim_at_what_they_miss(make_repo) -> None:
+    repo = make_repo()
+    base = repo.commit(
+        {
+            "pyproject.toml": DOCTEST_PYPROJECT,
+            "shop/__init__.py": "",
+            "shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n",
+            "tests/test_money.py": (
+                "from shop.money import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+            ),
+        },
+        "base",
+    )
+    repo.commit({"shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n\n\n"
+                 + DOCTESTED}, "head")  # fmt: skip
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    before = clamp.metrics["before"]
+    # The doctests run `clamp(5)` and `clamp(-3)`: the baseline counts them.
+    assert before["lines_covered"] >= 4, before
+    # The new test copies no doctest example; it proves the error path and the upper bound.
+    assert "clamp(5)" not in clamp.text and "clamp(-3)" not in clamp.text, clamp.text
+    assert "ValueError" in clamp.text, clamp.text
+    newly = clamp.metrics["newly_covers"]
+    assert newly["lines"] and newly["branches"], newly
+    data = Report.from_dict(report.to_dict())
+    assert by_symbol(data)["clamp"].metrics["newly_covers"] == newly
+
+
+# A module whose first import in a process fails: the second candidate of a shared session
+# would pass on the module the first one half-imported.
+ONCE = """\
+import sys
+
+if not hasattr(sys, "_codegen_imported_once"):
+    sys._codegen_imported_once = True
+    raise ImportError("the first import in a process fails")
+
+
+def alpha(x: int) -> int:
+    return x + 1
+
+
+def beta(x: int) -> int:
+    return x + 2
+"""
+
+
+def test_each_candidate_is_proven_in_its_own_session(make_repo) -> None:
+    from tests.bot.test_tests_rejections import StubEngine
+
+    repo, base = make_tests_repo(make_repo, BASE, {"shop/once.py": ONCE})
+    stub = {
+        name: f"from shop.once import {name}\n\n\ndef test_{name}():\n    assert {name}(1) > 1\n"
+        for name in ("alpha", "beta")
+    }
+    report = review(
+        ReviewRequest(str(repo.path), base, tasks=("tests",)), lambda options: StubEngine(stub)
+    )
+    proposals = by_symbol(report)
+    for name in ("alpha", "beta"):
+        assert proposals[name].status == "rejected", (name, proposals[name].reason)
+        assert "the first import in a process fails" in (proposals[name].reason or "")
+
+
+def test_the_baseline_is_reused_on_the_same_tree(make_repo, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    repo, base = make_tests_repo(make_repo, BASE + CLAMP)
+    first = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    second = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    assert not any("from the cache" in note for note in first.notes), first.notes
+    assert any("from the cache" in note for note in second.notes), second.notes
+    figures = [{k: p.metrics.get(k) for k in ("before", "after")} for p in first.proposals]
+    assert figures == [{k: p.metrics.get(k) for k in ("before", "after")} for p in second.proposals]
+    assert by_symbol(second)["clamp"].status == "accepted"
