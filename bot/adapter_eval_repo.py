@@ -151,5 +151,5 @@ def refactor_side(
             if proposal is not None and proposal.status == "accepted":
                 side.passed += 1
             else:
-                side.reasons[proposal.reason if proposal else "no answer"] += 1
+                side.reasons[(proposal.reason or "rejected") if proposal else "no answer"] += 1
     return side

@@ -10,6 +10,7 @@ PyGithub and never appears in a message.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -200,7 +201,7 @@ class GitHubHost(GitData):
             }
             _, data = self._call(
                 f"reading the review threads of #{number}",
-                lambda v=variables: self._gh.requester.graphql_query(_THREADS_QUERY, v),
+                functools.partial(self._gh.requester.graphql_query, _THREADS_QUERY, variables),
             )
             threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
             for thread in threads["nodes"]:

@@ -17,7 +17,7 @@ from bot import markers
 from bot.report import Proposal
 from refactor.diffs import parse_hunks
 
-Placement = Literal["new", "posted", "dismissed", "outside", "over_limit", "refused"]
+Placement = Literal["new", "posted", "dismissed", "outside", "over_limit", "refused", "patch_only"]
 #: What each placement means, for the summary.
 PLACEMENT_TEXT: dict[str, str] = {
     "new": "suggested inline",

@@ -256,14 +256,14 @@ def render_sphinx(parts: DocParts) -> str:
         fields.extend(_wrap(e.description, "", f":ivar {e.name}: "))
         if e.type:
             fields.append(f":vartype {e.name}: {e.type}")
-    for label, type_label, e in (
+    for label, type_label, entry in (
         ("returns", "rtype", parts.returns),
         ("yields", "ytype", parts.yields),
     ):
-        if e is not None:
-            fields.extend(_wrap(e.description, "", f":{label}: "))
-            if e.type:
-                fields.append(f":{type_label}: {e.type}")
+        if entry is not None:
+            fields.extend(_wrap(entry.description, "", f":{label}: "))
+            if entry.type:
+                fields.append(f":{type_label}: {entry.type}")
     for e in parts.raises:
         fields.extend(_wrap(e.description, "", f":raises {e.name}: "))
     return "\n".join([parts.summary, "", *fields]) if fields else parts.summary

@@ -12,9 +12,9 @@ import threading
 import time
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
-from adapters.base import EngineIdentity
+from adapters.base import EngineIdentity, Task
 from adapters.hf.model import LoadedModel
 from adapters.serve.api import (
     ApiError,
@@ -45,7 +45,13 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
     for task, ref in model.adapters.items():
         served.append(
             ServedModel(
-                task, task, model.identity(task), str(ref.path), base_id, model.max_context, created
+                task,
+                task,
+                model.identity(cast(Task, task)),
+                str(ref.path),
+                base_id,
+                model.max_context,
+                created,
             )
         )
     return served
@@ -170,7 +176,7 @@ class ServerHandle:
     def __init__(self, server: _Server, thread: threading.Thread) -> None:
         self._server = server
         self._thread = thread
-        host, port = server.server_address[:2]
+        host, port = cast("tuple[str, int]", server.server_address[:2])
         self.url = f"http://{host}:{port}"
 
     def close(self) -> None:

@@ -343,12 +343,12 @@ def _judge(
         before=before.figures(),
         after=gained.after.figures(),
     )
-    reason = None
+    no_gain = None
     if not gained.raises:
-        reason = f"raises no coverage of `{test.qualname}`" + (
+        no_gain = f"raises no coverage of `{test.qualname}`" + (
             ": it does not run it" if not mine.lines else ": what it runs was already covered"
         )
-    gate("coverage", reason)
+    gate("coverage", no_gain)
     return test, gates, figures
 
 
