@@ -94,6 +94,7 @@ class EvalResult:
         ]
 
         def row(name: str, base: str, adapter: str) -> None:
+            """Append one aligned row of the table: a figure for the base model and the adapter."""
             lines.append(f"{name:28}{base:>12}{adapter:>12}")
 
         n = self.base.targets

@@ -147,6 +147,7 @@ class GitHubHost(GitData):
         """Read the pull request with its files and their patches (every page)."""
 
         def read() -> PullRequest:
+            """The pull request with its head, base and changed files."""
             pull = self._repo.get_pull(number)
             files = tuple(PullFile(f.filename, f.status, f.patch) for f in pull.get_files())
             return PullRequest(
@@ -226,6 +227,7 @@ class GitHubHost(GitData):
         """`login`'s permission on the repository: admin, write, read or none."""
 
         def read() -> str:
+            """The user's permission, or `none` when GitHub does not know them here."""
             try:
                 return str(self._repo.get_collaborator_permission(login))
             except GithubException as error:
@@ -264,9 +266,11 @@ class GitHubHost(GitData):
             payload["event"] = event
 
         def post() -> int:
+            """Post the review in one request; return its id."""
             return int(self._rest("POST", f"/pulls/{number}/reviews", payload)["id"])
 
         def landed() -> int | None:
+            """The id of a review with this marker, if an earlier attempt created it."""
             return next(
                 (r.id for r in self.reviews(number) if markers.first(marker_kind, r.body) == mark),
                 None,
@@ -278,6 +282,7 @@ class GitHubHost(GitData):
         """Delete one of the bot's pending reviews (already gone counts as done)."""
 
         def delete() -> None:
+            """Delete the pending review; one that is already gone is fine."""
             try:
                 self._rest("DELETE", f"/pulls/{number}/reviews/{review_id}")
             except GithubException as error:
@@ -291,6 +296,7 @@ class GitHubHost(GitData):
         mark = markers.first(marker_kind, body)
 
         def landed() -> int | None:
+            """The id of a comment with this marker, if an earlier attempt created it."""
             return next(
                 (
                     c.id
@@ -359,11 +365,13 @@ class GitHubHost(GitData):
         mark = markers.first(marker_kind, body)
 
         def post() -> PullSummary:
+            """Open the pull request from `branch` into `base_ref`."""
             return _summary(
                 self._repo.create_pull(base=base_ref, head=branch, title=title, body=body)
             )
 
         def landed() -> PullSummary | None:
+            """An open pull request from the branch with this marker, if one was opened before."""
             return next(
                 (
                     p

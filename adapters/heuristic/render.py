@@ -191,6 +191,7 @@ def render_google(parts: DocParts) -> str:
     lines = [parts.summary]
 
     def section(title: str, entries: list[Entry], with_defaults: bool = False) -> None:
+        """Append a Google section (`Args:`, `Raises:`...), one indented line per entry."""
         if not entries:
             return
         lines.extend(["", f"{title}:"])
@@ -217,6 +218,7 @@ def render_numpy(parts: DocParts) -> str:
     lines = [parts.summary]
 
     def section(title: str, entries: list[Entry], with_defaults: bool = False) -> None:
+        """Append a NumPy section: the underlined title, then each entry and its text."""
         entries = [e for e in entries if e.name or e.type]
         if not entries:
             return

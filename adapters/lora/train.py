@@ -97,6 +97,7 @@ class Batch:
         """Stack packed sequences into one batch on `device`."""
 
         def tensor(name: str, dtype: torch.dtype) -> torch.Tensor:
+            """One field of every sequence as a tensor on the device."""
             rows = [getattr(s, name) for s in sequences]
             return torch.tensor(rows, dtype=dtype).to(device, non_blocking=True)
 
