@@ -42,7 +42,7 @@ from bot.docs import prove_all
 from bot.errors import UsageError
 from bot.eval_side import PinnedCompleter, Side
 from refactor.codemods.replace_definition import replace_definition
-from refactor.results import Failure
+from refactor.results import Failure, Success
 from refactor.validate.lint import RuffGate
 from refactor.validate.syntax import check_syntax
 
@@ -94,6 +94,7 @@ class EvalResult:
         ]
 
         def row(name: str, base: str, adapter: str) -> None:
+            """Append one aligned row of the table: a figure for the base model and the adapter."""
             lines.append(f"{name:28}{base:>12}{adapter:>12}")
 
         n = self.base.targets
@@ -172,7 +173,7 @@ def evaluate(request: EvalRequest, progress: Progress) -> tuple[EvalResult, Path
         else:
             side = _static_side(name, request.task, pairs, dataset, completer)
         sides.append(side)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if request.task == "refactor" and request.repo is None:
         notes = ("static gates only: without --repo the covering tests and the suite did not run",)
     result = EvalResult(
@@ -218,7 +219,8 @@ def _rounds(candidates: Sequence[Candidate]) -> Iterator[list[int]]:
     left = list(range(len(candidates)))
     while left:
         seen: set[tuple[str, str, int]] = set()
-        group, rest = [], []
+        group: list[int] = []
+        rest: list[int] = []
         for i in left:
             t = candidates[i].target
             key = (t.path, t.qualname, t.def_line)
@@ -257,7 +259,7 @@ def _refactor_gates(candidates: Sequence[Candidate], ruff: RuffGate, reasons: Co
             reasons[candidate.error or "no answer"] += 1
             continue
         edited = replace_definition(target.source, target.def_line, target.name, candidate.text)
-        if isinstance(edited, Failure):
+        if not isinstance(edited, Success):
             reasons[f"edit: {edited.reason}"] += 1
         elif edited.value == target.source:
             reasons["the code did not change"] += 1

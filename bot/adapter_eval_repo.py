@@ -54,6 +54,7 @@ def tests_side(
     held_out = [p.row.output for p in pairs]
 
     def take_out_held_out_tests(tree: Path) -> None:
+        """Cut the held-out tests out of every test file in the scratch copy `tree`."""
         for path in tree.rglob("*.py"):
             relative = path.relative_to(tree).as_posix()
             if not is_test_file(relative):
@@ -151,5 +152,5 @@ def refactor_side(
             if proposal is not None and proposal.status == "accepted":
                 side.passed += 1
             else:
-                side.reasons[proposal.reason if proposal else "no answer"] += 1
+                side.reasons[(proposal.reason or "rejected") if proposal else "no answer"] += 1
     return side

@@ -185,7 +185,7 @@ def _convert(value: Any, kind: Any, key: str, where: str) -> Any:
     """Check `value` against the annotation `kind`; return it in the dataclass's own types."""
     origin = get_origin(kind)
     wrong = ConfigError(f"{where}: `{key}` must be {_type_name(kind)}, not {value!r}")
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: `{key}` must be a table")
         return _build(kind, value, key, where)

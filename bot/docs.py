@@ -133,7 +133,7 @@ def prove_all(
         result = insert_docstring(target.source, target.def_line, target.name, candidate.text)
         timings[index] = {"edit": time.perf_counter() - started}
         if not isinstance(result, Success):
-            outcome[index] = _rejected(candidate, f"edit: {result.reason}", **timings[index])
+            outcome[index] = _rejected(candidate, f"edit: {result.reason}", (), **timings[index])
             continue
         edited[index] = result.value
         verdicts[index] = [check_syntax(target.path, result.value)]

@@ -53,6 +53,7 @@ def run_context(
     folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path in near}
 
     def nearness(path: str) -> tuple[int, str]:
+        """Sort key: files in the targets' own folders first, then by path."""
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         return (0 if folder in folders else 1, path)
 

@@ -24,6 +24,7 @@ class GitData:
         """The commit branch `branch` points at, or None when there is no such branch."""
 
         def read() -> str | None:
+            """The branch's head commit, or None when the branch does not exist."""
             ref = self._rest_or_none(f"/git/ref/heads/{branch}")
             return None if ref is None else str(ref["object"]["sha"])
 
@@ -33,6 +34,7 @@ class GitData:
         """The commit object `sha`: tree, parents, message."""
 
         def read() -> GitCommit:
+            """The commit with its tree, parents and message."""
             data = self._rest("GET", f"/git/commits/{sha}")
             parents = tuple(str(p["sha"]) for p in data["parents"])
             return GitCommit(str(data["sha"]), str(data["tree"]["sha"]), parents, data["message"])

@@ -11,6 +11,7 @@ appears in a message.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -134,6 +135,7 @@ class GitHubHost(GitData):
         """Read the pull request with its files and their patches (every page)."""
 
         def read() -> PullRequest:
+            """The pull request with its head, base and changed files."""
             pull = self._repo.get_pull(number)
             files = tuple(PullFile(f.filename, f.status, f.patch) for f in pull.get_files())
             return PullRequest(
@@ -196,7 +198,7 @@ class GitHubHost(GitData):
             }
             _, data = self._call(
                 f"reading the review threads of #{number}",
-                lambda v=variables: self._gh.requester.graphql_query(THREADS_QUERY, v),
+                functools.partial(self._gh.requester.graphql_query, THREADS_QUERY, variables),
             )
             threads = data["data"]["repository"]["pullRequest"]["reviewThreads"]
             for thread in threads["nodes"]:
@@ -221,6 +223,7 @@ class GitHubHost(GitData):
         """`login`'s permission on the repository: admin, write, read or none."""
 
         def read() -> str:
+            """The user's permission, or `none` when GitHub does not know them here."""
             try:
                 return str(self._repo.get_collaborator_permission(login))
             except GithubException as error:
@@ -261,9 +264,11 @@ class GitHubHost(GitData):
             payload["event"] = event
 
         def post() -> int:
+            """Post the review in one request; return its id."""
             return int(self._rest("POST", f"/pulls/{number}/reviews", payload)["id"])
 
         def landed() -> int | None:
+            """The id of a review with this marker, if an earlier attempt created it."""
             return next(
                 (r.id for r in self.reviews(number) if markers.first(marker_kind, r.body) == mark),
                 None,
@@ -275,6 +280,7 @@ class GitHubHost(GitData):
         """Delete one of the bot's pending reviews (already gone counts as done)."""
 
         def delete() -> None:
+            """Delete the pending review; one that is already gone is fine."""
             try:
                 self._rest("DELETE", f"/pulls/{number}/reviews/{review_id}")
             except GithubException as error:
@@ -289,6 +295,7 @@ class GitHubHost(GitData):
         mark = markers.first(marker_kind, body)
 
         def landed() -> int | None:
+            """The id of a comment with this marker, if an earlier attempt created it."""
             return next(
                 (
                     c.id
@@ -359,11 +366,13 @@ class GitHubHost(GitData):
         mark = markers.first(marker_kind, body)
 
         def post() -> PullSummary:
+            """Open the pull request from `branch` into `base_ref`."""
             return _summary(
                 self._repo.create_pull(base=base_ref, head=branch, title=title, body=body)
             )
 
         def landed() -> PullSummary | None:
+            """An open pull request from the branch with this marker, if one was opened before."""
             return next(
                 (
                     p

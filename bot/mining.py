@@ -33,6 +33,7 @@ def coverage_check(data_file: Path) -> CoverageCheck:
     files = {Path(f).as_posix(): f for f in data.measured_files()}
 
     def covered(test_path: str, test_name: str, path: str, start: int, end: int) -> bool:
+        """Whether the test ran a line of `path` in `start..end` (by coverage contexts)."""
         measured = next((name for posix, name in files.items() if posix.endswith("/" + path)), None)
         if measured is None:
             return False
@@ -80,6 +81,7 @@ def mine(
     last_commit: dict[str, str] = {}
 
     def commit_of(path: str) -> str:
+        """The last commit that touched `path` (cached; head when none is found)."""
         if path not in last_commit:
             found = next(workspace.repo.iter_commits(head, paths=path, max_count=1), None)
             last_commit[path] = found.hexsha if found else head

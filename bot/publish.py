@@ -70,6 +70,7 @@ def find_refused(
             host.delete_pending_review(number, review.id)
 
     def search(group: Sequence[InlineComment]) -> list[InlineComment]:
+        """The comments GitHub refuses, found by splitting the group in halves."""
         if len(group) == 1:
             return list(group)
         middle = len(group) // 2

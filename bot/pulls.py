@@ -138,7 +138,8 @@ def _history(pulls: list[PullSummary]) -> BranchHistory:
         for p in pulls
         if p.state == "closed" and not p.merged
     )
-    return BranchHistory((mine or opened or [None])[0], closed)
+    current = mine or opened
+    return BranchHistory(current[0] if current else None, closed)
 
 
 def with_trailer(message: str, branch: str) -> str:

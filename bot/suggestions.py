@@ -19,7 +19,15 @@ from bot.report import Proposal
 from refactor.diffs import parse_hunks
 
 Placement = Literal[
-    "new", "posted", "dismissed", "outside", "over_limit", "refused", "too_long", "unverified"
+    "new",
+    "posted",
+    "dismissed",
+    "outside",
+    "over_limit",
+    "refused",
+    "too_long",
+    "unverified",
+    "patch_only",
 ]
 #: What each placement means, for the summary.
 PLACEMENT_TEXT: dict[str, str] = {

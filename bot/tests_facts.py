@@ -9,11 +9,13 @@ ghostwriter for property tests. Everything here runs code only through the `Test
 from __future__ import annotations
 
 import ast
+import functools
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.config import TestsConfig
 from bot.tests_baseline import Baseline
@@ -211,9 +213,8 @@ def _useful(
     arcs: set[tuple[int, int]] = set(covered.arcs)
     kept = []
     for example in examples:
-        ran = span_coverage(
-            file, target.start, target.end, lambda name, e=example: name == f"call:{key}:{e.call}"
-        )
+        is_call = functools.partial(operator.eq, f"call:{key}:{example.call}")
+        ran = span_coverage(file, target.start, target.end, is_call)
         keep_doctest = example.origin == "doctest" and not doctests_run
         if keep_doctest or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
             kept.append(example)
@@ -230,7 +231,7 @@ def _observed(
     notes: list[str] = []
     if entry.get("error"):
         notes.append(str(entry["error"]))
-    for seen in entry.get("examples", []) or []:  # type: ignore[union-attr]
+    for seen in cast("list[object]", entry.get("examples") or []):
         assert isinstance(seen, dict)
         call, origin = seen["call"], origins.get(seen["call"], "")
         if "problem" in seen:

@@ -135,8 +135,8 @@ class Workspace:
     def files(self, rev: str, suffix: str = "") -> Iterator[str]:
         """Paths of the files at `rev` whose names end with `suffix`."""
         for item in self.repo.commit(rev).tree.traverse():
-            if item.type == "blob" and item.path.endswith(suffix):  # type: ignore[union-attr]
-                yield item.path  # type: ignore[union-attr]
+            if isinstance(item, git.Blob) and str(item.path).endswith(suffix):
+                yield str(item.path)
 
     def tracked(self, path: str) -> bool:
         """Whether the checkout's current commit (HEAD) holds `path`."""
@@ -195,13 +195,13 @@ def history(
     spec = f"{since}..{head}" if since else head
     commits = list(workspace.repo.iter_commits(spec, first_parent=True, max_count=max_commits))
     for commit in reversed(commits):
-        files = []
+        files: list[tuple[str, str | None, str | None, str]] = []
         if not commit.parents:
             for item in commit.tree.traverse():
-                if item.type == "blob" and item.path.endswith(".py"):  # type: ignore[union-attr]
-                    text = _text(item, max_bytes)  # type: ignore[arg-type]
+                if isinstance(item, git.Blob) and str(item.path).endswith(".py"):
+                    text = _text(item, max_bytes)
                     if text is not None:
-                        files.append((item.path, None, text, _added_patch(text)))  # type: ignore[union-attr]
+                        files.append((str(item.path), None, text, _added_patch(text)))
         else:
             diffs = commit.parents[0].diff(commit, create_patch=True, unified=0, find_renames=True)
             for diff in diffs:

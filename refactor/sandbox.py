@@ -208,6 +208,7 @@ class Sandbox:
         cpu = limits.cpu_seconds if limits.cpu_seconds is not None else int(wall) + 30
 
         def set_limits() -> None:  # runs in the child between fork and exec
+            """Set CPU, memory, file-size and core-dump limits on the child."""
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))

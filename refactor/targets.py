@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -159,7 +159,8 @@ def _header_end(
     body = node.body
     if isinstance(body, cst.SimpleStatementSuite):
         return position[body].start.line
-    first = body.body[0]
+    # An indented block's statements are lines or compound statements: both carry leading_lines.
+    first = cast("cst.SimpleStatementLine | cst.BaseCompoundStatement", body.body[0])
     return position[first].start.line - len(first.leading_lines) - 1
 
 

@@ -51,6 +51,7 @@ def render_google(parts: DocParts) -> str:
     lines = [parts.summary]
 
     def section(title: str, entries: list[Entry], with_defaults: bool = False) -> None:
+        """Append a Google section (`Args:`, `Raises:`...), one indented line per entry."""
         if not entries:
             return
         lines.extend(["", f"{title}:"])
@@ -77,6 +78,7 @@ def render_numpy(parts: DocParts) -> str:
     lines = [parts.summary]
 
     def section(title: str, entries: list[Entry], with_defaults: bool = False) -> None:
+        """Append a NumPy section: the underlined title, then each entry and its text."""
         entries = [e for e in entries if e.name or e.type]
         if not entries:
             return
@@ -116,14 +118,14 @@ def render_sphinx(parts: DocParts) -> str:
         fields.extend(_wrap(e.description, "", f":ivar {e.name}: "))
         if e.type:
             fields.append(f":vartype {e.name}: {e.type}")
-    for label, type_label, e in (
+    for label, type_label, entry in (
         ("returns", "rtype", parts.returns),
         ("yields", "ytype", parts.yields),
     ):
-        if e is not None:
-            fields.extend(_wrap(e.description, "", f":{label}: "))
-            if e.type:
-                fields.append(f":{type_label}: {e.type}")
+        if entry is not None:
+            fields.extend(_wrap(entry.description, "", f":{label}: "))
+            if entry.type:
+                fields.append(f":{type_label}: {entry.type}")
     for e in parts.raises:
         fields.extend(_wrap(e.description, "", f":raises {e.name}: "))
     return "\n".join([parts.summary, "", *fields]) if fields else parts.summary

@@ -177,13 +177,13 @@ def property_blocks(target: TestTarget, module: Module) -> bool:
             module.add_import(ast.unparse(node))
             body_start = node.end_lineno or body_start
     insertions: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
+    for walked in ast.walk(tree):
         if (
-            isinstance(node, ast.FunctionDef)
-            and node.name.startswith("test")
-            and ast.get_docstring(node) is None
+            isinstance(walked, ast.FunctionDef)
+            and walked.name.startswith("test")
+            and ast.get_docstring(walked) is None
         ):
-            first = node.body[0]
+            first = walked.body[0]
             indent = " " * first.col_offset
             # Short, so that it fits any line length at any indentation ghostwriter uses.
             insertions.append(

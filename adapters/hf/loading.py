@@ -134,7 +134,9 @@ def load_model(config: HFConfig) -> LoadedModel:
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, local_files_only=True)
+        model: Any = AutoModelForCausalLM.from_pretrained(
+            str(path), dtype=dtype, local_files_only=True
+        )
     except (OSError, ValueError, KeyError) as error:
         raise EngineError(f"cannot load model {name} from {path}: {error}") from error
     tokenizer.padding_side = "left"

@@ -20,6 +20,7 @@ from adapters.completion import (
     CompletionError,
     CompletionRequest,
     CompletionResult,
+    FinishReason,
     Sampling,
     cut_at_stop,
 )
@@ -199,7 +200,7 @@ class LoadedModel:
             count = self._tokens_until(decoded.ids, cut)
         kept = tuple(decoded.logprobs[:count])
         logprob = sum(kept) if len(kept) == count else None  # None: the path reported none
-        reason = "stop" if stopped or decoded.ended else "length"
+        reason: FinishReason = "stop" if stopped or decoded.ended else "length"
         return Completion(
             cut, reason, count, logprob, kept if logprob is not None else (), prompt_tokens
         )

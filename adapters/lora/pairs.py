@@ -46,7 +46,8 @@ def find_target(row: Row) -> Target | None:
     """The definition `row.symbol` in `row.source` (the one whose code is the row's input)."""
     found = [t for t in file_definitions(row.path, row.source) if t.qualname == row.symbol]
     exact = [t for t in found if t.code == row.input]
-    return (exact or found or [None])[0]
+    chosen = exact or found
+    return chosen[0] if chosen else None
 
 
 def _bound_names(node: ast.Import | ast.ImportFrom) -> list[tuple[ast.alias, str]]:

@@ -97,6 +97,7 @@ class Batch:
         """Stack packed sequences into one batch on `device`."""
 
         def tensor(name: str, dtype: torch.dtype) -> torch.Tensor:
+            """One field of every sequence as a tensor on the device."""
             rows = [getattr(s, name) for s in sequences]
             return torch.tensor(rows, dtype=dtype).to(device, non_blocking=True)
 
@@ -125,7 +126,7 @@ def load_base(model_dir: Path, settings: TrainSettings, device: torch.device) ->
 
     hf_logging.disable_progress_bar()
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(
+    model: Any = AutoModelForCausalLM.from_pretrained(
         str(model_dir), dtype=dtype, attn_implementation=settings.attention, local_files_only=True
     )
     return model.to(device)
@@ -162,7 +163,8 @@ def with_lora(
         warnings.simplefilter("ignore", FutureWarning)  # peft on transformers APIs: not ours
         peft_model = get_peft_model(model, config)
     if settings.compile == "on":
-        for layer in peft_model.get_base_model().get_decoder().layers:
+        base: Any = peft_model.get_base_model()  # typed as a module whose attributes are tensors
+        for layer in base.get_decoder().layers:
             layer.compile(backend=compile_backend)
     return peft_model
 

@@ -91,6 +91,7 @@ def tokenize_rows(
     examples = Examples()
 
     def count(text: str) -> int:
+        """The number of tokens the tokenizer makes of `text`."""
         return len(tokenizer(text)["input_ids"])
 
     for row in rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from adapters.base import TASKS, EngineError, EngineIdentity, Task
 from adapters.completion import (
@@ -19,6 +19,7 @@ from adapters.completion import (
     CompletionError,
     CompletionRequest,
     CompletionResult,
+    FinishReason,
 )
 from adapters.openai.client import ApiCallError, ClientConfig, OpenAIClient
 from adapters.prompted import PromptedEngine
@@ -80,7 +81,8 @@ class OpenAICompleter:
     def identity(self, task: Task) -> EngineIdentity:
         """The served model and adapter, as the server names them."""
         entry = self.model_for(task)
-        own = entry.get("codegen") if isinstance(entry.get("codegen"), dict) else {}
+        codegen = entry.get("codegen")
+        own: dict[str, Any] = codegen if isinstance(codegen, dict) else {}
         parent = entry.get("parent") if isinstance(entry.get("parent"), str) else None
         model = own.get("model") or parent or entry["id"]
         adapter = own.get("adapter") if "adapter" in own else (entry["id"] if parent else None)
@@ -182,6 +184,7 @@ class OpenAICompleter:
         reason = choice.get("finish_reason") or "stop"
         if reason not in ("stop", "length"):
             return CompletionError(f"the server ended a choice with finish_reason {reason!r}")
+        reason = cast(FinishReason, reason)
         text = choice["text"]
         logprobs = choice.get("logprobs")
         token_lps = logprobs.get("token_logprobs") if isinstance(logprobs, dict) else None

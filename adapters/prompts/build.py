@@ -150,6 +150,7 @@ def build_prompt(
     sections = {c.section: count_tokens(headings[c.section]) for c in chosen}
 
     def size(chunks: list[_Chunk]) -> int:
+        """Tokens of a prompt of `chunks`: the base, the chunks and their sections' headers."""
         used = {c.section for c in chunks}
         return base + sum(costs[id(c)] for c in chunks) + sum(sections[s] for s in used)
 

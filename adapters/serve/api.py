@@ -210,7 +210,7 @@ def completion_body(
     parsed: ParsedRequest, results: Sequence[CompletionResult], created: int
 ) -> dict[str, Any] | ApiError:
     """The `/v1/completions` answer, or the first request's error when one could not be decoded."""
-    choices = []
+    choices: list[dict[str, Any]] = []
     for i, (request, result) in enumerate(zip(parsed.requests, results, strict=True)):
         if isinstance(result, CompletionError):
             return ApiError(400, f"prompt {i}: {result.reason}", param="prompt")

@@ -102,7 +102,8 @@ class Batcher:
             if self._closed:
                 return None
             first = self._jobs[0]
-            batch, rows = [], 0
+            batch: list[_Job] = []
+            rows = 0
             for job in self._jobs:
                 if job.adapter == first.adapter and (
                     not batch or rows + job.rows <= self._max_rows

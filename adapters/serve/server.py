@@ -13,9 +13,9 @@ import threading
 import time
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
-from adapters.base import EngineIdentity
+from adapters.base import EngineIdentity, Task
 from adapters.hf.model import LoadedModel
 from adapters.serve.api import (
     ApiError,
@@ -46,7 +46,13 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
     for task, ref in model.adapters.items():
         served.append(
             ServedModel(
-                task, task, model.identity(task), ref.label, base_id, model.max_context, created
+                task,
+                task,
+                model.identity(cast(Task, task)),
+                ref.label,
+                base_id,
+                model.max_context,
+                created,
             )
         )
     return served
@@ -201,7 +207,7 @@ class ServerHandle:
     def __init__(self, server: _Server, thread: threading.Thread) -> None:
         self._server = server
         self._thread = thread
-        host, port = server.server_address[:2]
+        host, port = cast("tuple[str, int]", server.server_address[:2])
         self.url = f"http://{host}:{port}"
 
     def close(self) -> None:

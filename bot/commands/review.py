@@ -188,6 +188,7 @@ def progress_printer(quiet: bool) -> Callable[[str], None]:
     """A progress sink that writes `codegen: ...` lines to stderr, or nothing when quiet."""
 
     def say(message: str) -> None:
+        """Print one progress line to stderr unless the run is quiet."""
         if not quiet:
             print(f"codegen: {message}", file=sys.stderr, flush=True)
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import ast
 import functools
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from refactor.results import Failure, Result, Skip, Success
+
+# The statements of an indented block: both kinds carry leading_lines.
+_Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
 
 def _quote_style(source: str) -> str:
@@ -60,7 +64,7 @@ def render_literal(
     return Success(f"{prefix}{quotes}{body}")
 
 
-def _starts_with_blank(statement: cst.BaseStatement) -> bool:
+def _starts_with_blank(statement: _Statement) -> bool:
     lines = statement.leading_lines
     return bool(lines) and lines[0].comment is None
 
@@ -135,9 +139,9 @@ class _InsertDocstring(cst.CSTTransformer):
             statement = cst.SimpleStatementLine(
                 body=body.body, trailing_whitespace=body.trailing_whitespace
             )
-            new_body = cst.IndentedBlock(body=[docstring, statement])
+            new_body: cst.BaseSuite = cst.IndentedBlock(body=[docstring, statement])
         else:
-            rest = list(body.body)
+            rest = cast("list[_Statement]", list(body.body))
             if isinstance(original, cst.ClassDef) and not _starts_with_blank(rest[0]):
                 # PEP 257: a blank line after a class docstring sets it off from the members.
                 rest[0] = rest[0].with_changes(

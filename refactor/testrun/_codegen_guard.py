@@ -20,6 +20,7 @@ import sysconfig
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 #: Environment variables Python, pytest and Hypothesis read as a matter of course.
@@ -89,7 +90,7 @@ class Guard:
                 raise PermissionError(f"codegen sandbox: the test {message}")
             original_sleep(seconds)
 
-        time.sleep = sleep
+        time.sleep = sleep  # type: ignore[assignment]  # narrower than SupportsIndex
 
     # --- attribution ------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ class Guard:
         return "repo" if filename.startswith(self.root) else "library"
 
     def _repo_on_stack(self) -> bool:
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             if frame.f_code.co_filename.startswith(self.root):
                 return True
@@ -110,7 +111,7 @@ class Guard:
 
     def _repo_called(self) -> bool:
         """Whether the nearest caller outside the standard library is the repository's code."""
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             kind = self._kind(frame.f_code.co_filename)
             if kind != "stdlib":

@@ -45,6 +45,7 @@ def coverage_gate(
     started = time.perf_counter()
 
     def verdict(reason: str | None) -> Verdict:
+        """The coverage verdict: passed when there is no reason against it."""
         return Verdict("coverage", reason is None, reason, time.perf_counter() - started)
 
     if file is not None and file.error:

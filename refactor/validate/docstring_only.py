@@ -26,6 +26,7 @@ def check_docstring_only(before: str, after: str) -> Verdict:
     """Pass when `before` and `after` differ in docstrings alone."""
 
     def check() -> str | None:
+        """Why the edit changes more than docstrings, or None."""
         try:
             same = _without_docstrings(before) == _without_docstrings(after)
         except SyntaxError as error:

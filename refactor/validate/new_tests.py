@@ -390,12 +390,12 @@ def _judge(
             "branches": [f"{a}->{b}" for a, b in sorted(gained.after.arcs - before.arcs)],
         },
     )
-    reason = None
+    no_gain = None
     if not gained.raises:
-        reason = f"raises no coverage of `{test.qualname}`" + (
+        no_gain = f"raises no coverage of `{test.qualname}`" + (
             ": it does not run it" if not mine.lines else ": what it runs was already covered"
         )
-    gate("coverage", reason)
+    gate("coverage", no_gain)
     return test, gates, figures
 
 

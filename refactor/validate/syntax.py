@@ -11,6 +11,7 @@ def check_syntax(path: str, source: str) -> Verdict:
     """Pass when `source` parses with LibCST and Python compiles it."""
 
     def check() -> str | None:
+        """Why the source does not parse or compile, or None."""
         try:
             cst.parse_module(source)
         except cst.ParserSyntaxError as error:

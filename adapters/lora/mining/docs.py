@@ -68,7 +68,9 @@ def good_docstring(name: str, docstring: str, node: ast.AST) -> bool:
     return documented <= _params(node) | {"self", "cls"}
 
 
-def _node_at(tree: ast.Module, target: Target) -> ast.AST | None:
+def _node_at(
+    tree: ast.Module, target: Target
+) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
             node.name == target.name and node.lineno == target.def_line

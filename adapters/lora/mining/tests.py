@@ -93,9 +93,9 @@ def tests_rows(
             definitions = find_definitions(path, source)
         except cst.ParserSyntaxError:
             continue
-        for target in definitions:
-            if target.kind != "class" and target.is_public and not target.is_dunder:
-                index.setdefault(target.name, []).append(target)
+        for definition in definitions:
+            if definition.kind != "class" and definition.is_public and not definition.is_dunder:
+                index.setdefault(definition.name, []).append(definition)
     for path, source in sorted(snapshot.items()):
         if not (is_test_file(path) and path.endswith(".py")):
             continue
