@@ -234,8 +234,9 @@ def _find(tree: ast.Module, def_line: int, name: str) -> tuple[Definition, list[
 def _sentinels(tree: ast.Module) -> set[str]:
     found = set()
     for statement in tree.body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else []
-        for target in targets:
+        if not isinstance(statement, ast.Assign):
+            continue
+        for target in statement.targets:
             if not isinstance(target, ast.Name):
                 continue
             value = statement.value
@@ -312,7 +313,7 @@ def code_facts(source: str, def_line: int, name: str) -> CodeFacts | None:
         } - declared
     related = {id(node), *(id(t) for t in trail)}
     foreign: dict[str, frozenset[str]] = {}
-    scopes = [tree, *([owner] if owner is not None else [])]
+    scopes: list[ast.Module | ast.ClassDef] = [tree, *([owner] if owner is not None else [])]
     for scope in scopes:
         for statement in scope.body:
             if isinstance(statement, Definition) and id(statement) not in related:

@@ -104,7 +104,7 @@ def sentences(text: str) -> list[str]:
             continue
         in_example = False
         kept.append(stripped)
-    found = []
+    found: list[str] = []
     for paragraph in re.split(r"\n\s*\n", "\n".join(kept)):
         joined = " ".join(paragraph.split())
         found.extend(part for part in _SENTENCE_END.split(joined) if part)

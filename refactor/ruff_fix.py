@@ -109,7 +109,7 @@ def ruff_fix(
             target.write_bytes(source.encode("utf-8"))
             plain = [c for c in command if not c.startswith("--extend-select")]
             try:
-                own = subprocess.run(
+                selected = subprocess.run(
                     [*plain, "--output-format=json", path],
                     cwd=folder,
                     capture_output=True,
@@ -119,9 +119,9 @@ def ruff_fix(
                 )
             except subprocess.TimeoutExpired:
                 return Failure(f"ruff took longer than {timeout:.0f}s")
-            if own.returncode != 0:
-                return Failure("ruff could not run: " + (own.stderr.strip() or "no output"))
-            configured = {item.get("code") for item in json.loads(own.stdout or "[]")}
+            if selected.returncode != 0:
+                return Failure("ruff could not run: " + (selected.stderr.strip() or "no output"))
+            configured = {item.get("code") for item in json.loads(selected.stdout or "[]")}
         return Success(Fixed(fixed_text, rules, messages, frozenset(c for c in configured if c)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -346,11 +346,7 @@ def _judge(
     # The gate measures CPU time where the sandbox reports it: a loaded machine stretches the
     # wall clock, not the work a test does.
     per_run_cpu = [
-        sum(
-            found[i].seconds if found[i].cpu_seconds is None else found[i].cpu_seconds
-            for found in runs
-            if i < len(found)
-        )
+        sum(_work_seconds(found[i]) for found in runs if i < len(found))
         for i in range(settings.runs)
     ]
     slowest = max(per_run_cpu, default=0.0)
@@ -397,6 +393,11 @@ def _judge(
         )
     gate("coverage", no_gain)
     return test, gates, figures
+
+
+def _work_seconds(run: TestOutcome) -> float:
+    """The CPU seconds a run took where the sandbox measured them, else its wall seconds."""
+    return run.seconds if run.cpu_seconds is None else run.cpu_seconds
 
 
 def _streak(runs: Sequence[TestOutcome]) -> int:
