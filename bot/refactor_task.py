@@ -22,8 +22,9 @@ from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config
 from bot.markers import digest
 from bot.report import Proposal
+from bot.scratch_copy import export_tree, left_out_note
 from bot.tests_baseline import measure_baseline
-from bot.tests_task import export_tree, left_out_note, make_sandbox
+from bot.tests_task import make_sandbox
 from bot.workspace import Workspace
 from refactor.codemods.unused_imports import describe
 from refactor.combine import Combined, apply_replacements, combine, definition_replacement

@@ -9,12 +9,10 @@ failed...); one report entry per target, with the test file, its patch and its f
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import re
 import shutil
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +22,7 @@ from pathlib import Path
 from adapters.base import Candidate, Engine, RunContext
 from bot.config import Config, TestsConfig
 from bot.report import Proposal, SkippedTarget
+from bot.scratch_copy import export_tree, left_out_note
 from bot.sources import SourceFile
 from bot.tests_baseline import Baseline, measure_baseline
 from bot.tests_facts import gather
@@ -100,38 +99,6 @@ def select_targets(
             else:
                 skipped.append(SkippedTarget("tests", target.path, target.qualname, reason))
     return chosen, skipped
-
-
-def export_tree(workspace: Workspace, rev: str, folder: Path) -> tuple[str, ...]:
-    """Extract the files of commit `rev` into `folder` (`git archive`: no checkout, no .git).
-
-    Returns what was left out: links that point outside the copy (absolute, or up past its
-    root), which `tarfile`'s data filter refuses, so they can never reach a host file.
-    """
-    buffer = io.BytesIO()
-    workspace.repo.archive(buffer, treeish=rev, format="tar")
-    buffer.seek(0)
-    left_out: list[str] = []
-
-    def only_safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
-        try:
-            return tarfile.data_filter(member, path)
-        except tarfile.FilterError:
-            left_out.append(member.name)
-            return None
-
-    with tarfile.open(fileobj=buffer) as archive:
-        archive.extractall(folder, filter=only_safe)
-    return tuple(left_out)
-
-
-def left_out_note(left_out: Sequence[str]) -> list[str]:
-    """The report's note about links left out of the scratch copy (none when nothing was)."""
-    if not left_out:
-        return []
-    shown = ", ".join(f"`{name}`" for name in left_out[:5])
-    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
-    return [f"left out of the copy: links that point outside the repository ({shown}{more})"]
 
 
 def _test_path(target: Target, module: str, conventions: Conventions, taken: set[str]) -> str:
