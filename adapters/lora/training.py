@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from adapters.base import Task
+from adapters.base import EngineError, Task
 from adapters.lora.dataset_context import CONTEXT_FILE, DatasetContext
 from adapters.lora.layout import PEFT_CONFIG, adapter_folder, has_checkpoint, version_key
 from adapters.lora.metadata import AdapterMetadata
@@ -158,10 +159,17 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     """Train a new adapter version (or finish an interrupted one); return folder and metadata."""
     from transformers import AutoConfig, AutoTokenizer  # noqa: PLC0415 (heavy)
 
+    from adapters.hf.gguf import ensure_converted, is_gguf  # noqa: PLC0415
     from adapters.hf.loading import model_fingerprint, resolve_device  # noqa: PLC0415
     from adapters.lora.saving import save_adapter  # noqa: PLC0415
     from adapters.lora.train import TrainJob, train  # noqa: PLC0415
 
+    base_name = request.base.resolve().name
+    if is_gguf(request.base):
+        try:
+            request = replace(request, base=ensure_converted(request.base, os.environ, progress))
+        except EngineError as error:
+            raise TrainingError(str(error)) from error
     if not (request.base / "config.json").is_file():
         raise TrainingError(f"base model folder {request.base} has no config.json")
     resolve_device(request.device)  # an unusable device fails before any work (EngineError)
@@ -227,7 +235,7 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     metadata = AdapterMetadata(
         task=request.task,
         version=version,
-        base_model=request.base.resolve().name,
+        base_model=base_name,
         base_fingerprint=fingerprint,
         data_hash=dataset.data_hash,
         metrics=result.metrics,

@@ -80,7 +80,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "then these flags.",
     )
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--base", required=True, type=Path, help="the base model's folder")
+    parser.add_argument(
+        "--base", required=True, type=Path, help="the base model's folder or .gguf file"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the mined dataset")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_ADAPTERS, help="the adapters directory (ADAPTERS_DIR)"
@@ -176,7 +178,9 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
         "in the adapter's metadata.",
     )
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--base", required=True, type=Path, help="the base model's folder")
+    parser.add_argument(
+        "--base", required=True, type=Path, help="the base model's folder or .gguf file"
+    )
     parser.add_argument(
         "--adapters", type=Path, default=DEFAULT_ADAPTERS, help="the adapters directory"
     )
