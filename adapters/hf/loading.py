@@ -22,7 +22,7 @@ from adapters.base import TASKS, EngineError
 from adapters.hf.config import HFConfig
 from adapters.hf.gguf import ensure_converted, is_gguf
 from adapters.hf.model import LoadedModel
-from adapters.lora.layout import AdapterRef, find_adapter
+from adapters.lora.layout import AdapterRef, choose_adapter
 
 _SAMPLE_BYTES = 1 << 16
 _DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
@@ -97,7 +97,9 @@ def find_adapters(config: HFConfig, fingerprint: str) -> dict[str, AdapterRef]:
         return {}
     found: dict[str, AdapterRef] = {}
     for task in TASKS:
-        ref = find_adapter(config.adapters_dir, task, config.adapter_versions.get(task))
+        ref, why = choose_adapter(config.adapters_dir, task, config.adapter_versions.get(task))
+        if config.announce:
+            _stderr(f"adapter for {why}")
         if ref is None:
             continue
         trained_on = ref.metadata.base_fingerprint

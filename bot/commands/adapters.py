@@ -201,7 +201,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the table, store the figures."""
     from adapters.lora.training import TrainingError  # noqa: PLC0415
-    from bot.adapter_eval import EvalRequest, evaluate, save_metrics  # noqa: PLC0415
+    from bot.adapter_eval import EvalRequest, evaluate, promote, save_metrics  # noqa: PLC0415
 
     if args.limit < 0:
         raise UsageError("--limit must not be negative")
@@ -221,7 +221,10 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     sys.stdout.write(result.table())
     if not args.no_save:
-        save_metrics(folder, result.metrics())
+        updated = save_metrics(folder, result.metrics())
+        verdict = promote(args.adapters, updated)
+        used = f"{args.task}@{verdict.version}" if verdict.version else "the base model"
+        sys.stdout.write(f"engines now use {used} for {args.task}: {verdict.why}\n")
     return 0
 
 
