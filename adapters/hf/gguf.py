@@ -106,6 +106,7 @@ def ensure_converted(
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         shutil.rmtree(scratch, ignore_errors=True)
         raise EngineError(f"cannot convert {gguf}: {error}") from error
+    scratch.chmod(0o755)  # mkdtemp's 0700 would hide the model from the runner's other users
     try:
         os.rename(scratch, target)
     except OSError:

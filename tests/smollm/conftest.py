@@ -26,7 +26,7 @@ from tests.models.lora_shop import cli, make_shop
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 #: A few steps at a small learning rate: the adapter moves the loss without wrecking the model.
-TRAIN_STEPS = 4
+TRAIN_STEPS = 3
 TRAIN_FLAGS = (
     "--device",
     "cpu",

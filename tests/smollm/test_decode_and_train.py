@@ -22,7 +22,8 @@ from adapters.lora.train import TrainJob, train
 from adapters.lora.training import load_dataset, tokenize_rows
 from tests.smollm.conftest import GGUF_NAME, TRAIN_STEPS, SmolShop
 
-pytestmark = pytest.mark.model
+# The first test to run pays the session fixtures (conversion on a fresh machine, training).
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
 
 PROMPTS = [
     'def add(a: int, b: int) -> int:\n    """',
@@ -52,7 +53,9 @@ def test_fast_path_greedy_tokens_equal_generate(
 def test_training_on_mined_rows_lowers_the_loss(smol_shop: SmolShop) -> None:
     metadata = AdapterMetadata.load(smol_shop.adapters / "docs" / "1")
     metrics = metadata.metrics
-    assert metrics["train_loss"] < metrics["train_loss_first"]
+    # Measured on the held-out file's rows, before and after: the shop's docstrings follow one
+    # template, so even three steps carry over.
+    assert metrics["eval_loss"] < metrics["eval_loss_base"]
     assert metadata.base_model == GGUF_NAME
     assert metadata.hyperparameters["total_steps"] == TRAIN_STEPS
     assert metadata.data["examples_train"] == metadata.data["rows_train"] > 0

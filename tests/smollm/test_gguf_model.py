@@ -13,7 +13,8 @@ from adapters.hf.loading import model_fingerprint
 from adapters.hf.model import LoadedModel
 from tests.smollm.conftest import GGUF_NAME
 
-pytestmark = pytest.mark.model
+# The first test to run pays the session fixtures (conversion on a fresh machine, training).
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
 
 
 def test_the_cache_lives_outside_the_checkout_and_is_keyed_by_the_file(

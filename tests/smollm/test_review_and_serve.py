@@ -25,7 +25,8 @@ from tests.conftest import GitRepo, ruff_check
 from tests.models import tiny
 from tests.smollm.conftest import GGUF_NAME, SmolShop
 
-pytestmark = pytest.mark.model
+# The first test to run pays the session fixtures (conversion on a fresh machine, training).
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
 
 #: The sample repository of the tiny-model tests, with budgets a real model can close a
 #: docstring in (measured: a one-line summary takes 15-30 tokens).
