@@ -16,8 +16,9 @@ on all targets and on the ones both engines answered, time per proposal, and tra
 `--samples k` adds k - 1 sampled answers per target (temperature 0.8) after the greedy one,
 ranked by mean log-probability; the first that passes the gates is kept.
 
-    .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu] [--train-rows 48]
-        [--eval-rows 10] [--steps 12] [--seq-len 1024] [--max-new-tokens 96] [--samples 1]
+    .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu] [--train-rows 16]
+        [--eval-rows 8] [--steps 4] [--batch-size 1] [--seq-len 768] [--max-new-tokens 64]
+        [--samples 1]
 
 The CPU budget (defaults) finishes in about 15 minutes on 2 busy cores; the full size is
 `--train-rows 0 --eval-rows 0 --steps 200 --device cuda` (0: every row).
@@ -233,7 +234,7 @@ def run_project(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         alpha=16,
         dropout=0.0,
         learning_rate=args.learning_rate,
-        warmup_steps=2,
+        warmup_steps=1,
         steps=args.steps,
         seq_len=args.seq_len,
         batch_size=args.batch_size,
@@ -342,13 +343,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, required=True, help="a model folder or .gguf file")
     parser.add_argument("--projects", default=",".join(PROJECTS))
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--train-rows", type=int, default=48, help="0: every train row")
-    parser.add_argument("--eval-rows", type=int, default=10, help="0: every held-out row")
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument("--seq-len", type=int, default=1024)
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
-    parser.add_argument("--max-new-tokens", type=int, default=96)
+    parser.add_argument("--train-rows", type=int, default=16, help="0: every train row")
+    parser.add_argument("--eval-rows", type=int, default=8, help="0: every held-out row")
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--seq-len", type=int, default=768)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--samples", type=int, default=1)
     parser.add_argument("--sdists", type=Path, default=Path.home() / ".cache/codegen/sdists")
     parser.add_argument("--work", type=Path, default=Path("/tmp/codegen-quality"))

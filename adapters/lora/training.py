@@ -155,21 +155,28 @@ class TrainRequest:
     resume: bool = False
 
 
+def _model_folder(base: Path, progress: Progress) -> Path:
+    """The base model's folder: `base` itself, or the cached conversion of a `.gguf` file."""
+    from adapters.hf.gguf import ensure_converted, is_gguf  # noqa: PLC0415 (torch, when asked)
+
+    if not is_gguf(base):
+        return base
+    try:
+        return ensure_converted(base, os.environ, progress)
+    except EngineError as error:
+        raise TrainingError(str(error)) from error
+
+
 def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, AdapterMetadata]:
     """Train a new adapter version (or finish an interrupted one); return folder and metadata."""
     from transformers import AutoConfig, AutoTokenizer  # noqa: PLC0415 (heavy)
 
-    from adapters.hf.gguf import ensure_converted, is_gguf  # noqa: PLC0415
     from adapters.hf.loading import model_fingerprint, resolve_device  # noqa: PLC0415
     from adapters.lora.saving import save_adapter  # noqa: PLC0415
     from adapters.lora.train import TrainJob, train  # noqa: PLC0415
 
     base_name = request.base.resolve().name
-    if is_gguf(request.base):
-        try:
-            request = replace(request, base=ensure_converted(request.base, os.environ, progress))
-        except EngineError as error:
-            raise TrainingError(str(error)) from error
+    request = replace(request, base=_model_folder(request.base, progress))
     if not (request.base / "config.json").is_file():
         raise TrainingError(f"base model folder {request.base} has no config.json")
     resolve_device(request.device)  # an unusable device fails before any work (EngineError)
@@ -183,14 +190,18 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
         f"building the engine's prompts for {len(dataset.rows)} {request.task} rows "
         f"(about 0.1 s each: every file is parsed)"
     )
+    # Prompts are cut to fit the training sequence as a review cuts them to fit the model: the
+    # prompt budget is what a `seq_len`-token model would allow, so rows are shortened (farthest
+    # context first), not skipped for their length.
+    fit = min(max_context, settings.seq_len) if max_context else settings.seq_len
     splits = {
-        side: tokenize_rows(
-            dataset.split(side), dataset.context, tokenizer, max_context, settings.seq_len
-        )
+        side: tokenize_rows(dataset.split(side), dataset.context, tokenizer, fit, settings.seq_len)
         for side in ("train", "eval")
     }
     train_examples, eval_examples = splits["train"], splits["eval"]
     skipped = train_examples.skipped + eval_examples.skipped
+    kept = len(train_examples.tokenized) + len(eval_examples.tokenized)
+    progress(f"{kept} of {len(dataset.rows)} rows fit a {settings.seq_len}-token sequence")
     for reason, count in sorted(skipped.items()):
         progress(f"skipped {count} rows: {reason}")
     if not train_examples.tokenized:
@@ -247,6 +258,10 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
             "rows_train": int(tasks.get("train", len(dataset.split("train")))),
             "rows_eval": int(tasks.get("eval", len(dataset.split("eval")))),
             "examples_train": len(train_examples.tokenized),
+            "prompt_tokens": min(
+                dataset.context.context_tokens,
+                fit - dataset.context.max_new_tokens.of(request.task),
+            ),
             "examples_eval": len(eval_examples.tokenized),
             "skipped": dict(skipped),
             "sequences": result.sequences,

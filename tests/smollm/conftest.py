@@ -25,21 +25,22 @@ from tests.models.lora_shop import cli, make_shop
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-#: A few steps at a small learning rate: the adapter moves the loss without wrecking the model.
-TRAIN_STEPS = 3
+#: Two single-sequence steps (CPU time is the suite's budget): the shop's docstrings follow one
+#: template, so they lower the held-out loss (measured: 0.63 to 0.07 after three steps of two).
+TRAIN_STEPS = 2
 TRAIN_FLAGS = (
     "--device",
     "cpu",
     "--seq-len",
     "512",
     "--batch-size",
-    "2",
+    "1",
     "--micro-batch",
     "1",
     "--learning-rate",
-    "1e-3",
+    "2e-3",
     "--warmup-steps",
-    "1",
+    "0",
     "--log-every",
     "1",
     "--rank",
