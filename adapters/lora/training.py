@@ -102,6 +102,16 @@ def tokenize_rows(
         pair = made.value
         prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         completion = tuple(tokenizer(pair.completion, add_special_tokens=False)["input_ids"])
+        too_long = len(prompt) + len(completion) > seq_len
+        if too_long and (max_context is None or max_context > seq_len):
+            # Too long for the sequence: cut its prompt as a review cuts one for a model of
+            # `seq_len` positions (farthest context first), rather than lose the row.
+            shorter = make_pair(row, context, count, seq_len)
+            if isinstance(shorter, Failure):
+                examples.skipped[_reason_kind(shorter.reason)] += 1
+                continue
+            pair = shorter.value
+            prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         if not completion:
             examples.skipped["an empty completion"] += 1
             continue
@@ -190,12 +200,10 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
         f"building the engine's prompts for {len(dataset.rows)} {request.task} rows "
         f"(about 0.1 s each: every file is parsed)"
     )
-    # Prompts are cut to fit the training sequence as a review cuts them to fit the model: the
-    # prompt budget is what a `seq_len`-token model would allow, so rows are shortened (farthest
-    # context first), not skipped for their length.
-    fit = min(max_context, settings.seq_len) if max_context else settings.seq_len
     splits = {
-        side: tokenize_rows(dataset.split(side), dataset.context, tokenizer, fit, settings.seq_len)
+        side: tokenize_rows(
+            dataset.split(side), dataset.context, tokenizer, max_context, settings.seq_len
+        )
         for side in ("train", "eval")
     }
     train_examples, eval_examples = splits["train"], splits["eval"]
@@ -258,10 +266,6 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
             "rows_train": int(tasks.get("train", len(dataset.split("train")))),
             "rows_eval": int(tasks.get("eval", len(dataset.split("eval")))),
             "examples_train": len(train_examples.tokenized),
-            "prompt_tokens": min(
-                dataset.context.context_tokens,
-                fit - dataset.context.max_new_tokens.of(request.task),
-            ),
             "examples_eval": len(eval_examples.tokenized),
             "skipped": dict(skipped),
             "sequences": result.sequences,
