@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import pytest
 
 from tests.conftest import GitRepo, ruff_check
 from tests.models import tiny
+from tests.models.lora_shop import cli
 from tests.smollm.conftest import GGUF_NAME, SmolShop
 
 # The first test to run pays the session fixtures (conversion on a fresh machine, training).
@@ -37,13 +39,6 @@ ANSWER_REASONS = re.compile(
     r"the model did not close the docstring within \d+ tokens|the model wrote an empty docstring"
     r"|the docstring's first line says nothing|the docstring holds control characters"
 )
-
-
-def _sample(make_repo: Any) -> tuple[GitRepo, str]:
-    repo = make_repo()
-    base = repo.commit({**tiny.BASE_FILES, "pyproject.toml": PYPROJECT}, "base")
-    repo.commit(tiny.HEAD_FILES, "head")
-    return repo, base
 
 
 def _review(run_cli: Any, repo: GitRepo, base: str, out: Path, *engine: str) -> dict[str, Any]:
@@ -96,16 +91,37 @@ def _check_every_proposal(report: dict[str, Any], repo: GitRepo, tmp_path: Path)
                 ), proposal["reason"]
 
 
-def test_review_with_the_real_model_and_its_adapter(
-    make_repo: Any, run_cli: Any, smollm: Path, smol_shop: SmolShop, tmp_path: Path
-) -> None:
-    repo, base = _sample(make_repo)
+@dataclass(frozen=True)
+class HFReview:
+    """The sample repository and its review by the real model with its adapter (run once)."""
+
+    repo: GitRepo
+    base: str
+    before: dict[str, tuple[int, bytes]]
+    report: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def hf_review(
+    smollm: Path, smol_shop: SmolShop, tmp_path_factory: pytest.TempPathFactory
+) -> HFReview:
+    """`codegen review --engine hf` of the sample repository, shared by the tests below."""
+    root = tmp_path_factory.mktemp("smolreview")
+    repo = GitRepo(root)
+    base = repo.commit({**tiny.BASE_FILES, "pyproject.toml": PYPROJECT}, "base")
+    repo.commit(tiny.HEAD_FILES, "head")
     before = repo.snapshot()
-    report = _review(
-        run_cli,
-        repo,
+    out = root / "hf.json"
+    code, _, err = cli(
+        "review",
+        "--repo",
+        str(repo.path),
+        "--base",
         base,
-        tmp_path / "r.json",
+        "--format",
+        "json",
+        "--out",
+        str(out),
         "--engine",
         "hf",
         "--model",
@@ -115,11 +131,17 @@ def test_review_with_the_real_model_and_its_adapter(
         "--device",
         "cpu",
     )
-    _check_every_proposal(report, repo, tmp_path)
+    assert code == 0, err
+    return HFReview(repo, base, before, json.loads(out.read_text()))
+
+
+def test_review_with_the_real_model_and_its_adapter(hf_review: HFReview, tmp_path: Path) -> None:
+    report = hf_review.report
+    _check_every_proposal(report, hf_review.repo, tmp_path)
     assert report["model"].startswith(f"{GGUF_NAME}@")
     assert report["adapter"] == "docs@1"
     assert all(p["adapter"] == "docs@1" for p in report["proposals"])
-    assert repo.snapshot() == before
+    assert hf_review.repo.snapshot() == hf_review.before
 
 
 @pytest.fixture(scope="module")
@@ -183,33 +205,25 @@ def test_serve_answers_completions_with_the_real_model(smol_served: str) -> None
     assert answer["usage"]["completion_tokens"] <= 8
 
 
-def test_the_openai_engine_gets_the_same_proposals_as_hf(  # noqa: PLR0917 (fixtures)
-    make_repo: Any,
-    run_cli: Any,
-    smollm: Path,
-    smol_shop: SmolShop,
-    smol_served: str,
-    tmp_path: Path,
+def test_the_openai_engine_gets_the_same_proposals_as_hf(
+    run_cli: Any, hf_review: HFReview, smol_served: str, tmp_path: Path
 ) -> None:
-    repo, base = _sample(make_repo)
-    hf = _review(
-        run_cli,
-        repo,
-        base,
-        tmp_path / "hf.json",
-        "--engine",
-        "hf",
-        "--model",
-        str(smollm),
-        "--adapters",
-        str(smol_shop.adapters),
-        "--device",
-        "cpu",
-    )
+    hf = hf_review.report
+    # A generous client timeout: on a busy machine a CPU server may take minutes to answer,
+    # and a retried request would only add to its queue.
     served = _review(
-        run_cli, repo, base, tmp_path / "oa.json", "--engine", "openai", "--server", smol_served
+        run_cli,
+        hf_review.repo,
+        hf_review.base,
+        tmp_path / "oa.json",
+        "--engine",
+        "openai",
+        "--server",
+        smol_served,
+        "--timeout",
+        "3600",
     )
-    _check_every_proposal(served, repo, tmp_path)
+    _check_every_proposal(served, hf_review.repo, tmp_path)
 
     def essence(report: dict[str, Any]) -> list[tuple[Any, ...]]:
         return sorted(
