@@ -294,7 +294,7 @@ def run_project(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         "rows": {
             "train": len(dataset.split("train")),
             "eval": len(dataset.split("eval")),
-            "mined": json.loads((mined / "manifest.json").read_text())["tasks"]["docs"],
+            "mined": json.loads((mined / "manifest.json").read_text())["tasks"]["docs"]["rows"],
         },
         "train_examples": metadata.data.get("examples_train"),
         "train_skipped": metadata.data.get("skipped"),
