@@ -33,6 +33,7 @@ from adapters.completion import CompletionError, CompletionRequest
 from adapters.lora.layout import AdapterRef, find_adapter
 from adapters.lora.metadata import AdapterMetadata
 from adapters.lora.pairs import Pair, make_pair
+from adapters.lora.promotion import Promotion, judge, read_promotion, write_promotion
 from adapters.lora.rouge import rouge_l
 from adapters.lora.training import Dataset, load_dataset
 from adapters.prompts.build import STOPS
@@ -131,7 +132,9 @@ def _load(request: EvalRequest) -> tuple[Any, AdapterRef]:
     (only / request.task / ref.version).symlink_to(ref.path.resolve(), target_is_directory=True)
     try:
         loaded = load_model(
-            HFConfig(str(request.base), str(only), device=request.device, compile="off")
+            HFConfig(
+                str(request.base), str(only), device=request.device, compile="off", announce=False
+            )
         )
     finally:
         shutil.rmtree(only)  # removes the link, never what it points to
@@ -180,6 +183,18 @@ def evaluate(request: EvalRequest, progress: Progress) -> tuple[EvalResult, Path
         request.task, ref.label, loaded.model_label, len(rows), skipped, sides[0], sides[1], notes
     )
     return result, ref.path
+
+
+def promote(root: Path, updated: AdapterMetadata) -> Promotion:
+    """Judge the evaluated adapter against the base and the promoted version; record the verdict."""
+    current = read_promotion(root, updated.task)
+    current_metrics = None
+    if current is not None and current.version not in (None, updated.version):
+        ref = find_adapter(root, updated.task, current.version)
+        current_metrics = ref.metadata.metrics if ref else None
+    verdict = judge(updated.label, updated.version, updated.metrics, current, current_metrics)
+    write_promotion(root, updated.task, verdict)
+    return verdict
 
 
 def save_metrics(folder: Path, metrics: dict[str, float]) -> AdapterMetadata:

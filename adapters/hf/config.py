@@ -40,3 +40,5 @@ class HFConfig:
     max_batch: int = 32
     #: Static caches are sized in steps of this many tokens, so compiled shapes repeat.
     cache_step: int = 128
+    #: Say on stderr which adapter version each task runs with, and why.
+    announce: bool = True

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -18,8 +20,9 @@ from transformers.utils import logging as hf_logging
 
 from adapters.base import TASKS, EngineError
 from adapters.hf.config import HFConfig
+from adapters.hf.gguf import ensure_converted, is_gguf
 from adapters.hf.model import LoadedModel
-from adapters.lora.layout import AdapterRef, find_adapter
+from adapters.lora.layout import AdapterRef, choose_adapter
 
 _SAMPLE_BYTES = 1 << 16
 _DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
@@ -50,6 +53,8 @@ def model_fingerprint(folder: str | Path) -> str:
 def resolve_model(config: HFConfig) -> tuple[Path, str]:
     """The model's local folder and its name; downloads from the hub only when allowed."""
     path = Path(config.model).expanduser()
+    if is_gguf(path):
+        return ensure_converted(path, os.environ, _stderr), path.name
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise EngineError(f"model folder {path} has no config.json")
@@ -65,6 +70,10 @@ def resolve_model(config: HFConfig) -> tuple[Path, str]:
     except (HfHubHTTPError, OSError, ValueError) as error:
         raise EngineError(f"cannot download model {config.model!r}: {error}") from error
     return Path(local), config.model
+
+
+def _stderr(line: str) -> None:
+    print(f"codegen: {line}", file=sys.stderr, flush=True)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -88,7 +97,9 @@ def find_adapters(config: HFConfig, fingerprint: str) -> dict[str, AdapterRef]:
         return {}
     found: dict[str, AdapterRef] = {}
     for task in TASKS:
-        ref = find_adapter(config.adapters_dir, task, config.adapter_versions.get(task))
+        ref, why = choose_adapter(config.adapters_dir, task, config.adapter_versions.get(task))
+        if config.announce:
+            _stderr(f"adapter for {why}")
         if ref is None:
             continue
         trained_on = ref.metadata.base_fingerprint

@@ -12,17 +12,19 @@ adapters/
 A version folder counts once peft's `adapter_config.json` is in it (a training run still writing,
 or one interrupted with its `checkpoint/` inside, is ignored). Without a pinned version the
 latest wins, versions compared naturally (`10` after `9`, `v2` after `v1`, `2025-06-01` after
-`2025-05-30`).
+`2025-05-30`). Engines go one step further (`choose_adapter`): once `codegen adapters eval` has
+judged a task's adapters, they run the promoted version (see `adapters.lora.promotion`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from adapters.base import TASKS, EngineError, Task
 from adapters.lora.metadata import AdapterMetadata, MetadataError
+from adapters.lora.promotion import read_promotion
 
 PEFT_CONFIG = "adapter_config.json"
 #: Where a training run keeps its checkpoint inside its version folder, until the adapter is saved.
@@ -38,6 +40,8 @@ class AdapterRef:
     version: str
     path: Path
     metadata: AdapterMetadata
+    #: Why an engine runs this version: pinned, promoted by eval, or the latest (never judged).
+    why: str = ""
 
     @property
     def label(self) -> str:
@@ -105,6 +109,36 @@ def find_adapter(root: str | Path, task: Task, version: str | None = None) -> Ad
     if not versions:
         return None
     return _read(root, task, versions[-1])
+
+
+def choose_adapter(
+    root: str | Path, task: Task, pinned: str | None = None
+) -> tuple[AdapterRef | None, str]:
+    """The adapter an engine runs for `task` (None: the base model) and why.
+
+    A pinned version wins; else the version `codegen adapters eval` promoted (or the base model
+    when no version has beaten it); else, for a task never evaluated, the latest version.
+    Raises EngineError as `find_adapter` does.
+    """
+    root = Path(root)
+    if pinned is not None:
+        ref = find_adapter(root, task, pinned)
+        return ref, f"{task}: {ref.label if ref else 'none'} (pinned)"
+    if not root.is_dir():
+        raise EngineError(f"adapters directory {root} does not exist")
+    promotion = read_promotion(root, task)
+    if promotion is None:
+        ref = find_adapter(root, task)
+        if ref is None:
+            return None, f"{task}: base model (no adapter)"
+        return replace(ref, why="the latest version, not evaluated yet"), (
+            f"{task}: {ref.label} (the latest version; not evaluated yet)"
+        )
+    if promotion.version is None:
+        return None, f"{task}: base model ({promotion.why})"
+    ref = find_adapter(root, task, promotion.version)
+    assert ref is not None  # find_adapter raises for a missing pinned version
+    return replace(ref, why=promotion.why), f"{task}: {ref.label} ({promotion.why})"
 
 
 def list_adapters(root: str | Path) -> list[AdapterRef]:

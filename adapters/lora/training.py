@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from adapters.base import Task
+from adapters.base import EngineError, Task
 from adapters.lora.dataset_context import CONTEXT_FILE, DatasetContext
 from adapters.lora.layout import PEFT_CONFIG, adapter_folder, has_checkpoint, version_key
 from adapters.lora.metadata import AdapterMetadata
@@ -102,6 +103,16 @@ def tokenize_rows(
         pair = made.value
         prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         completion = tuple(tokenizer(pair.completion, add_special_tokens=False)["input_ids"])
+        too_long = len(prompt) + len(completion) > seq_len
+        if too_long and (max_context is None or max_context > seq_len):
+            # Too long for the sequence: cut its prompt as a review cuts one for a model of
+            # `seq_len` positions (farthest context first), rather than lose the row.
+            shorter = make_pair(row, context, count, seq_len)
+            if isinstance(shorter, Failure):
+                examples.skipped[_reason_kind(shorter.reason)] += 1
+                continue
+            pair = shorter.value
+            prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         if not completion:
             examples.skipped["an empty completion"] += 1
             continue
@@ -155,6 +166,18 @@ class TrainRequest:
     resume: bool = False
 
 
+def _model_folder(base: Path, progress: Progress) -> Path:
+    """The base model's folder: `base` itself, or the cached conversion of a `.gguf` file."""
+    from adapters.hf.gguf import ensure_converted, is_gguf  # noqa: PLC0415 (torch, when asked)
+
+    if not is_gguf(base):
+        return base
+    try:
+        return ensure_converted(base, os.environ, progress)
+    except EngineError as error:
+        raise TrainingError(str(error)) from error
+
+
 def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, AdapterMetadata]:
     """Train a new adapter version (or finish an interrupted one); return folder and metadata."""
     from transformers import AutoConfig, AutoTokenizer  # noqa: PLC0415 (heavy)
@@ -163,6 +186,8 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     from adapters.lora.saving import save_adapter  # noqa: PLC0415
     from adapters.lora.train import TrainJob, train  # noqa: PLC0415
 
+    base_name = request.base.resolve().name
+    request = replace(request, base=_model_folder(request.base, progress))
     if not (request.base / "config.json").is_file():
         raise TrainingError(f"base model folder {request.base} has no config.json")
     resolve_device(request.device)  # an unusable device fails before any work (EngineError)
@@ -184,6 +209,8 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     }
     train_examples, eval_examples = splits["train"], splits["eval"]
     skipped = train_examples.skipped + eval_examples.skipped
+    kept = len(train_examples.tokenized) + len(eval_examples.tokenized)
+    progress(f"{kept} of {len(dataset.rows)} rows fit a {settings.seq_len}-token sequence")
     for reason, count in sorted(skipped.items()):
         progress(f"skipped {count} rows: {reason}")
     if not train_examples.tokenized:
@@ -228,7 +255,7 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     metadata = AdapterMetadata(
         task=request.task,
         version=version,
-        base_model=request.base.resolve().name,
+        base_model=base_name,
         base_fingerprint=fingerprint,
         data_hash=dataset.data_hash,
         metrics=result.metrics,

@@ -80,7 +80,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "then these flags.",
     )
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--base", required=True, type=Path, help="the base model's folder")
+    parser.add_argument(
+        "--base", required=True, type=Path, help="the base model's folder or .gguf file"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the mined dataset")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_ADAPTERS, help="the adapters directory (ADAPTERS_DIR)"
@@ -176,7 +178,9 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
         "in the adapter's metadata.",
     )
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--base", required=True, type=Path, help="the base model's folder")
+    parser.add_argument(
+        "--base", required=True, type=Path, help="the base model's folder or .gguf file"
+    )
     parser.add_argument(
         "--adapters", type=Path, default=DEFAULT_ADAPTERS, help="the adapters directory"
     )
@@ -197,7 +201,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the table, store the figures."""
     from adapters.lora.training import TrainingError  # noqa: PLC0415
-    from bot.adapter_eval import EvalRequest, evaluate, save_metrics  # noqa: PLC0415
+    from bot.adapter_eval import EvalRequest, evaluate, promote, save_metrics  # noqa: PLC0415
 
     if args.limit < 0:
         raise UsageError("--limit must not be negative")
@@ -217,7 +221,10 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     sys.stdout.write(result.table())
     if not args.no_save:
-        save_metrics(folder, result.metrics())
+        updated = save_metrics(folder, result.metrics())
+        verdict = promote(args.adapters, updated)
+        used = f"{args.task}@{verdict.version}" if verdict.version else "the base model"
+        sys.stdout.write(f"engines now use {used} for {args.task}: {verdict.why}\n")
     return 0
 
 

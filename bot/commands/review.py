@@ -72,7 +72,10 @@ def add_model_options(
     group.add_argument(
         "--model",
         required=model_required,
-        help=f"{prefix}the base model's folder (a hub id with --allow-download)",
+        help=(
+            f"{prefix}the base model: a folder, a .gguf file (converted once, cached), "
+            "or a hub id with --allow-download"
+        ),
     )
     group.add_argument(
         "--adapters", help=f"{prefix}the adapters directory, ADAPTERS_DIR/<task>/<version>/"
