@@ -67,7 +67,7 @@ def _convert_into(gguf: Path, target: Path) -> None:
     )
     # The weights are already plain fp32 tensors; what blocks saving is only the record that
     # they came through the GGUF quantizer.
-    setattr(model, "hf_quantizer", None)  # transformers types it as a module
+    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it loosely
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(str(target))
