@@ -6,8 +6,8 @@ unread, so the review costs what a review of the small change costs. Run:
 
     .venv/bin/python -m bench.big_file [--mb 5] [--max-file-bytes N] [--codegen CMD]
 
-`--codegen` runs another build of codegen (e.g. `"python -m bot.cli"` with PYTHONPATH set to
-an older checkout) to compare before and after.
+`--codegen` runs another build of codegen (e.g. `"python -m codegen_bot.bot.cli"` with PYTHONPATH
+set to an older checkout) to compare before and after.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=5.0)
     parser.add_argument("--max-file-bytes", type=int, default=None)
-    parser.add_argument("--codegen", default=f"{sys.executable} -m bot.cli")
+    parser.add_argument("--codegen", default=f"{sys.executable} -m codegen_bot.bot.cli")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -12,7 +12,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from refactor.targets import Target, find_definitions
+from codegen_bot.refactor.targets import Target, find_definitions
 
 _NOT_PACKAGE = {"tests", "test", "testing", "docs", "doc", "examples", "benchmarks", "bench"}
 

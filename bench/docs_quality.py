@@ -31,15 +31,15 @@ from pathlib import Path
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
-from adapters.registry import EngineOptions, build_engine, with_startup
 from bench.docs_corpus import Corpus, build_corpus, unpack
-from bot.docs import prove_all
-from bot.report import Proposal
-from refactor.codefacts import identifier_words
-from refactor.docstyle import Convention, detect_convention, module_docstrings
-from refactor.docwords import new_words
-from refactor.validate.facts import facts_problems
-from refactor.validate.lint import RuffGate
+from codegen_bot.adapters.engines.registry import EngineOptions, build_engine, with_startup
+from codegen_bot.bot.report import Proposal
+from codegen_bot.bot.tasks.docs.task import prove_all
+from codegen_bot.refactor.docstrings.code_facts import identifier_words
+from codegen_bot.refactor.docstrings.style import Convention, detect_convention, module_docstrings
+from codegen_bot.refactor.docstrings.words import new_words
+from codegen_bot.refactor.gates.docstring_facts import facts_problems
+from codegen_bot.refactor.gates.lint import RuffGate
 
 #: The projects, the style their docstrings are written in (read from them), and the version.
 PROJECTS = {

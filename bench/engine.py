@@ -34,14 +34,14 @@ from peft import LoraConfig, get_peft_model
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
-from adapters.completion import Sampling
-from adapters.hf.batch import Row
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model, model_fingerprint
-from adapters.hf.model import LoadedModel
-from adapters.lora.layout import adapter_folder
-from adapters.lora.metadata import AdapterMetadata
 from bench.shapes import SHAPES
+from codegen_bot.adapters.engines.completion import Sampling
+from codegen_bot.adapters.engines.hf.batch import Row
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model, model_fingerprint
+from codegen_bot.adapters.engines.hf.model import LoadedModel
+from codegen_bot.adapters.lora.layout import adapter_folder
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
 
 VARIANTS = ("fast+adapter", "fast+base", "fast+unmerged", "generate+adapter", "generate+base")
 
@@ -49,8 +49,8 @@ COLD_LOAD = """
 import json, sys, time
 started = time.perf_counter()
 import torch, transformers, peft
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model
 imported = time.perf_counter()
 model = load_model(HFConfig(sys.argv[1], sys.argv[2], device=sys.argv[3]))
 if model.device.type == "cuda":

@@ -46,7 +46,8 @@ def make_repo(project: Path, root: Path) -> str:
 
 def night(root: Path, date: datetime.date, config: Path, out: Path) -> tuple[float, dict]:
     """Run `codegen nightly` for `date`; return its wall time and its JSON report."""
-    command = [sys.executable, "-m", "bot.cli", "nightly", "--repo", str(root), "--date",
+    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(root),
+               "--date",
                date.isoformat(), "--config", str(config), "--format", "json", "--out", str(out),
                "-q"]  # fmt: skip
     took, completed = timed(command, ROOT)

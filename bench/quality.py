@@ -9,10 +9,10 @@ steps), then the held-out functions are answered three ways on the same prompts 
 - heuristic: the embedded engine (no model);
 - base: the model alone; adapter: the model with the project's adapter.
 
-Each answer meets the review's real gates (`bot.docs.prove_all`, which includes the facts gate
-where the pipeline has one); the table shows the share that passes, rejections per gate, ROUGE-L
-(rouge-score) and smoothed sentence BLEU-4 (sacrebleu) against the docstring the project wrote,
-on all targets and on the ones both engines answered, time per proposal, and training time.
+Each answer meets the review's real gates (`bot.tasks.docs.task.prove_all`, which includes the facts
+gate where the pipeline has one); the table shows the share that passes, rejections per gate,
+ROUGE-L (rouge-score) and smoothed sentence BLEU-4 (sacrebleu) against the docstring the project
+wrote, on all targets and on the ones both engines answered, time per proposal, and training time.
 `--samples k` adds k - 1 sampled answers per target (temperature 0.8) after the greedy one,
 ranked by mean log-probability; the first that passes the gates is kept.
 
@@ -41,21 +41,21 @@ from typing import Any
 
 import git
 
-from adapters.base import Candidate, RunContext, TokenBudgets
-from adapters.completion import CompletionError, CompletionRequest, Sampling
-from adapters.heuristic import HeuristicEngine
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model
-from adapters.lora.pairs import Pair, make_pair
-from adapters.lora.settings import TrainSettings
-from adapters.lora.training import TrainRequest, load_dataset, train_adapter
-from adapters.prompted import in_preference_order
-from adapters.prompts.build import STOPS
-from adapters.prompts.parse import parse_answer
-from bot.cli import main as codegen
-from bot.docs import prove_all
-from refactor.results import Failure
-from refactor.validate.lint import RuffGate
+from codegen_bot.adapters.engines.base import Candidate, RunContext, TokenBudgets
+from codegen_bot.adapters.engines.completion import CompletionError, CompletionRequest, Sampling
+from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model
+from codegen_bot.adapters.engines.prompted import in_preference_order
+from codegen_bot.adapters.lora.pairs import Pair, make_pair
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.adapters.lora.trainer import TrainRequest, load_dataset, train_adapter
+from codegen_bot.adapters.prompts.build import STOPS
+from codegen_bot.adapters.prompts.parse import parse_answer
+from codegen_bot.bot.cli.main import main as codegen
+from codegen_bot.bot.tasks.docs.task import prove_all
+from codegen_bot.refactor.gates.lint import RuffGate
+from codegen_bot.refactor.results import Failure
 
 #: Held-out projects: none of them appears in the test suite.
 PROJECTS = ("humanize==4.11.0", "toolz==1.0.0", "boltons==24.1.0")
@@ -227,7 +227,7 @@ def model_candidates(
 
 def run_project(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """Mine, train, and compare the three engines on one project."""
-    from bot.eval_side import PinnedCompleter  # noqa: PLC0415
+    from codegen_bot.adapters.lora.eval_sides import PinnedCompleter  # noqa: PLC0415
 
     name = spec.split("==", maxsplit=1)[0]
     work = args.work / name

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import git
 
-from adapters.registry import build_engine
-from bot.review import ReviewRequest, review
-from refactor.validate.lint import ruff_binary
+from codegen_bot.adapters.engines.registry import build_engine
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
+from codegen_bot.refactor.gates.lint import ruff_binary
 
 FUNCTION = """
 

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> float:
         codegen = [
             sys.executable,
             "-m",
-            "bot.cli",
+            "codegen_bot.bot.cli",
             "review",
             "--repo",
             str(root),

@@ -225,7 +225,7 @@ def run_project(project: Project, count: int, scratch: Path, *, strip: bool) -> 
     commit(repo, "head: the chosen functions touched")
     report_path = scratch / "report.json"
     seconds, review = timed(
-        [sys.executable, "-m", "bot.cli", "review", "--repo", str(root), "--base", base,
+        [sys.executable, "-m", "codegen_bot.bot.cli", "review", "--repo", str(root), "--base", base,
          "--tasks", "tests", "--format", "json", "--out", str(report_path), "-q"],
         ROOT,
     )  # fmt: skip

@@ -4,7 +4,7 @@ A model with Qwen2-1.5B's shapes and random weights (speed does not depend on th
 LoRA of rank 16 on every linear layer, batches of `--batch` sequences of `--seq-len` tokens,
 each sequence random documents of random lengths back to back (packed, no padding); one
 optimiser step per batch. Every variant but the anchor runs codegen's own training step
-(`adapters.lora.train.train_step`, what `codegen adapters train` runs).
+(`adapters.lora.training_loop.train_step`, what `codegen adapters train` runs).
 
 MFU = 6 x N x tokens/s / peak (989 TFLOP/s: H100 SXM, dense bf16), N counting *every*
 parameter of the model (1.54 B for Qwen2-1.5B, its tied embedding once), as the issue's anchor
@@ -45,10 +45,10 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM, Qwen2Config
 
-from adapters.lora.packing import Packed, segments
-from adapters.lora.settings import TrainSettings
-from adapters.lora.train import autocast_for, train_step, with_lora
 from bench.shapes import SHAPES
+from codegen_bot.adapters.lora.packing import Packed, segments
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.adapters.lora.training_loop import autocast_for, train_step, with_lora
 
 VARIANTS = ("anchor", "packed", "fast")
 PEAK_TFLOPS = 989.0  # H100 SXM, dense bf16

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from adapters.lora.settings import TrainSettings
-from bot.errors import ConfigError
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.bot.errors import ConfigError
 
 
 @dataclass(frozen=True)

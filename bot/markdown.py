@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.report import Proposal, Report
+from codegen_bot.bot.report import Proposal, Report
 
 _BACKTICKS = re.compile(r"`+")
 #: Characters that end a line (or a paragraph) in Markdown, and other controls: shown as spaces.

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from adapters.base import EngineIdentity
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 
 REPORT_VERSION = 1
 

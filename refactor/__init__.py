@@ -1,4 +1,4 @@
-"""Targets, codemods, gates and sandboxed test runs: the parts of codegen that touch code.
+"""What edits and proves code: targets, edits, gates, and the sandbox for untrusted code.
 
-Nothing here imports the rest of codegen, so these pieces can be reused and tested alone.
+Imports nothing else of codegen, so these pieces can be reused and tested alone.
 """

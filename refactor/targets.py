@@ -9,8 +9,8 @@ from typing import Literal, cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from refactor.diffs import FileChanges
-from refactor.patches import git_lines
+from codegen_bot.refactor.diffs import FileChanges
+from codegen_bot.refactor.patches import git_lines
 
 Kind = Literal["function", "method", "class"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import git
 import pytest
 
-from bot.cli import main
+from codegen_bot.bot.cli.main import main
 
 AUTHOR = git.Actor("Test Author", "author@example.com")
 #: Seconds after which a test gives up waiting on a process: a guard against a hang, never a
@@ -113,7 +113,7 @@ def clean_env() -> Iterator[dict[str, str]]:
 
 def ruff_check(path: Path, *files: str) -> subprocess.CompletedProcess[str]:
     """Run the real ruff on files of a repository, with its own configuration."""
-    from refactor.validate.lint import ruff_binary
+    from codegen_bot.refactor.gates.lint import ruff_binary
 
     return subprocess.run(
         [ruff_binary(), "check", "--no-cache", *files],

@@ -12,13 +12,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What the wheel's import names start with, before the folder's name ("" for a top-level package).
-IMPORT_ROOT = ""
+IMPORT_ROOT = "codegen_bot."
 #: The folders of our packages, in layer order: each may import only the ones after it.
 LAYERS = ("bot", "adapters", "refactor")
 MAX_LINES = 400
@@ -117,8 +118,7 @@ def test_the_import_graph_is_read_from_the_sources() -> None:
     graph = _graph()
     assert len(graph) > 50
     assert (
-        IMPORT_ROOT + "refactor.results"
-        in graph[IMPORT_ROOT + "refactor.codemods.insert_docstring"]
+        IMPORT_ROOT + "refactor.results" in graph[IMPORT_ROOT + "refactor.edits.insert_docstring"]
     )
 
 
@@ -240,3 +240,33 @@ def test_mypy_finds_no_errors() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_the_wheel_lists_every_package() -> None:
+    """pyproject's explicit package list (package-dir mapping) matches the tree."""
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    found = sorted(
+        ".".join(["codegen_bot", *init.parent.relative_to(ROOT).parts])
+        for folder in LAYERS
+        for init in (ROOT / folder).rglob("__init__.py")
+    )
+    assert sorted(listed) == found
+
+
+def test_imports_use_the_import_root() -> None:
+    """No file imports `bot`, `adapters` or `refactor` bare: they exist only as `codegen_bot.*`."""
+    bare = []
+    for folder in (*LAYERS, "tests", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                bare += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+                    for name in names
+                    if name.split(".")[0] in LAYERS
+                ]
+    assert bare == []

@@ -1,7 +1,7 @@
 """What a dataset keeps of its repository at head, so training builds the engine's own prompts.
 
 At review time the engine's prompts show the repository's docstring examples, one of its test
-modules and its engine settings (`bot.engine_context.run_context`), and the gates read its ruff
+modules and its engine settings (`bot.tasks.run_context.run_context`), and the gates read its ruff
 configuration. `codegen adapters mine` records all of it in `context.json` beside the rows;
 training and evaluation rebuild each row's `RunContext` from it, without the repository.
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adapters.base import RunContext, TokenBudgets
-from adapters.lora.mining.records import Row
-from refactor.docstyle import Style
+from codegen_bot.adapters.engines.base import RunContext, TokenBudgets
+from codegen_bot.adapters.lora.mining.records import Row
+from codegen_bot.refactor.docstrings.style import Style
 
 CONTEXT_FILE = "context.json"
 #: A prompt shows two docstring examples; one more is kept so that one can be left out.

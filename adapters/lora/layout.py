@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from adapters.base import TASKS, EngineError, Task
-from adapters.lora.metadata import AdapterMetadata, MetadataError
-from adapters.lora.promotion import read_promotion
+from codegen_bot.adapters.engines.base import TASKS, EngineError, Task
+from codegen_bot.adapters.lora.metadata import AdapterMetadata, MetadataError
+from codegen_bot.adapters.lora.promotion import read_promotion
 
 PEFT_CONFIG = "adapter_config.json"
 #: Where a training run keeps its checkpoint inside its version folder, until the adapter is saved.

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.base import TASKS, Task
+from codegen_bot.adapters.engines.base import TASKS, Task
 
 METADATA_FILE = "codegen-adapter.json"
 METADATA_FORMAT = 1
@@ -34,7 +34,7 @@ class AdapterMetadata:
     version: str
     #: The base model's name (hub id or folder name) when the adapter was trained.
     base_model: str
-    #: `adapters.hf.loading.model_fingerprint` of that base model; "" when unknown.
+    #: `adapters.engines.hf.loading.model_fingerprint` of that base model; "" when unknown.
     base_fingerprint: str = ""
     #: When training finished, ISO 8601 in UTC.
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

@@ -16,15 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from textwrap import dedent
 
-from adapters.completion import Completion, cut_at_stop
-from adapters.lora.dataset_context import DatasetContext
-from adapters.lora.mining.records import Row
-from adapters.prompted import prompt_budget
-from adapters.prompts.build import STOPS, build_prompt
-from adapters.prompts.context import file_definitions
-from adapters.prompts.parse import docstring_completion, parse_answer
-from refactor.results import Failure, Success
-from refactor.targets import Target
+from codegen_bot.adapters.engines.completion import Completion, cut_at_stop
+from codegen_bot.adapters.engines.prompted import prompt_budget
+from codegen_bot.adapters.lora.dataset_context import DatasetContext
+from codegen_bot.adapters.lora.mining.records import Row
+from codegen_bot.adapters.prompts.build import STOPS, build_prompt
+from codegen_bot.adapters.prompts.code_context import file_definitions
+from codegen_bot.adapters.prompts.parse import docstring_completion, parse_answer
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import Target
 
 CountTokens = Callable[[str], int]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.base import Task
+from codegen_bot.adapters.engines.base import Task
 
 PROMOTION_FILE = "promoted.json"
 

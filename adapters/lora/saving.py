@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from adapters.lora.layout import CHECKPOINT_DIR, CHECKPOINT_STATE, PEFT_CONFIG
-from adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.lora.layout import CHECKPOINT_DIR, CHECKPOINT_STATE, PEFT_CONFIG
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
 
 
 def save_checkpoint(

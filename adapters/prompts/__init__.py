@@ -1,4 +1,7 @@
-"""Prompts per task: templates in `<task>.txt`, filled with context that fits a token budget."""
+"""Prompts per task: templates in `<task>.txt`, filled with context that fits a token budget.
+
+May import adapters/engines (task and target types) and refactor/.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from functools import cache
 from importlib import resources
 from string import Template
 
-from adapters.base import Task
+from codegen_bot.adapters.engines.base import Task
 
 
 @cache

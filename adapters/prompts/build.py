@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.base import RunContext, Task
-from adapters.prompts import template
-from adapters.prompts.context import (
+from codegen_bot.adapters.engines.base import RunContext, Task
+from codegen_bot.adapters.prompts import template
+from codegen_bot.adapters.prompts.code_context import (
     class_header,
     definitions_of,
     header_and_indent,
@@ -24,9 +24,9 @@ from adapters.prompts.context import (
     neighbours,
     outline,
 )
-from adapters.prompts.examples import pick_docstring_examples
-from refactor.results import Failure, Success
-from refactor.targets import Target
+from codegen_bot.adapters.prompts.few_shot import pick_docstring_examples
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import Target
 
 CountTokens = Callable[[str], int]
 

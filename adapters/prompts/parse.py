@@ -11,10 +11,10 @@ import ast
 import re
 from textwrap import dedent
 
-from adapters.base import Task
-from adapters.completion import Completion
-from refactor.results import Failure, Success
-from refactor.targets import Target
+from codegen_bot.adapters.engines.base import Task
+from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import Target
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.base import EngineIdentity
-from adapters.completion import (
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.adapters.engines.completion import (
     Completion,
     CompletionError,
     CompletionRequest,

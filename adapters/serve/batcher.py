@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from adapters.completion import CompletionRequest, CompletionResult
+from codegen_bot.adapters.engines.completion import CompletionRequest, CompletionResult
 
 Run = Callable[[str | None, list[CompletionRequest]], list[CompletionResult]]
 

@@ -15,16 +15,16 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
-from adapters.base import EngineIdentity, Task
-from adapters.hf.model import LoadedModel
-from adapters.serve.api import (
+from codegen_bot.adapters.engines.base import EngineIdentity, Task
+from codegen_bot.adapters.engines.hf.model import LoadedModel
+from codegen_bot.adapters.serve.api import (
     ApiError,
     ServedModel,
     completion_body,
     models_body,
     parse_request,
 )
-from adapters.serve.batcher import Batcher, BatcherClosed
+from codegen_bot.adapters.serve.batcher import Batcher, BatcherClosed
 
 MAX_BODY_BYTES = 16 << 20
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.heuristic import HeuristicEngine
-from adapters.heuristic.wording import gerund
-from refactor.docstyle import Convention, detect_convention, detect_style
-from refactor.targets import find_definitions
-from refactor.validate.facts import facts_problems
+from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+from codegen_bot.adapters.engines.heuristic.wording import gerund
+from codegen_bot.refactor.docstrings.style import Convention, detect_convention, detect_style
+from codegen_bot.refactor.gates.docstring_facts import facts_problems
+from codegen_bot.refactor.targets import find_definitions
 
 SOURCE = """\
 from collections.abc import Iterator

@@ -13,27 +13,27 @@ from pathlib import Path
 
 import pytest
 
-from adapters.lora.dataset_context import DatasetContext, cut_test
-from adapters.lora.mining.dataset import read
-from adapters.lora.mining.records import Row
-from adapters.lora.packing import IGNORE, Tokenized, pack, targets_of
-from adapters.lora.pairs import make_pair, module_for_test
-from adapters.lora.rouge import lcs_length, rouge_l
-from adapters.lora.settings import TrainSettings
-from adapters.lora.training import next_version, unfinished_version
-from adapters.prompted import prompt_budget
-from adapters.prompts.build import build_prompt
-from adapters.prompts.parse import docstring_completion
-from bot.cli import build_parser
-from bot.commands.adapters import train_settings
-from bot.config import config_from_files
-from bot.docs import select_targets
-from bot.engine_context import run_context
-from bot.errors import ConfigError, UsageError
-from bot.review import load_config
-from bot.sources import read_sources, repository_style
-from bot.workspace import Workspace
-from refactor.results import Failure, Success
+from codegen_bot.adapters.engines.prompted import prompt_budget
+from codegen_bot.adapters.lora.dataset_context import DatasetContext, cut_test
+from codegen_bot.adapters.lora.mining.dataset import read
+from codegen_bot.adapters.lora.mining.records import Row
+from codegen_bot.adapters.lora.packing import IGNORE, Tokenized, pack, targets_of
+from codegen_bot.adapters.lora.pairs import make_pair, module_for_test
+from codegen_bot.adapters.lora.rouge import lcs_length, rouge_l
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.adapters.lora.trainer import next_version, unfinished_version
+from codegen_bot.adapters.prompts.build import build_prompt
+from codegen_bot.adapters.prompts.parse import docstring_completion
+from codegen_bot.bot.cli.adapters import train_settings
+from codegen_bot.bot.cli.main import build_parser
+from codegen_bot.bot.config import config_from_files
+from codegen_bot.bot.errors import ConfigError, UsageError
+from codegen_bot.bot.tasks.docs.task import select_targets
+from codegen_bot.bot.tasks.pipeline import load_config
+from codegen_bot.bot.tasks.run_context import run_context
+from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.bot.workspace.sources import read_sources, repository_style
+from codegen_bot.refactor.results import Failure, Success
 
 
 def count(text: str) -> int:
@@ -238,10 +238,10 @@ def test_versions_count_up_and_an_interrupted_run_is_found(tmp_path: Path) -> No
 def test_refactor_answers_meet_the_static_gates() -> None:
     from collections import Counter
 
-    from adapters.base import Candidate, EngineIdentity
-    from bot.adapter_eval import _refactor_gates, _rounds
-    from refactor.targets import find_definitions
-    from refactor.validate.lint import RuffGate
+    from codegen_bot.adapters.engines.base import Candidate, EngineIdentity
+    from codegen_bot.bot.lora.evaluate import _refactor_gates, _rounds
+    from codegen_bot.refactor.gates.lint import RuffGate
+    from codegen_bot.refactor.targets import find_definitions
 
     source = "import os\n\n\ndef shipping(weight):\n    total = 0\n    for _ in range(int(weight)):\n        total = total + 2\n    return total\n"
     (target,) = find_definitions("shop/ship.py", source)

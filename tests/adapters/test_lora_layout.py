@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import EngineError
-from adapters.lora.layout import adapter_folder, find_adapter, list_adapters, version_key
-from adapters.lora.metadata import METADATA_FILE, AdapterMetadata, MetadataError
+from codegen_bot.adapters.engines.base import EngineError
+from codegen_bot.adapters.lora.layout import (
+    adapter_folder,
+    find_adapter,
+    list_adapters,
+    version_key,
+)
+from codegen_bot.adapters.lora.metadata import METADATA_FILE, AdapterMetadata, MetadataError
 
 
 def _adapter(root: Path, task: str, version: str, metadata: dict | None = None) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from adapters.lora.mining.dataset import read
-from adapters.lora.mining.docs import documented_names, good_docstring
-from adapters.lora.mining.hygiene import has_secret, is_secret_file
+from codegen_bot.adapters.lora.mining.dataset import read
+from codegen_bot.adapters.lora.mining.docs import documented_names, good_docstring
+from codegen_bot.adapters.lora.mining.hygiene import has_secret, is_secret_file
 
 PRICES = '''\
 """Prices."""

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from adapters.base import EngineError
-from adapters.completion import CompletionError, CompletionRequest, Sampling
-from adapters.openai.client import ClientConfig, OpenAIClient
-from adapters.openai.engine import OpenAICompleter
+from codegen_bot.adapters.engines.base import EngineError
+from codegen_bot.adapters.engines.completion import CompletionError, CompletionRequest, Sampling
+from codegen_bot.adapters.engines.openai.client import ClientConfig, OpenAIClient
+from codegen_bot.adapters.engines.openai.engine import OpenAICompleter
 
 Reply = tuple[int, Any]
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.base import RunContext
-from adapters.completion import Completion
-from adapters.prompts.build import build_prompt
-from adapters.prompts.context import module_name, outline
-from adapters.prompts.examples import pick_docstring_examples, pick_test_example
-from adapters.prompts.parse import (
+from codegen_bot.adapters.engines.base import RunContext
+from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.adapters.prompts.build import build_prompt
+from codegen_bot.adapters.prompts.code_context import module_name, outline
+from codegen_bot.adapters.prompts.few_shot import pick_docstring_examples, pick_test_example
+from codegen_bot.adapters.prompts.parse import (
     docstring_completion,
     parse_docstring,
     parse_refactor,
     parse_tests,
 )
-from refactor.results import Failure, Success
-from refactor.targets import Target, find_definitions
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import Target, find_definitions
 
 SOURCE = '''\
 """Carts."""

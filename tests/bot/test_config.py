@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Config, config_from_files, glob_match
-from bot.errors import ConfigError
+from codegen_bot.bot.config import Config, config_from_files, glob_match
+from codegen_bot.bot.errors import ConfigError
 
 
 def test_defaults_without_any_file() -> None:

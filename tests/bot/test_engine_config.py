@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import config_from_files
-from bot.errors import ConfigError
+from codegen_bot.bot.config import config_from_files
+from codegen_bot.bot.errors import ConfigError
 
 
 def test_engine_table_and_token_budgets() -> None:

@@ -73,7 +73,7 @@ def test_a_signal_leaves_no_test_run_and_no_scratch_copy(
         "base",
     )
     repo.commit({"shop/money.py": BASE + THREE_NEW}, "head")
-    command = [sys.executable, "-m", "bot.cli", "review", "--repo", str(repo.path)]
+    command = [sys.executable, "-m", "codegen_bot.bot.cli", "review", "--repo", str(repo.path)]
     command += ["--base", base, "--tasks", "tests", "--isolation", "none", "--format", "json"]
     codegen = subprocess.Popen(
         command,

@@ -17,13 +17,18 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from adapters.base import EngineIdentity
-from bot import markdown, nightly_pr, publish, slash, summary, tests_publish
-from bot.events import Job
-from bot.report import FileNote, NightlyRef, Proposal, Report, SkippedTarget
-from bot.suggestions import comment_body, plan_review
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot import markdown
+from codegen_bot.bot.action import slash
+from codegen_bot.bot.github.events import Job
+from codegen_bot.bot.nightly import pull_body as nightly_pr
+from codegen_bot.bot.publish import pull_review as publish
+from codegen_bot.bot.publish import summary
+from codegen_bot.bot.publish import tests_pull as tests_publish
+from codegen_bot.bot.publish.suggestions import comment_body, plan_review
+from codegen_bot.bot.report import FileNote, NightlyRef, Proposal, Report, SkippedTarget
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 
 #: Every attack carries `evil`: finding it outside code means the attack got through.
 ATTACKS = (

@@ -12,13 +12,19 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.base import Candidate, EngineIdentity, Task
-from bot.cli import main
-from bot.nightly import NightlyRequest, nightly
-from bot.nightly_pr import drop_closed, is_closed, keys_in_body, pr_body, pr_title
-from bot.refactor_task import CLOSED_REASON, proposal_key
-from bot.report import Proposal, Report
-from refactor.targets import Target
+from codegen_bot.adapters.engines.base import Candidate, EngineIdentity, Task
+from codegen_bot.bot.cli.main import main
+from codegen_bot.bot.nightly.night import NightlyRequest, nightly
+from codegen_bot.bot.nightly.pull_body import (
+    drop_closed,
+    is_closed,
+    keys_in_body,
+    pr_body,
+    pr_title,
+)
+from codegen_bot.bot.report import Proposal, Report
+from codegen_bot.bot.tasks.refactor.task import CLOSED_REASON, proposal_key
+from codegen_bot.refactor.targets import Target
 from tests.conftest import GitRepo, ruff_check
 
 NIGHT = datetime.date(2024, 5, 1)

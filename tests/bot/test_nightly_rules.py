@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime
 
-from adapters.registry import EngineOptions
-from bot.config import config_from_files
-from bot.nightly import NightlyRequest, nightly
-from bot.nightly_pr import pr_body
+from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.bot.config import config_from_files
+from codegen_bot.bot.nightly.night import NightlyRequest, nightly
+from codegen_bot.bot.nightly.pull_body import pr_body
 from tests.conftest import GitRepo
 
 NIGHT = datetime.date(2024, 5, 1)
@@ -64,7 +64,7 @@ NOT_CODE = "import os\n\n\ndef helper(x):\n    return f'x' + str(x)\n"
 
 
 def _engine(options: EngineOptions):
-    from adapters.heuristic import HeuristicEngine
+    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(ruff_config=options.ruff_config, refactor_rules=options.refactor_rules)
 

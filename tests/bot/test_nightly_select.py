@@ -9,11 +9,11 @@ from pathlib import Path
 import git
 import pytest
 
-from bot.config import config_from_files
-from bot.errors import ConfigError
-from bot.nightly import recently_changed
-from bot.nightly_select import exclusion, select_files
-from bot.workspace import Workspace
+from codegen_bot.bot.config import config_from_files
+from codegen_bot.bot.errors import ConfigError
+from codegen_bot.bot.nightly.night import recently_changed
+from codegen_bot.bot.nightly.selection import exclusion, select_files
+from codegen_bot.bot.workspace.repository import Workspace
 
 NIGHT = datetime.date(2024, 5, 1)
 AUTHOR = git.Actor("Test Author", "author@example.com")

@@ -92,7 +92,7 @@ def test_serve_refuses_a_bad_port_and_an_open_host_before_loading_the_model(
 
 
 #: `codegen ARGS` in a fresh interpreter where `import torch` fails, as without the model extra.
-WITHOUT_TORCH = "import sys; sys.modules['torch'] = None; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+WITHOUT_TORCH = "import sys; sys.modules['torch'] = None; from codegen_bot.bot.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_the_hf_engine_without_the_model_extra(make_repo: Callable[[], GitRepo]) -> None:

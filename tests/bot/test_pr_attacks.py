@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from refactor.sandbox import detect_isolation
+from codegen_bot.refactor.sandbox.process import detect_isolation
 from tests.bot.tests_task_repo import BASE, BASE_TEST, PYPROJECT, THREE_NEW, TOKEN
 
 BWRAP = detect_isolation()
@@ -55,7 +55,7 @@ def codegen(*args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
     """Run the real `codegen` in a subprocess whose environment holds `token`."""
     env = {**os.environ, "GITHUB_TOKEN": token}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "codegen_bot.bot.cli", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -135,7 +135,16 @@ def test_the_operator_cannot_lower_isolation_while_holding_a_token(tmp_path: Pat
     event.write_text(json.dumps({"action": "opened"}), encoding="utf-8")
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "action", "--isolation", "none", "--repo", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "codegen_bot.bot.cli",
+            "action",
+            "--isolation",
+            "none",
+            "--repo",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, **env, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "octo/shop"},
@@ -227,7 +236,7 @@ def test_a_generated_test_and_a_repository_function_see_nothing_of_the_host(
     import socket
     import tempfile
 
-    from bot.review import ReviewRequest, review
+    from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
     from tests.bot.test_tests_rejections import StubEngine
 
     marker = f"codegen-marker-{os.getpid()}-{tmp_path.name}"
@@ -307,7 +316,7 @@ def test_a_generated_test_and_a_repository_function_see_nothing_of_the_host(
 
 def make_heuristic(options):
     """The heuristic engine, whose probe turns what `peek()` returns into an assertion."""
-    from adapters.registry import build_engine
+    from codegen_bot.adapters.engines.registry import build_engine
 
     return build_engine("heuristic", options)
 

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from bot.commands.demo import run as run_demo  # noqa: F401  (the demo imports cleanly)
-from bot.markdown import render
-from bot.report import Report
+from codegen_bot.bot.cli.demo import run as run_demo  # noqa: F401  (the demo imports cleanly)
+from codegen_bot.bot.markdown import render
+from codegen_bot.bot.report import Report
 
 
 def test_round_trip(make_repo, run_cli) -> None:
-    from bot.demo_repo import make_sample_repo
+    from codegen_bot.bot.cli.demo_repo import make_sample_repo
 
     repo = make_repo()
     base, _ = make_sample_repo(repo.path.parent / "shop")
@@ -30,7 +30,7 @@ def test_unknown_version_is_refused() -> None:
 
 
 def test_fence_outgrows_backticks_in_the_patch() -> None:
-    from bot.markdown import fence
+    from codegen_bot.bot.markdown import fence
 
     fenced = fence("+ ````python\n+ x\n", "diff")
     assert fenced.startswith("`````diff\n") and fenced.endswith("\n`````")

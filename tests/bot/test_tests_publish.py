@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.base import EngineIdentity
-from bot import markers
-from bot.pulls import PullOutcome, files_digest, full_body, with_trailer
-from bot.report import Proposal, PullRequestRef, Report, SkippedTarget
-from bot.tests_publish import (
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.publish.branch import PullOutcome, files_digest, full_body, with_trailer
+from codegen_bot.bot.publish.tests_pull import (
     COMMENT_KIND,
     MAX_CHARS,
     PublishedTests,
@@ -16,7 +15,8 @@ from bot.tests_publish import (
     pull_body,
     reply_text,
 )
-from refactor.validate import Verdict
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report, SkippedTarget
+from codegen_bot.refactor.gates import Verdict
 
 
 def proposal_for(symbol: str, text: str = "def test_x():\n    assert True\n") -> Proposal:
@@ -113,7 +113,7 @@ def test_a_forks_comment_collapses_each_file_and_stays_under_githubs_limit() -> 
 
 
 def test_the_pull_request_body_marker_records_the_bots_commit_and_the_files() -> None:
-    from bot.pulls import BranchChange
+    from codegen_bot.bot.publish.branch import BranchChange
 
     change = BranchChange("codegen/x", "main", "c" * 40, {"a.py": "1\n"}, "msg", "t", "body")
     body = full_body(change, "d" * 40)

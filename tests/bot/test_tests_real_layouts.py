@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from adapters.registry import EngineOptions
-from bot.report import Report
-from bot.review import ReviewRequest, review
+from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.bot.report import Report
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
 from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
 
 # A setuptools-scm-like project: `_version.py` is written by the build, never committed.
@@ -55,7 +55,7 @@ def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
 
 
 def _heuristic(options: EngineOptions):
-    from adapters.heuristic import HeuristicEngine
+    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(style=options.style)
 

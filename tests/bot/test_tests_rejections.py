@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.base import Candidate, EngineIdentity, RunContext, Task
-from bot.review import ReviewRequest, review
-from refactor.sandbox import detect_isolation
-from refactor.targets import Target
+from codegen_bot.adapters.engines.base import Candidate, EngineIdentity, RunContext, Task
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
+from codegen_bot.refactor.sandbox.process import detect_isolation
+from codegen_bot.refactor.targets import Target
 from tests.bot.tests_task_repo import (
     BASE,
     PYPROJECT,

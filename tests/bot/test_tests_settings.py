@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import EngineIdentity
-from bot import config as settings
-from bot.config import config_from_files
-from bot.errors import ConfigError
-from bot.markdown import render
-from bot.report import Proposal, Report
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot import config as settings
+from codegen_bot.bot.config import config_from_files
+from codegen_bot.bot.errors import ConfigError
+from codegen_bot.bot.markdown import render
+from codegen_bot.bot.report import Proposal, Report
+from codegen_bot.refactor.gates import Verdict
 from tests.conftest import HANG_GUARD
 
 ROOT = Path(__file__).resolve().parents[2]

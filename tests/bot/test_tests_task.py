@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adapters.registry import EngineOptions
-from bot import markdown
-from bot.report import Report
-from bot.review import ReviewRequest, review
+from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.bot import markdown
+from codegen_bot.bot.report import Report
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
 from tests.bot.tests_task_repo import (
     BASE,
     BASE_TEST,
@@ -197,7 +197,7 @@ def spawn() -> int:
 
 
 def _heuristic(options: EngineOptions):
-    from adapters.heuristic import HeuristicEngine
+    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(style=options.style)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.report import Proposal, Report
+from codegen_bot.bot.report import Proposal, Report
 
 TOKEN = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8"
 

@@ -13,9 +13,9 @@ from typing import Any
 import git
 import pytest
 
-from bot.action import run_action
-from bot.context import ActionInputs, Progress, inputs_from_env
-from bot.github import GitHubHost
+from codegen_bot.bot.action.context import ActionInputs, Progress, inputs_from_env
+from codegen_bot.bot.action.dispatch import run_action
+from codegen_bot.bot.github.host import GitHubHost
 from tests.conftest import GitRepo
 from tests.github_emulator import Emulator, FileEntry
 from tests.github_emulator.gitdata import GitStore

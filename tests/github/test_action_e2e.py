@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.report import Report
+from codegen_bot.bot.report import Report
 from tests.github.conftest import SECOND_PUSH, PullRequestWorld
 
 SUGGESTION = re.compile(r"^(`{3,})suggestion\n(.*?)^\1$", re.DOTALL | re.MULTILINE)
@@ -162,8 +162,8 @@ def test_an_unplaceable_comment_costs_only_that_comment(world: PullRequestWorld)
 def test_propose_and_publish_in_two_jobs_give_the_same_result(
     world: PullRequestWorld, tmp_path: Path
 ) -> None:
-    from bot.commands.publish import load_report, publish_report
-    from bot.context import ActionContext, inputs_from_env
+    from codegen_bot.bot.action.context import ActionContext, inputs_from_env
+    from codegen_bot.bot.cli.publish import load_report, publish_report
 
     event = world.pull_request_event("opened")
     report_path = tmp_path / "report.json"
@@ -196,8 +196,8 @@ def test_publish_skips_a_report_whose_head_is_no_longer_the_pull_requests(
         == 0
     )
     world.push(SECOND_PUSH, "discounts")
-    from bot.commands.publish import load_report, publish_report
-    from bot.context import ActionContext, inputs_from_env
+    from codegen_bot.bot.action.context import ActionContext, inputs_from_env
+    from codegen_bot.bot.cli.publish import load_report, publish_report
 
     env = {
         "GITHUB_API_URL": world.emulator.url,

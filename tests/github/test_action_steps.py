@@ -37,7 +37,7 @@ def seed_venv(tool_cache: Path) -> Path:
     """A ready environment whose `codegen` is this interpreter's, so setup has nothing to do."""
     codegen = tool_cache / "codegen" / venv_name() / "bin" / "codegen"
     codegen.parent.mkdir(parents=True)
-    codegen.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bot.cli "$@"\n')
+    codegen.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m codegen_bot.bot.cli "$@"\n')
     codegen.chmod(codegen.stat().st_mode | stat.S_IEXEC)
     (codegen.parent.parent / ".complete").touch()
     return codegen

@@ -12,17 +12,18 @@ import pytest
 import requests
 from openapi_core import Config, OpenAPI
 
-from adapters.base import EngineIdentity
-from bot import markers, summary
-from bot.bodies import fit
-from bot.commands.publish import publish_report
-from bot.github import ApiError, GitHubHost
-from bot.publish import publish
-from bot.pulls import KIND, BranchChange, publish_branch
-from bot.report import Proposal, PullRequestRef, Report
-from bot.slash import reply_once
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.action.slash import reply_once
+from codegen_bot.bot.cli.publish import publish_report
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.github.bodies import fit
+from codegen_bot.bot.github.host import ApiError, GitHubHost
+from codegen_bot.bot.publish import summary
+from codegen_bot.bot.publish.branch import KIND, BranchChange, publish_branch
+from codegen_bot.bot.publish.pull_review import publish
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 from tests.github.conftest import PullRequestWorld, npm_fixture
 from tests.github.test_conformance import SPEC, mismatches
 from tests.github.test_tests_command import publish_ctx

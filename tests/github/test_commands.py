@@ -68,7 +68,7 @@ def test_unknown_commands_get_help(world: PullRequestWorld) -> None:
 def test_a_command_whose_handler_is_replaced_runs_the_new_handler(
     world: PullRequestWorld, monkeypatch
 ) -> None:
-    from bot import slash
+    from codegen_bot.bot.action import slash
 
     monkeypatch.setitem(
         slash.HANDLERS, "tests", lambda ctx, job: f"tests for #{job.number} by {job.actor}"

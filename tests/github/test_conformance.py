@@ -116,7 +116,7 @@ def test_every_exchange_matches_githubs_openapi_description(
 def test_branch_and_pull_request_exchanges_match_githubs_openapi_description(
     world: PullRequestWorld, openapi: OpenAPI, tmp_path
 ) -> None:
-    from bot.pulls import history, publish_branch
+    from codegen_bot.bot.publish.branch import history, publish_branch
     from tests.github.test_pulls import BRANCH, change, host, maintainer_push
 
     world.state.page_cap = 1  # the list of pull requests is paginated

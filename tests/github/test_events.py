@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.events import EventOptions, Job, parse_command, parse_event
-from refactor.results import Failure, Skip
+from codegen_bot.bot.github.events import EventOptions, Job, parse_command, parse_event
+from codegen_bot.refactor.results import Failure, Skip
 from tests.github.conftest import EXAMPLES, example
 
 EVENTS = ("pull_request", "issue_comment", "workflow_dispatch")

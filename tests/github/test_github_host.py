@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 
-from adapters.base import EngineIdentity
-from bot.github import GitHubHost
-from bot.publish import publish
-from bot.report import Proposal, PullRequestRef, Report
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.github.host import GitHubHost
+from codegen_bot.bot.publish.pull_review import publish
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 from tests.github.conftest import PullRequestWorld
 
 

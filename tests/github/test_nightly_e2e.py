@@ -11,12 +11,12 @@ from pathlib import Path
 import git
 import pytest
 
-from bot.action import run_action
-from bot.context import ActionInputs, Progress, inputs_from_env
-from bot.github import GitHubHost
-from bot.nightly_publish import NIGHTLY_BRANCH
-from bot.refactor_task import CLOSED_REASON
-from bot.report import Report
+from codegen_bot.bot.action.context import ActionInputs, Progress, inputs_from_env
+from codegen_bot.bot.action.dispatch import run_action
+from codegen_bot.bot.github.host import GitHubHost
+from codegen_bot.bot.publish.nightly_pull import NIGHTLY_BRANCH
+from codegen_bot.bot.report import Report
+from codegen_bot.bot.tasks.refactor.task import CLOSED_REASON
 from tests.bot.test_nightly import FINAL_MONEY, MONEY, SHOP
 from tests.conftest import GitRepo
 from tests.github_emulator import Emulator

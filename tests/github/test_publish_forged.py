@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import EngineIdentity
-from bot.report import NightlyRef, Proposal, PullRequestRef, Report
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.report import NightlyRef, Proposal, PullRequestRef, Report
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 from tests.github.conftest import PullRequestWorld
 
 TEST_TEXT = "def test_x():\n    assert True\n"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from adapters.base import EngineIdentity
-from bot import markers, summary
-from bot.report import Proposal, PullRequestRef, Report
-from bot.suggestions import (
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.publish import summary
+from codegen_bot.bot.publish.suggestions import (
     InlineComment,
     PostedSuggestion,
     commentable,
@@ -18,8 +18,9 @@ from bot.suggestions import (
     refuse,
     suggestion_digest,
 )
-from refactor.patches import Replacement
-from refactor.validate import Verdict
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report
+from codegen_bot.refactor.gates import Verdict
+from codegen_bot.refactor.patches import Replacement
 
 PATCH = "@@ -1,3 +1,5 @@\n a\n+b\n+c\n d\n e\n@@ -20,2 +22,3 @@\n x\n+y\n z"
 

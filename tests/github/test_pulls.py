@@ -9,9 +9,9 @@ from __future__ import annotations
 import git
 import pytest
 
-from bot import markers
-from bot.github import GitHubHost
-from bot.pulls import KIND, BranchChange, PullOutcome, history, publish_branch
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.github.host import GitHubHost
+from codegen_bot.bot.publish.branch import KIND, BranchChange, PullOutcome, history, publish_branch
 from tests.github.conftest import PullRequestWorld, fresh_github
 from tests.github_emulator import Fault
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.retries import Outcome, RetryPolicy, retry_delay
+from codegen_bot.bot.github.retries import Outcome, RetryPolicy, retry_delay
 
 NOW = 1_700_000_000.0
 

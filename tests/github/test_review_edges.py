@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import markers, summary
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.publish import summary
 from tests.conftest import GitRepo
 from tests.github.conftest import (
     BASE_FILES,

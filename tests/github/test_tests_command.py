@@ -14,13 +14,13 @@ from pathlib import Path
 import git
 import pytest
 
-from adapters.base import EngineIdentity
-from bot import markers
-from bot.commands.publish import load_report, publish_report
-from bot.context import ActionContext, inputs_from_env
-from bot.pulls import KIND
-from bot.report import PullRequestRef, Report
-from bot.tests_publish import COMMENT_KIND
+from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.bot.action.context import ActionContext, inputs_from_env
+from codegen_bot.bot.cli.publish import load_report, publish_report
+from codegen_bot.bot.github import markers
+from codegen_bot.bot.publish.branch import KIND
+from codegen_bot.bot.publish.tests_pull import COMMENT_KIND
+from codegen_bot.bot.report import PullRequestRef, Report
 from tests.bot.test_tests_task import BASE, BASE_TEST, CALLERS, PYPROJECT, THREE_NEW
 from tests.conftest import GitRepo
 from tests.github.conftest import PullRequestWorld, fresh_github, pull_request_world
@@ -237,7 +237,7 @@ def test_mode_both_runs_no_pull_request_code_without_bubblewrap(
         report = tmp_path / "report.json"
         env = {**os.environ, **world.env("issue_comment", event), "PATH": str(no_bwrap)}
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "action", "--repo", str(world.checkout),
+            [sys.executable, "-m", "codegen_bot.bot.cli", "action", "--repo", str(world.checkout),
              "--write-pause", "0", "--report", str(report)],
             env=env, capture_output=True, text=True, timeout=900, check=False,
         )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from refactor.diffs import parse_hunks
+from codegen_bot.refactor.diffs import parse_hunks
 from tests.github_emulator.gitdata import GitStore
 
 #: GitHub's answer to a review comment it cannot place (as seen from api.github.com).

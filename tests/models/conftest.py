@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model
-from adapters.hf.model import LoadedModel
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model
+from codegen_bot.adapters.engines.hf.model import LoadedModel
 from tests.conftest import HANG_GUARD, GitRepo
 from tests.models import tiny
 from tests.models.lora_shop import cli, make_shop, train_args

@@ -11,7 +11,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from bot.cli import main
+from codegen_bot.bot.cli.main import main
 from tests.conftest import GitRepo
 
 NAMES = ("cart", "tax", "ship", "stock")

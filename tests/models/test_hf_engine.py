@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from adapters.base import EngineError, RunContext, TokenBudgets
-from adapters.completion import CompletionError, CompletionRequest, Sampling
-from adapters.hf.batch import Row
-from adapters.hf.config import HFConfig
-from adapters.hf.engine import HFCompleter
-from adapters.hf.loading import load_model, model_fingerprint
-from adapters.hf.model import LoadedModel
-from adapters.prompted import PromptedEngine
-from refactor.targets import find_definitions
+from codegen_bot.adapters.engines.base import EngineError, RunContext, TokenBudgets
+from codegen_bot.adapters.engines.completion import CompletionError, CompletionRequest, Sampling
+from codegen_bot.adapters.engines.hf.batch import Row
+from codegen_bot.adapters.engines.hf.engine import HFCompleter
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model, model_fingerprint
+from codegen_bot.adapters.engines.hf.model import LoadedModel
+from codegen_bot.adapters.engines.prompted import PromptedEngine
+from codegen_bot.refactor.targets import find_definitions
 from tests.models.conftest import TinyModels
 
 pytestmark = pytest.mark.model

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from adapters.lora.metadata import AdapterMetadata
-from adapters.lora.mining.dataset import read
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.lora.mining.dataset import read
 from tests.conftest import GitRepo
 from tests.models.conftest import Shop
 from tests.models.lora_shop import TRAIN_FLAGS, make_shop

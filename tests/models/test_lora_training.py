@@ -22,14 +22,14 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model, model_fingerprint
-from adapters.lora.metadata import AdapterMetadata
-from adapters.lora.packing import Tokenized, pack
-from adapters.lora.saving import save_adapter
-from adapters.lora.settings import TrainSettings
-from adapters.lora.train import Batch, TrainJob, train, weighted_loss, with_lora
-from adapters.lora.training import load_dataset, tokenize_rows
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model, model_fingerprint
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.lora.packing import Tokenized, pack
+from codegen_bot.adapters.lora.saving import save_adapter
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.adapters.lora.trainer import load_dataset, tokenize_rows
+from codegen_bot.adapters.lora.training_loop import Batch, TrainJob, train, weighted_loss, with_lora
 from tests.conftest import HANG_GUARD
 from tests.models.conftest import Shop
 from tests.models.lora_shop import STEPS, train_args

@@ -219,7 +219,7 @@ def test_the_heuristic_path_never_imports_torch(make_repo: Any) -> None:
     repo, base, _ = sample_repo(make_repo)
     script = (
         "import sys\n"
-        "from bot.cli import main\n"
+        "from codegen_bot.bot.cli.main import main\n"
         f"code = main(['review', '--repo', {str(repo.path)!r}, '--base', {base!r}, '-q'])\n"
         "assert code == 0, code\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules)\n"

@@ -12,10 +12,15 @@ from typing import Any
 
 import pytest
 
-from adapters.completion import Completion, CompletionError, CompletionRequest, CompletionResult
-from adapters.hf.model import LoadedModel
-from adapters.serve.batcher import Batcher, BatcherClosed
-from adapters.serve.server import App, ServerHandle, start_server
+from codegen_bot.adapters.engines.completion import (
+    Completion,
+    CompletionError,
+    CompletionRequest,
+    CompletionResult,
+)
+from codegen_bot.adapters.engines.hf.model import LoadedModel
+from codegen_bot.adapters.serve.batcher import Batcher, BatcherClosed
+from codegen_bot.adapters.serve.server import App, ServerHandle, start_server
 from tests.models.conftest import Served
 
 pytestmark = pytest.mark.model

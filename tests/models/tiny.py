@@ -24,20 +24,20 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from adapters.base import RunContext
-from adapters.hf.config import HFConfig
-from adapters.hf.loading import load_model, model_fingerprint
-from adapters.lora.layout import adapter_folder
-from adapters.lora.metadata import AdapterMetadata
-from adapters.prompted import prompt_budget
-from adapters.prompts.build import build_prompt
-from adapters.prompts.parse import docstring_completion
-from bot.docs import select_targets
-from bot.engine_context import run_context
-from bot.review import load_config
-from bot.sources import read_sources, repository_style
-from bot.workspace import Workspace
-from refactor.results import Success
+from codegen_bot.adapters.engines.base import RunContext
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model, model_fingerprint
+from codegen_bot.adapters.engines.prompted import prompt_budget
+from codegen_bot.adapters.lora.layout import adapter_folder
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.prompts.build import build_prompt
+from codegen_bot.adapters.prompts.parse import docstring_completion
+from codegen_bot.bot.tasks.docs.task import select_targets
+from codegen_bot.bot.tasks.pipeline import load_config
+from codegen_bot.bot.tasks.run_context import run_context
+from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.bot.workspace.sources import read_sources, repository_style
+from codegen_bot.refactor.results import Success
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from refactor.testrun.coverage_data import FileCoverage
-from refactor.validate.behaviour import body_lines, coverage_gate
+from codegen_bot.refactor.gates.behaviour import body_lines, coverage_gate
+from codegen_bot.refactor.testing.coverage_data import FileCoverage
 
 # def f(x):          line 10
 #     if x:          line 11

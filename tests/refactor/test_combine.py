@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from refactor.codemods.replace_definition import replace_definition
-from refactor.codemods.unused_imports import package_of, remove_newly_unused, unused_imports
-from refactor.combine import apply_replacements, combine, definition_replacement
-from refactor.patches import Replacement
-from refactor.results import Failure, Success
-from refactor.targets import find_definitions
+from codegen_bot.refactor.edits.combine import apply_replacements, combine, definition_replacement
+from codegen_bot.refactor.edits.replace_definition import replace_definition
+from codegen_bot.refactor.edits.unused_imports import (
+    package_of,
+    remove_newly_unused,
+    unused_imports,
+)
+from codegen_bot.refactor.patches import Replacement
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import find_definitions
 
 SOURCE = '''\
 """Helpers."""

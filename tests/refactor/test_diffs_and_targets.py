@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from refactor.diffs import changed_lines, parse_hunks
-from refactor.targets import find_definitions, touched_definitions
+from codegen_bot.refactor.diffs import changed_lines, parse_hunks
+from codegen_bot.refactor.targets import find_definitions, touched_definitions
 
 BASE = """\
 import os
@@ -123,7 +123,7 @@ def test_functions_inside_functions_are_not_targets() -> None:
 
 def test_class_touched_by_its_own_lines_only() -> None:
     source = "class A:\n    x = 1\n\n    def m(self):\n        return 1\n"
-    from refactor.diffs import FileChanges
+    from codegen_bot.refactor.diffs import FileChanges
 
     only_method = touched_definitions("a.py", source, FileChanges(added=frozenset({5})))
     assert [t.qualname for t in only_method] == ["A.m"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from refactor.docstyle import Convention
-from refactor.validate.facts import check_facts, facts_problems
+from codegen_bot.refactor.docstrings.style import Convention
+from codegen_bot.refactor.gates.docstring_facts import check_facts, facts_problems
 
 SOURCE = """\
 _marker = object()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from refactor.validate.docstring_only import check_docstring_only
-from refactor.validate.lint import RuffGate
-from refactor.validate.syntax import check_syntax
+from codegen_bot.refactor.gates.docstring_only import check_docstring_only
+from codegen_bot.refactor.gates.lint import RuffGate
+from codegen_bot.refactor.gates.syntax import check_syntax
 
 BEFORE = "def f(x):\n    return x\n"
 DOCUMENTED = 'def f(x):\n    """Return x."""\n    return x\n'

@@ -14,11 +14,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.heuristic import HeuristicEngine
-from refactor.codemods.insert_docstring import insert_docstring
-from refactor.patches import git_lines, line_replacement, unified_diff
-from refactor.results import Success
-from refactor.targets import find_definitions
+from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+from codegen_bot.refactor.edits.insert_docstring import insert_docstring
+from codegen_bot.refactor.patches import git_lines, line_replacement, unified_diff
+from codegen_bot.refactor.results import Success
+from codegen_bot.refactor.targets import find_definitions
 
 ODD = ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from refactor.codemods.insert_docstring import insert_docstring
-from refactor.results import Failure, Skip, Success
+from codegen_bot.refactor.edits.insert_docstring import insert_docstring
+from codegen_bot.refactor.results import Failure, Skip, Success
 
 DOC = "Do the thing.\n\nArgs:\n    x (int): The x."
 

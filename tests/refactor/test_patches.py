@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from refactor.patches import line_replacement, unified_diff
+from codegen_bot.refactor.patches import line_replacement, unified_diff
 
 PAIRS = {
     "insertion": ("a\nb\nc\n", "a\nb\nnew\nc\n"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.heuristic import HeuristicEngine
-from refactor.codemods.replace_definition import replace_definition
-from refactor.results import Failure, Success
-from refactor.targets import find_definitions
+from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+from codegen_bot.refactor.edits.replace_definition import replace_definition
+from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.targets import find_definitions
 
 SOURCE = """\
 class A:

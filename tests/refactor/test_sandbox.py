@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from refactor.sandbox import (
+from codegen_bot.refactor.sandbox.process import (
     Isolation,
     Limits,
     Sandbox,

@@ -7,13 +7,22 @@ import subprocess
 from dataclasses import fields
 from pathlib import Path
 
-from adapters.heuristic.tests import build_test_modules
-from refactor.patches import new_file_patch
-from refactor.targets import Target, find_definitions
-from refactor.testrun.conventions import Conventions, detect
-from refactor.testrun.coverage_data import FileCoverage, covering_tests, gain, span_coverage
-from refactor.testrun.examples import annotation_examples, call_site_examples, doctest_examples
-from refactor.testrun.facts import ObservedExample, TestTarget
+from codegen_bot.adapters.engines.heuristic.testgen import build_test_modules
+from codegen_bot.refactor.patches import new_file_patch
+from codegen_bot.refactor.targets import Target, find_definitions
+from codegen_bot.refactor.testing.conventions import Conventions, detect
+from codegen_bot.refactor.testing.coverage_data import (
+    FileCoverage,
+    covering_tests,
+    gain,
+    span_coverage,
+)
+from codegen_bot.refactor.testing.example_calls import (
+    annotation_examples,
+    call_site_examples,
+    doctest_examples,
+)
+from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarget
 from tests.conftest import ruff_check
 
 

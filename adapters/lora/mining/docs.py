@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from adapters.heuristic.wording import words
-from adapters.lora.mining.records import CommitChange, Origin, Row
-from refactor.diffs import changed_lines
-from refactor.targets import Target, is_test_file, touched_definitions
+from codegen_bot.adapters.engines.heuristic.wording import words
+from codegen_bot.adapters.lora.mining.records import CommitChange, Origin, Row
+from codegen_bot.refactor.diffs import changed_lines
+from codegen_bot.refactor.targets import Target, is_test_file, touched_definitions
 
 _MIN_CHARS, _MAX_CHARS = 20, 3000
 _BOILERPLATE = re.compile(

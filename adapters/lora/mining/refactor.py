@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from adapters.lora.mining.docs import context_of, is_accepted_suggestion
-from adapters.lora.mining.records import CommitChange, Origin, Row
-from refactor.diffs import changed_lines
-from refactor.targets import Target, find_definitions, is_test_file, touched_definitions
+from codegen_bot.adapters.lora.mining.docs import context_of, is_accepted_suggestion
+from codegen_bot.adapters.lora.mining.records import CommitChange, Origin, Row
+from codegen_bot.refactor.diffs import changed_lines
+from codegen_bot.refactor.targets import Target, find_definitions, is_test_file, touched_definitions
 
 _BEHAVIOUR_CHANGE = re.compile(r"\b(fix(es|ed)?|bug|regression|revert|hotfix|feature|feat)\b", re.I)
 _MAX_CHANGED_LINES = 40

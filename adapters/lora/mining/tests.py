@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from adapters.lora.mining.records import Row
-from adapters.prompts.context import module_imports
-from refactor.targets import Target, find_definitions, is_test_file
+from codegen_bot.adapters.lora.mining.records import Row
+from codegen_bot.adapters.prompts.code_context import module_imports
+from codegen_bot.refactor.targets import Target, find_definitions, is_test_file
 
 #: (test path, test name, function path, first line, last line) → did the test run those lines?
 CoverageCheck = Callable[[str, str, str, int, int], bool]

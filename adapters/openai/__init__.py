@@ -1,1 +1,0 @@
-"""The `openai` engine: any OpenAI-compatible completions server (codegen serve, vLLM, SGLang)."""

@@ -1,1 +1,0 @@
-"""One module per `codegen` subcommand, each with `register(subparsers)`."""

@@ -1,0 +1,7 @@
+"""The three task pipelines, a room each, and the pipeline that runs them on a diff.
+
+`run_context` is what engines are told about the repository (not the Action's context).
+
+May import bot's top, bot/workspace, bot/github (markers), adapters/ and refactor/;
+never bot/publish: proposing holds no write token.
+"""

@@ -1,0 +1,214 @@
+"""The repository's suite at head, measured once: what fails, and what covers each target.
+
+The baseline every gain is measured from. A suite that does not finish, or whose modules do not
+all import, measures nothing reliable, and says so. When modules do not import from a copy of
+the commit, the copy is first built the way the project installs itself. Results are kept
+between runs on the same tree (`bot.tasks.suite_baseline_cache`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from git.exc import GitCommandError
+
+from codegen_bot.bot import __version__
+from codegen_bot.bot.config import TestsConfig
+from codegen_bot.bot.tasks.suite_baseline_cache import (
+    BaselineCache,
+    baseline_cache,
+    merged,
+    missing,
+    run_settings,
+)
+from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.refactor.sandbox.generated_files import build_generated_files
+from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
+from codegen_bot.refactor.targets import Target
+from codegen_bot.refactor.testing.conventions import Conventions
+from codegen_bot.refactor.testing.coverage_data import SpanCoverage, covering_tests, span_coverage
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The repository's suite at head: what failed, and what covers each target."""
+
+    result: RunResult | None
+    failing: frozenset[str]
+    note: str | None
+    #: Why coverage today cannot be trusted (no gain may be measured from it); None if it can.
+    distrust: str | None = None
+    #: Whether the result came from the cache whole (the suite did not run again).
+    reused: bool = False
+
+    def coverage(self, target: Target) -> SpanCoverage:
+        """The target's coverage by import-time code and the tests that passed."""
+        file = self.result.coverage.get(target.path) if self.result else None
+        return span_coverage(file, target.start, target.end, lambda name: name not in self.failing)
+
+    def failing_covering(self, target: Target) -> list[str]:
+        """The failing tests that run some line of the target."""
+        file = self.result.coverage.get(target.path) if self.result else None
+        return sorted(covering_tests(file, target.start, target.end) & self.failing)
+
+
+def error_line(message: str) -> str:
+    """The line of a pytest error that names it (`ModuleNotFoundError: No module named 'x'`)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    named = [line for line in lines if re.search(r"\b\w*(Error|Exception|Exit)\b", line)]
+    chosen = (named or lines or ["no message"])[-1]
+    return re.sub(r"^E\s+", "", chosen)[:300]
+
+
+def import_errors(result: RunResult) -> str:
+    """Every test module that did not import, each with its error's text."""
+    return "; ".join(
+        f"`{module}`: {error_line(message)}"
+        for module, message in sorted(result.collect_errors.items())
+    )
+
+
+def run_baseline(
+    runner: TestRunner,
+    conventions: Conventions,
+    targets: Sequence[Target],
+    config: TestsConfig,
+    cache: BaselineCache | None = None,
+) -> Baseline:
+    """Run the repository's suite once, under coverage of the targets' files.
+
+    A suite that did not finish, or whose modules did not all import, measures nothing
+    reliable: no gain may be counted from it (`distrust`), never from a zero baseline. With a
+    `cache`, files measured before on the same tree and settings are not measured again.
+    """
+    if conventions.test_files == 0 and not conventions.pytest_args:
+        return Baseline(None, frozenset(), "the repository has no tests of its own")
+    cover = sorted({t.path for t in targets})
+    cached = cache.load() if cache is not None else None
+    needed = missing(cached, cover)
+    reused = cached is not None and not needed
+    if cached is not None and not needed:
+        result = cached
+    else:
+        result = runner.pytest(list(conventions.pytest_args), needed, config.suite_timeout)
+        if cached is not None and result.completed:
+            result = merged(cached, result)
+        if cache is not None and result.completed and not result.collect_errors:
+            cache.store(result)
+    if not result.completed:
+        why = "the wall-time limit" if result.timed_out else "a crash"
+        tail = " ".join(result.output.split()[-30:])
+        distrust = f"the repository's own suite did not finish ({why})"
+        return Baseline(
+            None,
+            frozenset(),
+            f"{distrust}: coverage today cannot be trusted"
+            + (f" (last output: {tail})" if tail else ""),
+            distrust,
+        )
+    failing = frozenset(result.failed_tests)
+    total = len(result.outcomes)
+    if result.collect_errors:
+        count = len(result.collect_errors)
+        distrust = f"{count} of the repository's test modules did not import"
+        return Baseline(
+            result,
+            failing,
+            f"{distrust} at head, so coverage today cannot be trusted: {import_errors(result)}",
+            distrust,
+        )
+    note = None
+    if failing:
+        shown = ", ".join(sorted(failing)[:3])
+        note = (
+            f"the repository's own suite was red at head: {len(failing)} of {total} tests failed"
+            f" ({shown}); targets covered by failing tests were skipped"
+        )
+    return Baseline(result, failing, note, reused=reused)
+
+
+def measure_baseline(
+    workspace: Workspace,
+    head: str,
+    runner: TestRunner,
+    *,
+    conventions: Conventions,
+    targets: Sequence[Target],
+    rules: TestsConfig,
+    cached: bool,
+) -> tuple[Baseline, list[str]]:
+    """The suite's baseline at `head` and the notes it leaves, the cache used when `cached`.
+
+    When test modules do not import, the copy is built the way the project installs itself
+    and the suite runs again (uncached: the tree then holds more than the commit).
+    """
+    cache = None
+    if cached:
+        settings = run_settings(
+            conventions.pytest_args,
+            runner.python,
+            runner.sandbox.isolation.kind,
+            rules.suite_timeout,
+            __version__,
+        )
+        cache = baseline_cache(os.environ, workspace.repo.commit(head).tree.hexsha, settings)
+    baseline = run_baseline(runner, conventions, targets, rules, cache)
+    notes: list[str] = []
+    if baseline.result is not None and baseline.result.collect_errors:
+        baseline, notes = rebuild_baseline(
+            workspace, head, runner, conventions=conventions, targets=targets, rules=rules
+        )
+    if baseline.reused:
+        notes.append(
+            "coverage today came from the cache of an earlier run on the same tree and settings: "
+            "the suite did not run again"
+        )
+    return baseline, [*notes, *([baseline.note] if baseline.note else [])]
+
+
+def rebuild_baseline(
+    workspace: Workspace,
+    head: str,
+    runner: TestRunner,
+    *,
+    conventions: Conventions,
+    targets: Sequence[Target],
+    rules: TestsConfig,
+) -> tuple[Baseline, list[str]]:
+    """The suite's baseline after building the copy the way the project installs itself.
+
+    Test modules that cannot import from a copy of the commit often miss a file the project's
+    build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
+    runs again with what it made.
+    """
+    built = build_generated_files(
+        runner, conventions.import_root, _version(workspace, head), rules.suite_timeout
+    )
+    if built.problem is not None:
+        return run_baseline(runner, conventions, targets, rules), [
+            f"test modules did not import, and {built.problem}"
+        ]
+    if not built.copied:
+        return run_baseline(runner, conventions, targets, rules), [
+            "test modules did not import, and the project's own build made no file they lack"
+        ]
+    shown = ", ".join(f"`{path}`" for path in built.copied[:5])
+    more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+    note = (
+        f"test modules did not import from a copy of the commit: {shown}{more} made by the "
+        "project's own build (pip install of the copy, in the sandbox) were added to it"
+    )
+    return run_baseline(runner, conventions, targets, rules), [note]
+
+
+def _version(workspace: Workspace, head: str) -> str:
+    """The version a build reads from git (setuptools-scm): the latest tag, else 0.0.0."""
+    try:
+        tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
+    except GitCommandError:
+        return "0.0.0"
+    version = tag.strip().removeprefix("v")
+    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else "0.0.0"

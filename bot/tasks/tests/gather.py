@@ -1,0 +1,246 @@
+"""Facts for the tests task, gathered once per job: conventions, coverage today, example calls.
+
+One baseline run of the repository's suite under coverage (a context per test) tells which
+lines and branches of each target its tests miss, and whether those tests pass. One probe run
+in the sandbox imports the targets, runs their example calls twice and asks Hypothesis's
+ghostwriter for property tests. Everything here runs code only through the `TestRunner`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import operator
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, cast
+
+from codegen_bot.bot.config import TestsConfig
+from codegen_bot.bot.tasks.suite_baseline import Baseline
+from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
+from codegen_bot.refactor.targets import Target
+from codegen_bot.refactor.testing.conventions import Conventions
+from codegen_bot.refactor.testing.coverage_data import SpanCoverage, span_coverage
+from codegen_bot.refactor.testing.example_calls import (
+    CallExample,
+    annotation_examples,
+    call_site_examples,
+    doctest_examples,
+)
+from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarget
+
+_MAX_SCANNED_FILES = 3000
+_MAX_SCANNED_BYTES = 300_000
+_PROBE_CALL_SECONDS = 2.0
+
+
+def repository_sources(root: Path) -> Iterator[tuple[str, str]]:
+    """`(path, text)` of the worktree's Python files, for call sites (bounded in count and size)."""
+    for count, path in enumerate(sorted(root.rglob("*.py"))):
+        if count >= _MAX_SCANNED_FILES:
+            return
+        try:
+            if path.stat().st_size > _MAX_SCANNED_BYTES:
+                continue
+            yield str(path.relative_to(root)), path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+
+
+def _definition(target: Target) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    try:
+        tree = ast.parse(target.source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == target.name
+            and node.lineno == target.def_line
+        ):
+            return node
+    return None
+
+
+def raised_names(node: ast.AST) -> tuple[str, ...]:
+    """Names of the exceptions a definition raises itself (`raise ValueError(...)`)."""
+    found = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Raise) and child.exc is not None:
+            exc = child.exc.func if isinstance(child.exc, ast.Call) else child.exc
+            if isinstance(exc, ast.Name | ast.Attribute):
+                found.append(ast.unparse(exc).split(".")[-1])
+    return tuple(dict.fromkeys(found))
+
+
+def candidate_calls(target: Target, sources: list[tuple[str, str]]) -> list[CallExample]:
+    """Doctest examples, then literal call sites, then calls from annotations (deduplicated)."""
+    node = _definition(target)
+    docstring = ast.get_docstring(node) if node is not None else None
+    calls = doctest_examples(target.qualname, docstring)
+    calls += call_site_examples(target.qualname, target.kind, sources)
+    if node is not None:
+        calls += annotation_examples(node, target.qualname, target.kind)
+    unique: dict[str, CallExample] = {}
+    for call in calls:
+        unique.setdefault(call.call, call)
+    return list(unique.values())[:40]
+
+
+def wants_property_tests(target: Target, conventions: Conventions, config: TestsConfig) -> bool:
+    """Property tests add Hypothesis to a project: only where it is used already, unless asked."""
+    if config.property_tests == "never" or target.is_async:
+        return False
+    if target.kind == "method" and "staticmethod" not in target.decorators:
+        return False
+    return config.property_tests == "always" or conventions.uses_hypothesis
+
+
+def gather(
+    runner: TestRunner,
+    targets: Sequence[tuple[Target, str, str]],
+    conventions: Conventions,
+    baseline: Baseline,
+    config: TestsConfig,
+) -> list[TestTarget]:
+    """Probe each `(target, module, test_path)` in the sandbox and return its `TestTarget`."""
+    sources = list(repository_sources(runner.root))
+    calls = {
+        target.path + ":" + target.qualname: candidate_calls(target, sources)
+        for target, _, _ in targets
+    }
+    raises = {}
+    specs = []
+    for target, module, _ in targets:
+        key = f"{target.path}:{target.qualname}"
+        node = _definition(target)
+        raises[key] = raised_names(node) if node is not None else ()
+        spec: dict[str, Any] = {
+            "key": key,
+            "module": module,
+            "qualname": target.qualname,
+            "calls": [c.call for c in calls[key]],
+        }
+        if wants_property_tests(target, conventions, config):
+            spec["ghostwriter"] = {"style": conventions.style, "except": list(raises[key])}
+        specs.append(spec)
+    probe, hung = _probe(runner, specs, sorted({t.path for t, _, _ in targets}))
+    found = []
+    for target, module, test_path in targets:
+        key = f"{target.path}:{target.qualname}"
+        entry = probe.probe.get(key) or {}
+        origins = {c.call: c.origin for c in calls[key]}
+        examples, notes = _observed(entry, origins, raises[key])
+        before = baseline.coverage(target)
+        examples = _useful(
+            examples,
+            probe,
+            target,
+            key,
+            covered=before,
+            doctests_run=conventions.runs_doctests,
+        )
+        notes += hung.get(key, [])
+        if not probe.completed and not entry:
+            notes.append(f"the probe did not finish: {' '.join(probe.output.split()[-20:])}")
+        prop = entry.get("property") or {}
+        if prop.get("problem"):
+            notes.append(f"no property test: {prop['problem']}")
+        values = {f.name: getattr(target, f.name) for f in fields(Target)}
+        found.append(
+            TestTarget(
+                **values,
+                module=module,
+                test_path=test_path,
+                conventions=conventions,
+                examples=tuple(examples),
+                property_test=prop.get("text"),
+                raises=raises[key],
+                missed_lines=before.missed_lines,
+                missed_branches=before.missed_branches,
+                notes=tuple(dict.fromkeys(notes)),
+            )
+        )
+    return found
+
+
+def _probe(
+    runner: TestRunner, specs: list[dict[str, Any]], cover: list[str]
+) -> tuple[RunResult, dict[str, list[str]]]:
+    """Run the probe; when a call, an import or the ghostwriter hangs it, drop that and rerun."""
+    hung: dict[str, list[str]] = {}
+    for _ in range(4):
+        wall = 60.0 + sum(len(s["calls"]) * 2 + 5 for s in specs) * _PROBE_CALL_SECONDS
+        result = runner.probe(specs, cover, _PROBE_CALL_SECONDS, wall)
+        if result.completed or not result.in_flight:
+            break
+        kind, _, rest = result.in_flight.partition(":")
+        for spec in specs:
+            key = spec["key"]
+            if kind == "call" and rest.startswith(key + ":"):
+                call = rest[len(key) + 1 :]
+                spec["calls"] = [c for c in spec["calls"] if c != call]
+                hung.setdefault(key, []).append(f"`{call}` hangs: the sandbox had to stop it")
+            elif kind == "ghostwrite" and rest == key:
+                spec.pop("ghostwriter", None)
+                hung.setdefault(key, []).append("no property test: it hangs")
+            elif kind == "import" and rest == key:
+                spec["calls"] = []
+                spec.pop("ghostwriter", None)
+                hung.setdefault(key, []).append("importing it hangs")
+    return result, hung
+
+
+def _useful(
+    examples: list[ObservedExample],
+    probe: RunResult,
+    target: Target,
+    key: str,
+    *,
+    covered: SpanCoverage,
+    doctests_run: bool,
+) -> list[ObservedExample]:
+    """The examples that each run a line or branch nothing covers yet.
+
+    What the suite covers today (`covered`, doctests included when the project runs them)
+    and the examples kept before count as covered. A doctest example stays when the project
+    does not run its doctests: a test then proves what the documentation shows.
+    """
+    file = probe.coverage.get(target.path)
+    lines: set[int] = set(covered.lines)
+    arcs: set[tuple[int, int]] = set(covered.arcs)
+    kept = []
+    for example in examples:
+        is_call = functools.partial(operator.eq, f"call:{key}:{example.call}")
+        ran = span_coverage(file, target.start, target.end, is_call)
+        keep_doctest = example.origin == "doctest" and not doctests_run
+        if keep_doctest or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
+            kept.append(example)
+            lines |= ran.lines
+            arcs |= ran.arcs
+    return kept[:10]
+
+
+def _observed(
+    entry: dict[str, object], origins: dict[str, str], raises: tuple[str, ...]
+) -> tuple[list[ObservedExample], list[str]]:
+    """Examples worth asserting, and notes on the ones left out."""
+    examples: list[ObservedExample] = []
+    notes: list[str] = []
+    if entry.get("error"):
+        notes.append(str(entry["error"]))
+    for seen in cast("list[object]", entry.get("examples") or []):
+        assert isinstance(seen, dict)
+        call, origin = seen["call"], origins.get(seen["call"], "")
+        if "problem" in seen:
+            notes.append(f"`{call}` {seen['problem']}")
+        elif "value" in seen:
+            examples.append(ObservedExample(call, origin, returns=seen["value"]))
+        elif seen.get("raises"):
+            name = seen["raises"]
+            # An exception the function raises on purpose, or one a human's own example shows.
+            if origin != "annotations" or re.sub(r".*\.", "", name) in raises:
+                examples.append(ObservedExample(call, origin, raises=name))
+    return examples, notes

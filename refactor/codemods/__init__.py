@@ -1,1 +1,0 @@
-"""Codemods: one transform per file, each turning a candidate into a concrete file change."""

@@ -1,1 +1,0 @@
-"""Sandboxed test runs: the in-sandbox program, its host side, conventions, examples."""
