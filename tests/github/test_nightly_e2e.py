@@ -37,7 +37,7 @@ class NightlyWorld:
     def connect(self, inputs: ActionInputs, progress: Progress) -> GitHubHost:
         assert inputs.token and inputs.repository
         return GitHubHost(inputs.repository, inputs.token, inputs.api_url, sleep=lambda _: None,
-                          write_pause=0, timeout=10, progress=progress)  # fmt: skip
+                          write_pause=0, timeout=120, progress=progress)  # fmt: skip
 
     def night(self) -> Report:
         """The scheduled job: a fresh checkout of main, `codegen action`, the report."""

@@ -41,7 +41,7 @@ def _call(url: str, body: Any = None, method: str | None = None) -> tuple[int, d
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=600) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -240,7 +240,7 @@ def test_an_api_key_guards_every_route_but_health_and_health_lists_no_path(
         assert _call(f"{handle.url}/v1/completions", body)[0] == 401
         request = urllib.request.Request(f"{handle.url}/v1/models")
         request.add_header("Authorization", "Bearer s3cret")
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=600) as response:
             models = json.loads(response.read())
         assert {m["id"] for m in models["data"]} == {"docs", "tests", "tiny-qwen2"}
         status, health = _call(f"{handle.url}/health")
