@@ -21,3 +21,13 @@ class ConfigError(UsageError):
 
 class WorkspaceError(UsageError):
     """The repository or a revision cannot be read (not a git repository, unknown revision)."""
+
+
+class NoReportError(CodegenError):
+    """`codegen publish` found no report: the proposing job failed, timed out or was cancelled.
+
+    A `/codegen` command's comment has been answered saying so before this is raised; exit
+    code 3 tells this apart from a failure of the publishing job itself (1) and misuse (2).
+    """
+
+    exit_code = 3

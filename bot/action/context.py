@@ -9,6 +9,7 @@ two (`codegen action --no-publish`, then `codegen publish --report FILE`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,16 @@ class ActionInputs:
     #: The pinned pull request's base commit and branch, so no API call is needed to find them.
     pinned_base: str | None = None
     pinned_base_ref: str | None = None
+    #: This workflow run's page (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID), for replies.
+    run_url: str | None = None
+
+    @property
+    def pinned_without_token(self) -> bool:
+        """Whether this is a command's proposing job of the split (no token, nothing published).
+
+        It runs only the commits `codegen authorize` pinned, which checked the commenter already.
+        """
+        return not self.token and not self.publish and self.pinned_head is not None
 
     @property
     def run_isolation(self) -> IsolationChoice | None:
@@ -87,8 +98,32 @@ def inputs_from_env(env: Mapping[str, str], **flags: object) -> ActionInputs:
         api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
         token=env.get("GITHUB_TOKEN") or None,
         ref_name=env.get("GITHUB_REF_NAME") or None,
+        run_url=workflow_run_url(env),
         **flags,  # type: ignore[arg-type]
     )
+
+
+_SERVER_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?")
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def workflow_run_url(env: Mapping[str, str]) -> str | None:
+    """The page of this workflow run, from GitHub's variables; None unless each is well-formed.
+
+    The URL goes into a Markdown link of a reply, so only a plain host, an `owner/name` and a
+    numeric run id make it.
+    """
+    server = env.get("GITHUB_SERVER_URL", "")
+    repository = env.get("GITHUB_REPOSITORY", "")
+    run_id = env.get("GITHUB_RUN_ID", "")
+    if not (
+        _SERVER_URL.fullmatch(server)
+        and _REPOSITORY.fullmatch(repository)
+        and run_id.isascii()
+        and run_id.isdigit()
+    ):
+        return None
+    return f"{server}/{repository}/actions/runs/{run_id}"
 
 
 def require_github(inputs: ActionInputs) -> None:
@@ -104,11 +139,17 @@ def require_github(inputs: ActionInputs) -> None:
 
 
 def write_report(report: Report, path: Path | None) -> None:
-    """Write the JSON report to `path` (nothing when None)."""
+    """Write the JSON report to `path` (nothing when None), whole or not at all.
+
+    It is written beside `path` and renamed into place, so a job killed mid-write leaves no
+    half report: the publishing job then finds none, and says so.
+    """
     if path is None:
         return
+    partial = path.with_name(f".{path.name}.partial")
     try:
-        path.write_text(report.to_json(), encoding="utf-8")
+        partial.write_text(report.to_json(), encoding="utf-8")
+        partial.replace(path)
     except OSError as error:
         raise UsageError(f"cannot write the report to {path}: {error.strerror}") from error
 

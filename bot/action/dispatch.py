@@ -141,7 +141,9 @@ def run_action(inputs: ActionInputs, progress: Progress, connect: Connect = conn
         return 0
     if isinstance(parsed, Failure):
         raise UsageError(parsed.reason)
-    if inputs.publish or parsed.kind == "command":  # a command checks permissions first
+    # A command checks permissions first, except in the split's proposing job, which is given
+    # no token and runs only what `codegen authorize` approved.
+    if inputs.publish or (parsed.kind == "command" and not inputs.pinned_without_token):
         require_github(inputs)
     progress(
         f"{parsed.event}: {parsed.kind} job for {parsed.repository}"

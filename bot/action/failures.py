@@ -53,3 +53,19 @@ def failure_text(error: BaseException, command: str, branch: str | None = None) 
     # The message may quote the pull request (a path, a test id): an inert code span.
     advice = _advice(error, command, branch)
     return f"**codegen** `/codegen {command}` failed: {code(first)}.\n\n{advice}"
+
+
+def no_report_text(command: str, run_url: str | None = None) -> str:
+    """The reply to `/codegen {command}` when the proposing job left no report to publish.
+
+    Everything in it comes from the publishing job's own event and environment: the command
+    (one of the known words) and this workflow run's page (see `workflow_run_url`).
+    """
+    log = f"[the workflow run's log]({run_url})" if run_url else "the workflow run's log"
+    return (
+        f"**codegen** `/codegen {command}` failed: the job that runs it on the pull request"
+        " left no report (it failed, timed out or was cancelled), so nothing was posted.\n\n"
+        f"The proposing job's step in {log} says what went wrong. Ask again with"
+        f" `/codegen {command}` once that is fixed; if it was cancelled or timed out, asking"
+        " again is enough."
+    )

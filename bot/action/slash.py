@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from codegen_bot.adapters.engines.base import EngineIdentity
 from codegen_bot.bot.action import pinned
-from codegen_bot.bot.action.context import ActionContext
+from codegen_bot.bot.action.context import ActionContext, write_report
 from codegen_bot.bot.action.failures import failure_text
 from codegen_bot.bot.errors import CodegenError
 from codegen_bot.bot.github import markers
@@ -20,7 +21,7 @@ from codegen_bot.bot.github.host import GitHubHost
 from codegen_bot.bot.markdown import code
 from codegen_bot.bot.publish import tests_pull as tests_publish
 from codegen_bot.bot.publish.pull_review import Published
-from codegen_bot.bot.report import Report
+from codegen_bot.bot.report import PullRequestRef, Report
 
 Handler = Callable[[ActionContext, Job], str | None]
 
@@ -113,9 +114,29 @@ def publish_reply(ctx: ActionContext, report: Report) -> str:
     return done_text(ctx.publish(report), report.head)
 
 
-def run_help(ctx: ActionContext, job: Job) -> str:
-    """`/codegen help`, and any unknown command."""
-    return help_text(job.unknown)
+def run_help(ctx: ActionContext, job: Job) -> str | None:
+    """`/codegen help`, and any unknown command.
+
+    Not publishing (the proposing job of the split), it leaves a report with nothing in it, so
+    the job's report upload has a file; `codegen publish` answers help from its own event.
+    """
+    if ctx.inputs.publish:
+        return help_text(job.unknown)
+    assert job.number is not None
+    report = Report(
+        repo=str(ctx.inputs.checkout),
+        base=ctx.inputs.pinned_base or "",
+        head=ctx.inputs.pinned_head or "",
+        tasks=(),
+        identity=EngineIdentity(ctx.inputs.engine),
+        notes=("/codegen help: the publishing job answers with the list of commands",),
+        pull_request=PullRequestRef(
+            ctx.inputs.repository or "", job.number, job.comment_id, command="help"
+        ),
+    )
+    write_report(report, ctx.inputs.report)
+    ctx.progress("report written; `codegen publish` will answer with the list of commands")
+    return None
 
 
 HANDLERS: dict[str, Handler] = {
@@ -169,7 +190,7 @@ def run_command(ctx: ActionContext, job: Job) -> int:
     assert job.number is not None and job.comment_id is not None and job.actor is not None
     assert job.command is not None
     reply: str | None
-    if not ctx.inputs.token and not ctx.inputs.publish and ctx.inputs.pinned_head is not None:
+    if ctx.inputs.pinned_without_token:
         reply = HANDLERS[job.command](ctx, job)
         if reply is not None:
             ctx.progress(f"not replying (--no-publish): {reply.splitlines()[0]}")

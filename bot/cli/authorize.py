@@ -54,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         permission = host.permission(job.actor)
         outputs["number"] = str(job.number)
         if may_run_commands(permission):
-            host.react(job.number, job.comment_id, "eyes")
+            # The pull request is read before the 👀: after it, nothing here can fail, and the
+            # publishing job (which runs whatever happens next) answers the command.
             pull = host.pull_request(job.number)
+            host.react(job.number, job.comment_id, "eyes")
             outputs.update(allowed="true", head=pull.head, base=pull.base)
             outputs["base-ref"] = pull.base_ref
             say(f"{job.actor} has {permission} permission: /codegen {job.command} may run")

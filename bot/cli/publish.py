@@ -10,9 +10,10 @@ from pathlib import Path
 
 from codegen_bot.bot.action.context import ActionContext, ActionInputs, inputs_from_env
 from codegen_bot.bot.action.dispatch import connect, read_payload
-from codegen_bot.bot.action.slash import answer_failure, publish_reply, reply_once
+from codegen_bot.bot.action.failures import no_report_text
+from codegen_bot.bot.action.slash import answer_failure, help_text, publish_reply, reply_once
 from codegen_bot.bot.cli.review import progress_printer
-from codegen_bot.bot.errors import UsageError
+from codegen_bot.bot.errors import CodegenError, NoReportError, UsageError
 from codegen_bot.bot.github.events import Job, may_run_commands, parse_event
 from codegen_bot.bot.publish.guard import (
     MAX_SUGGESTIONS,
@@ -72,14 +73,19 @@ def run(args: argparse.Namespace) -> int:
 
     The repository, pull request, comment and branch come from this job's environment (the
     event), never from the report; a report that asks for more than its task may write is
-    refused with one line, before anything is written.
+    refused with one line, before anything is written. A command's comment is answered even
+    when there is no report (see `answer_from_event`).
     """
-    report = load_report(args.report)
     inputs = inputs_from_env(os.environ, write_pause=args.write_pause)
     if not inputs.repository:
         raise UsageError("GITHUB_REPOSITORY is not set: run `codegen publish` in a GitHub Action")
     job = _event_job(inputs)
     ctx = ActionContext(inputs, connect, progress_printer(args.quiet))
+    if job.kind == "command":
+        answered = answer_from_event(ctx, job, args.report)
+        if answered is not None:
+            return answered
+    report = load_report(args.report)
     try:
         publishable = checked_report(ctx, report, job)
     except Refused as error:
@@ -88,6 +94,47 @@ def run(args: argparse.Namespace) -> int:
         publish_nightly(ctx.host(), publishable, ctx.progress)
         return 0
     return publish_report(ctx, publishable)
+
+
+def has_report(path: Path) -> bool:
+    """Whether `path` is a file with something in it (what the proposing job leaves on success)."""
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def answer_from_event(ctx: ActionContext, job: Job, path: Path) -> int | None:
+    """Answer a command that needs no report from this job's event alone; None: publish it.
+
+    `/codegen help` is answered with the list of commands, whatever the report says. A command
+    whose report is missing or empty (its proposing job failed, timed out or was cancelled) is
+    answered once with what failed and what to do, then `NoReportError` ends the run (exit 3).
+    Nothing here comes from a report.
+    """
+    assert job.number is not None and job.comment_id is not None and job.command is not None
+    if job.command != "help" and has_report(path):
+        return None
+    host = ctx.host()
+    if not may_run_commands(host.permission(job.actor or "")):
+        raise UsageError(
+            f"{job.actor} may not run /codegen commands on {ctx.inputs.repository}:"
+            " nothing published"
+        )
+    if job.command == "help":
+        reply_once(host, job.number, job.comment_id, help_text(job.unknown))
+        return 0
+    answered = f"answered /codegen {job.command} on #{job.number}"
+    try:
+        reply_once(
+            host, job.number, job.comment_id, no_report_text(job.command, ctx.inputs.run_url)
+        )
+    except CodegenError as reply_error:  # reported; the missing report is what the run ends with
+        ctx.progress(f"could not answer the command either: {reply_error}")
+        answered = "could not answer the command"
+    raise NoReportError(
+        f"no report at {path}: the proposing job failed, timed out or was cancelled ({answered})"
+    )
 
 
 def checked_report(ctx: ActionContext, report: Report, job: Job) -> Report:
