@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Reads GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and the event "
         "(GITHUB_EVENT_NAME, GITHUB_EVENT_PATH): the repository, pull request and comment come "
         "from them, never from the report, and a report that would write what its task may not "
-        "is refused. Runs no code from the pull request.",
+        "is refused (exit 2). A /codegen command whose report is missing or empty (its "
+        "proposing job failed) is answered saying so, and the exit code is 3. Runs no code from "
+        "the pull request.",
     )
     parser.add_argument("--report", type=Path, required=True, help="the JSON report to post")
     parser.add_argument(

@@ -125,6 +125,44 @@ def test_command_authorize_propose_publish(world: PullRequestWorld, runner: Runn
     assert len(replies) == 1 and len(world.state.reviews_on(1)) == 1
 
 
+def test_a_failed_propose_job_still_gets_its_command_answered(
+    world: PullRequestWorld, runner: Runner
+) -> None:
+    """The publish job runs after a failed propose job (no report) and answers, then fails."""
+    event, comment_id = world.comment_event("/codegen tests")
+    authorized = runner.job("issue_comment", event, mode="authorize")
+    pinned = {k: authorized.outputs[k] for k in ("head", "base", "base-ref")}
+    broken = runner.tmp / "broken.toml"
+    broken.write_text("[tool.codegen]\nno_such_setting = 1\n")
+    report = runner.tmp / "command.json"
+    proposed = runner.job(
+        "issue_comment", event, mode="propose", report=str(report), config=str(broken), **pinned
+    )
+    assert proposed.failed is not None and proposed.failed.returncode == 2
+    assert not report.exists()
+    published = runner.job("issue_comment", event, mode="publish", report=str(report))
+    assert published.failed is not None and published.failed.id == "run"
+    assert published.failed.returncode == 3 and "no report at" in published.failed.stderr
+    assert published.outputs["accepted"] == "0"  # the summary step still ran
+    [reply] = [c.body for c in world.state.conversation(1) if "codegen:reply" in c.body]
+    assert "`/codegen tests` failed" in reply and "left no report" in reply
+    assert reactions(world, comment_id) == ["eyes"]
+
+
+def test_help_is_answered_by_the_publish_job(world: PullRequestWorld, runner: Runner) -> None:
+    event, _ = world.comment_event("/codegen help")
+    authorized = runner.job("issue_comment", event, mode="authorize")
+    pinned = {k: authorized.outputs[k] for k in ("head", "base", "base-ref")}
+    report = runner.tmp / "help.json"
+    proposed = runner.job("issue_comment", event, mode="propose", report=str(report), **pinned)
+    assert proposed.failed is None, proposed.failed
+    assert report.exists() and world.state.conversation(1)[1:] == []
+    published = runner.job("issue_comment", event, mode="publish", report=str(report))
+    assert published.failed is None, published.failed
+    [reply] = [c.body for c in world.state.conversation(1) if "codegen:reply" in c.body]
+    assert "**codegen** commands" in reply
+
+
 def test_a_commit_pushed_after_the_command_never_runs(
     world: PullRequestWorld, runner: Runner
 ) -> None:
