@@ -357,22 +357,16 @@ def _proposal(work: _Work) -> Proposal:
     }
     if work.alone is not None and work.alone.removed_imports:
         metrics["imports_removed"] = [describe(name) for name in work.alone.removed_imports]
-    return Proposal(
-        task="refactor",
-        path=target.path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=target.start,
-        end=target.end,
-        identity=candidate.identity,
-        status="accepted" if accepted else "rejected",
+    return Proposal.of(
+        "refactor",
+        candidate,
+        accepted=accepted,
         gates=tuple(work.gates),
         reason=None if accepted else work.reason or "rejected",
         patch=unified_diff(target.path, target.source, work.alone.text)
         if accepted and work.alone
         else "",
         suggestion=replacement if accepted else None,
-        text=replacement.text if replacement else candidate.text,
-        timings={"propose": candidate.seconds, "gates": sum(g.seconds for g in work.gates)},
+        text=replacement.text if replacement else None,
         metrics=metrics,
     )

@@ -357,20 +357,15 @@ def _proposal(candidate: Candidate, verdict: TestVerdict | None, isolation: Isol
         else (verdict.reason if verdict else candidate.error or "the engine proposed nothing")
     )
     lines = (text or "").count("\n") or 1
-    return Proposal(
-        task="tests",
-        path=test_path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=1,
-        end=lines,
-        identity=candidate.identity,
-        status="accepted" if passed else "rejected",
+    return Proposal.of(
+        "tests",
+        candidate,
+        accepted=passed,
         gates=gates,
         reason=reason,
+        path=test_path,
+        span=(1, lines),
         patch=new_file_patch(test_path, text) if passed and text else "",
-        suggestion=None,
         text=text,
-        timings={"propose": candidate.seconds, "gates": sum(g.seconds for g in gates)},
         metrics=metrics,
     )
