@@ -9,6 +9,7 @@ two (`codegen action --no-publish`, then `codegen publish --report FILE`).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,8 @@ from codegen_bot.bot.github.answers import api_url_problem
 from codegen_bot.bot.github.host import GitHubHost
 from codegen_bot.bot.publish.pull_review import Published, publish
 from codegen_bot.bot.report import PullRequestRef, Report
-from codegen_bot.bot.tasks.pipeline import ReviewRequest, load_config, review
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, prepare, review_prepared
 from codegen_bot.bot.workspace.checkout import fetch_pull
-from codegen_bot.bot.workspace.repository import Workspace
 
 Progress = Callable[[str], None]
 Connect = Callable[["ActionInputs", Progress], GitHubHost]
@@ -145,10 +145,8 @@ class ActionContext:
         fetched = fetch_pull(path, number, head, base, base_ref)
         if fetched:
             self.progress(f"fetched {', '.join(fetched)}")
-        workspace = Workspace(path)
-        config = load_config(workspace, workspace.merge_base(base, head), self.inputs.config_file)
-        options = self.inputs.engine_options
-        report = review(
+        started = time.perf_counter()
+        prepared = prepare(
             ReviewRequest(
                 repo=str(path),
                 base=base,
@@ -157,15 +155,20 @@ class ActionContext:
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
                 isolation=self.inputs.run_isolation,
-            ),
+            )
+        )
+        options = self.inputs.engine_options
+        report = review_prepared(
+            prepared,
             lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
             self.progress,
+            started,
         )
         repository = self.inputs.repository or ""
         report = dataclasses.replace(
             report,
             pull_request=PullRequestRef(
-                repository, number, comment_id, config.max_suggestions, command
+                repository, number, comment_id, prepared.config.max_suggestions, command
             ),
         )
         write_report(report, self.inputs.report)

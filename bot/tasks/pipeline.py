@@ -250,11 +250,21 @@ def _convention(workspace: Workspace, head: str, config: Config) -> Convention:
     return Convention(style, arg_types)  # type: ignore[arg-type]  # "auto" is resolved above
 
 
-def review(
-    request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
-) -> Report:
-    """Review `request.base..request.head` and return the report; raises CodegenError on misuse."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class PreparedReview:
+    """A review's revisions, resolved, and the settings that govern it, read once."""
+
+    request: ReviewRequest
+    workspace: Workspace
+    base: str
+    head: str
+    #: The merge base of base and head: the diff starts there, and the settings come from it.
+    compared: str
+    config: Config
+
+
+def prepare(request: ReviewRequest) -> PreparedReview:
+    """Resolve the request's revisions and read its settings from the base (`run_config`)."""
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.head)
     base = workspace.resolve(request.base)
@@ -262,6 +272,27 @@ def review(
     config = with_isolation(
         run_config(workspace, compared, head, request.config_file), request.isolation
     )
+    return PreparedReview(request, workspace, base, head, compared, config)
+
+
+def review(
+    request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
+) -> Report:
+    """Review `request.base..request.head` and return the report; raises CodegenError on misuse."""
+    started = time.perf_counter()
+    return review_prepared(prepare(request), engine_factory, progress, started)
+
+
+def review_prepared(
+    prepared: PreparedReview,
+    engine_factory: EngineFactory,
+    progress: Progress = quiet,
+    started: float | None = None,
+) -> Report:
+    """Review a prepared request with its settings as read; see `review`."""
+    started = time.perf_counter() if started is None else started
+    request, workspace, config = prepared.request, prepared.workspace, prepared.config
+    base, head, compared = prepared.base, prepared.head, prepared.compared
     tasks = request.tasks or config.tasks
     report = Report(
         repo=str(workspace.path),
