@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import EngineOptions, build_engine, with_startup
+from codegen_bot.adapters.engines.registry import EngineStartup, build_engine
 from codegen_bot.bot.config import IsolationChoice
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.github.answers import api_url_problem
@@ -42,7 +42,7 @@ class ActionInputs:
     publish: bool = True
     engine: str = "heuristic"
     #: The engine's start-up settings (model, adapters, server); the docstring style is the run's.
-    engine_options: EngineOptions = field(default_factory=EngineOptions)
+    engine_startup: EngineStartup = field(default_factory=EngineStartup)
     #: Tasks for pull-request reviews (None: the repository's configuration decides).
     tasks: tuple[str, ...] | None = None
     config_file: Path | None = None
@@ -157,10 +157,9 @@ class ActionContext:
                 isolation=self.inputs.run_isolation,
             )
         )
-        options = self.inputs.engine_options
         report = review_prepared(
             prepared,
-            lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
+            lambda run: build_engine(self.inputs.engine, run, self.inputs.engine_startup),
             self.progress,
             started,
         )

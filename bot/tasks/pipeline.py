@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import Engine, EngineIdentity, RunContext
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from codegen_bot.bot.errors import UsageError
@@ -33,7 +33,7 @@ from codegen_bot.refactor.gates.lint import RuffGate
 
 Progress = Callable[[str], None]
 #: Builds the run's engine from its per-run options (docstring style, ruff configuration).
-EngineFactory = Callable[[EngineOptions], Engine]
+EngineFactory = Callable[[RunOptions], Engine]
 
 
 def quiet(_: str) -> None:
@@ -316,7 +316,7 @@ def review_prepared(
     convention = _convention(workspace, head, config)
     style = convention.style
     phase = time.perf_counter()
-    options = EngineOptions(
+    options = RunOptions(
         style=style, arg_types=convention.arg_types, ruff_config=workspace.config_files(head)
     )
     engine = engine_factory(options)
