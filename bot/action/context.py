@@ -8,7 +8,6 @@ two (`codegen action --no-publish`, then `codegen publish --report FILE`).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -157,16 +156,13 @@ class ActionContext:
                 isolation=self.inputs.run_isolation,
             )
         )
+        repository = self.inputs.repository or ""
         report = review_prepared(
             prepared,
             lambda run: build_engine(self.inputs.engine, run, self.inputs.engine_startup),
             self.progress,
             started,
-        )
-        repository = self.inputs.repository or ""
-        report = dataclasses.replace(
-            report,
-            pull_request=PullRequestRef(
+            PullRequestRef(
                 repository, number, comment_id, prepared.config.max_suggestions, command
             ),
         )

@@ -18,7 +18,7 @@ from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from codegen_bot.bot.errors import UsageError
-from codegen_bot.bot.report import Proposal, Report, SkippedTarget
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report, SkippedTarget
 from codegen_bot.bot.tasks.docs.task import prove_all, select_targets
 from codegen_bot.bot.tasks.ranking import ranked
 from codegen_bot.bot.tasks.refactor import task as refactor_task
@@ -288,8 +288,12 @@ def review_prepared(
     engine_factory: EngineFactory,
     progress: Progress = quiet,
     started: float | None = None,
+    pull_request: PullRequestRef | None = None,
 ) -> Report:
-    """Review a prepared request with its settings as read; see `review`."""
+    """Review a prepared request with its settings as read; see `review`.
+
+    `pull_request` is where the report goes on GitHub, when `codegen action` runs it.
+    """
     started = time.perf_counter() if started is None else started
     request, workspace, config = prepared.request, prepared.workspace, prepared.config
     base, head, compared = prepared.base, prepared.head, prepared.compared
@@ -302,6 +306,7 @@ def review_prepared(
         identity=EngineIdentity(request.engine),
         config_source=config.source,
         tool_version=__version__,
+        pull_request=pull_request,
     )
     if base == head:
         return dataclasses.replace(
