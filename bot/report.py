@@ -170,6 +170,16 @@ class SkippedTarget:
     reason: str
 
 
+@dataclass
+class TaskOutcome:
+    """What one task adds to the report: proposals, skipped targets, notes and timings."""
+
+    proposals: list[Proposal] = field(default_factory=list)
+    skipped: list[SkippedTarget] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class NightlyRef:
     """Where a nightly report's changes go on GitHub: the repository and the branch they are for."""

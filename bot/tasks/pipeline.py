@@ -18,7 +18,7 @@ from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from codegen_bot.bot.errors import UsageError
-from codegen_bot.bot.report import Proposal, PullRequestRef, Report, SkippedTarget
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report, TaskOutcome
 from codegen_bot.bot.tasks.docs.task import prove_all, select_targets
 from codegen_bot.bot.tasks.ranking import ranked
 from codegen_bot.bot.tasks.refactor import task as refactor_task
@@ -183,20 +183,10 @@ class _Run:
     convention: Convention = field(default_factory=Convention)
 
 
-@dataclass
-class _Outcome:
-    """What one task adds to the report."""
-
-    proposals: list[Proposal] = field(default_factory=list)
-    skipped: list[SkippedTarget] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def _docs(run: _Run) -> _Outcome:
+def _docs(run: _Run) -> TaskOutcome:
     targets, skipped = select_targets(run.sources, run.config.docs)
     run.progress(f"docs: {len(targets)} definitions need a docstring ({run.style} style)")
-    outcome = _Outcome(skipped=skipped)
+    outcome = TaskOutcome(skipped=skipped)
     phase = time.perf_counter()
     candidates = run.engine.propose("docs", targets, run.context)
     outcome.timings["propose"] = time.perf_counter() - phase
@@ -209,15 +199,15 @@ def _docs(run: _Run) -> _Outcome:
     return outcome
 
 
-def _tests(run: _Run) -> _Outcome:
+def _tests(run: _Run) -> TaskOutcome:
     done = tests_task.run(
         run.workspace, run.head, run.sources, run.config, run.engine,
         progress=run.progress, context=run.context,
     )  # fmt: skip
-    return _Outcome(list(done.proposals), list(done.skipped), list(done.notes), dict(done.timings))
+    return done
 
 
-def _refactor(run: _Run) -> _Outcome:
+def _refactor(run: _Run) -> TaskOutcome:
     functions = [t for s in run.sources for t in s.touched if t.kind != "class"]
     run.progress(f"refactor: {len(functions)} changed functions and methods")
     settings = RefactorSettings(max_proposals=run.config.max_suggestions)
@@ -226,11 +216,11 @@ def _refactor(run: _Run) -> _Outcome:
         settings=settings, progress=run.progress, context=run.context,
     )  # fmt: skip
     proposals = [_one_place(p) for p in done.proposals]
-    return _Outcome(proposals, notes=list(done.notes), timings=dict(done.timings))
+    return dataclasses.replace(done, proposals=proposals)
 
 
 #: Each task of a review, in the order they run.
-TASK_RUNNERS: dict[str, Callable[[_Run], _Outcome]] = {
+TASK_RUNNERS: dict[str, Callable[[_Run], TaskOutcome]] = {
     "docs": _docs,
     "tests": _tests,
     "refactor": _refactor,
@@ -332,7 +322,7 @@ def review_prepared(
         context = run_context(workspace, head, style, config, [s.path for s in sources])
 
     run = _Run(workspace, head, sources, config, engine, context, style, progress, convention)
-    total = _Outcome()
+    total = TaskOutcome()
     for task, runner in TASK_RUNNERS.items():
         if task in tasks:
             outcome = runner(run)

@@ -21,7 +21,7 @@ from pathlib import Path
 from codegen_bot.adapters.engines.base import Candidate, Engine, RunContext
 from codegen_bot.bot.config import Config
 from codegen_bot.bot.github.markers import digest
-from codegen_bot.bot.report import Proposal
+from codegen_bot.bot.report import Proposal, TaskOutcome
 from codegen_bot.bot.tasks.suite_baseline import measure_baseline
 from codegen_bot.bot.tasks.tests.task import make_sandbox
 from codegen_bot.bot.workspace.repository import Workspace
@@ -90,14 +90,11 @@ class _Work:
 
 
 @dataclass
-class RefactorOutcome:
-    """What the refactor task adds to a report: proposals and the files as they end up."""
+class RefactorOutcome(TaskOutcome):
+    """What the refactor task adds to a report, and the files as they end up."""
 
-    proposals: list[Proposal] = field(default_factory=list)
     #: path → the whole file after every accepted change (and the imports they left unused).
     final_files: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def run(
