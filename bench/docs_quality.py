@@ -32,7 +32,7 @@ from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
 from bench.docs_corpus import Corpus, build_corpus, unpack
-from codegen_bot.adapters.engines.registry import EngineOptions, build_engine, with_startup
+from codegen_bot.adapters.engines.registry import EngineStartup, RunOptions, build_engine
 from codegen_bot.bot.report import Proposal
 from codegen_bot.bot.tasks.docs.task import prove_all
 from codegen_bot.refactor.docstrings.code_facts import identifier_words
@@ -126,7 +126,7 @@ def run_project(
     engine_name: str,
     expected: str,
     scratch: Path,
-    startup: EngineOptions | None = None,
+    startup: EngineStartup | None = None,
 ) -> Row:
     """Propose docstrings for the stripped definitions of one project and measure them.
 
@@ -137,8 +137,8 @@ def run_project(
         d for text in corpus.original.values() for d in module_docstrings(text)
     )
     row = Row(corpus.project, engine_name, expected, _describe(convention))
-    options = EngineOptions(style=convention.style, arg_types=convention.arg_types)
-    engine = build_engine(engine_name, with_startup(options, startup or EngineOptions()))
+    options = RunOptions(style=convention.style, arg_types=convention.arg_types)
+    engine = build_engine(engine_name, options, startup)
     targets = [item.target for item in corpus.items]
     row.targets = len(targets)
     candidates = engine.propose("docs", targets, None)
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--server", default=None, help="openai: the server's base URL")
     parser.add_argument("--device", default="auto", help="hf: auto, cpu, cuda")
     args = parser.parse_args(argv)
-    startup = EngineOptions(
+    startup = EngineStartup(
         model=args.model, adapters=args.adapters, server=args.server, device=args.device
     )
     rows = []

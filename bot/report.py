@@ -7,10 +7,11 @@ versioned: bump REPORT_VERSION when a field changes meaning or disappears.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.adapters.engines.base import Candidate, EngineIdentity
 from codegen_bot.refactor.gates import Verdict
 from codegen_bot.refactor.patches import Replacement
 
@@ -42,6 +43,51 @@ class Proposal:
     #: Passed every gate but held back by `max_suggestions` (status `rejected`, reason "not
     #: posted: over the limit"): a later run posts it once the more valuable ones are out.
     held: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        task: str,
+        candidate: Candidate,
+        *,
+        accepted: bool,
+        gates: tuple[Verdict, ...],
+        reason: str | None,
+        path: str | None = None,
+        span: tuple[int, int] | None = None,
+        patch: str = "",
+        suggestion: Replacement | None = None,
+        text: str | None = None,
+        timings: Mapping[str, float] | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> Proposal:
+        """The proposal for one engine candidate once its gates have spoken.
+
+        Symbol, kind and engine come from the candidate; `path` and `span` default to its
+        target's (a new test names its own file and lines instead); `text` defaults to the
+        candidate's. Timings start with the engine's "propose" seconds, then `timings`, or the
+        gates' total when `timings` is None.
+        """
+        target = candidate.target
+        start, end = span if span is not None else (target.start, target.end)
+        extra = dict(timings) if timings is not None else {"gates": sum(g.seconds for g in gates)}
+        return cls(
+            task=task,
+            path=target.path if path is None else path,
+            symbol=target.qualname,
+            kind=target.kind,
+            start=start,
+            end=end,
+            identity=candidate.identity,
+            status="accepted" if accepted else "rejected",
+            gates=gates,
+            reason=reason,
+            patch=patch,
+            suggestion=suggestion,
+            text=candidate.text if text is None else text,
+            timings={"propose": candidate.seconds, **extra},
+            metrics=dict(metrics) if metrics is not None else {},
+        )
 
     @property
     def key(self) -> str:
@@ -122,6 +168,16 @@ class SkippedTarget:
     path: str
     symbol: str
     reason: str
+
+
+@dataclass
+class TaskOutcome:
+    """What one task adds to the report: proposals, skipped targets, notes and timings."""
+
+    proposals: list[Proposal] = field(default_factory=list)
+    skipped: list[SkippedTarget] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,14 +13,23 @@ ENGINES = ("heuristic", "hf", "openai")
 
 
 @dataclass(frozen=True)
-class EngineOptions:
-    """What an engine needs to start: the docstring convention, and where models are."""
+class RunOptions:
+    """What one run tells its engine: the repository's docstring convention and ruff settings."""
 
     style: Style = "google"
     #: Whether docstring parameter entries carry types, as the repository's do.
     arg_types: bool = True
     #: The repository's configuration files (path → text), for engines that run ruff.
     ruff_config: Mapping[str, str] = field(default_factory=dict)
+    #: Ruff rules whose safe fixes the heuristic engine proposes as refactorings, on top of
+    #: the repository's selection (None: the engine's default, `SAFE_EXTRA_RULES`).
+    refactor_rules: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class EngineStartup:
+    """Where an engine's model is and how to reach it: set once, by the runner's flags."""
+
     #: hf: the base model's folder (a hub id only with `allow_download`).
     model: str | None = None
     #: hf: the adapters directory, `ADAPTERS_DIR/<task>/<version>/`; None runs the base model.
@@ -41,43 +49,21 @@ class EngineOptions:
     api_key: str | None = None
     #: openai: seconds per HTTP exchange.
     timeout_s: float = 300.0
-    #: Ruff rules whose safe fixes the heuristic engine proposes as refactorings, on top of
-    #: the repository's selection (None: the engine's default, `SAFE_EXTRA_RULES`).
-    refactor_rules: tuple[str, ...] | None = None
 
 
-#: The fields that say where an engine's model is and how to reach it: set once by the runner's
-#: flags. The other fields (style, ruff configuration, rules) are set per run by the pipeline.
-STARTUP_FIELDS = (
-    "model",
-    "adapters",
-    "adapter_versions",
-    "device",
-    "decode",
-    "allow_download",
-    "server",
-    "served_models",
-    "api_key",
-    "timeout_s",
-)
-
-
-def with_startup(run: EngineOptions, startup: EngineOptions) -> EngineOptions:
-    """`run`'s per-run settings with `startup`'s model and server settings."""
-    return dataclasses.replace(run, **{name: getattr(startup, name) for name in STARTUP_FIELDS})
-
-
-def build_engine(name: str, options: EngineOptions) -> Engine:
+def build_engine(name: str, run: RunOptions, startup: EngineStartup | None = None) -> Engine:
     """Return the engine called `name`; ValueError if unknown, EngineError if it cannot start.
 
+    `run` is this run's settings, `startup` the model's or server's (None: the defaults).
     Model engines import their stack (torch for `hf`) here, when built, never before.
     """
+    options = startup if startup is not None else EngineStartup()
     if name == "heuristic":
         return HeuristicEngine(
-            style=options.style,
-            arg_types=options.arg_types,
-            ruff_config=options.ruff_config,
-            refactor_rules=options.refactor_rules,
+            style=run.style,
+            arg_types=run.arg_types,
+            ruff_config=run.ruff_config,
+            refactor_rules=run.refactor_rules,
         )
     if name == "hf":
         if not options.model:

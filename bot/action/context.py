@@ -8,22 +8,21 @@ two (`codegen action --no-publish`, then `codegen publish --report FILE`).
 
 from __future__ import annotations
 
-import dataclasses
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import EngineOptions, build_engine, with_startup
+from codegen_bot.adapters.engines.registry import EngineStartup, build_engine
 from codegen_bot.bot.config import IsolationChoice
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.github.answers import api_url_problem
 from codegen_bot.bot.github.host import GitHubHost
 from codegen_bot.bot.publish.pull_review import Published, publish
 from codegen_bot.bot.report import PullRequestRef, Report
-from codegen_bot.bot.tasks.pipeline import ReviewRequest, load_config, review
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, prepare, review_prepared
 from codegen_bot.bot.workspace.checkout import fetch_pull
-from codegen_bot.bot.workspace.repository import Workspace
 
 Progress = Callable[[str], None]
 Connect = Callable[["ActionInputs", Progress], GitHubHost]
@@ -43,7 +42,7 @@ class ActionInputs:
     publish: bool = True
     engine: str = "heuristic"
     #: The engine's start-up settings (model, adapters, server); the docstring style is the run's.
-    engine_options: EngineOptions = field(default_factory=EngineOptions)
+    engine_startup: EngineStartup = field(default_factory=EngineStartup)
     #: Tasks for pull-request reviews (None: the repository's configuration decides).
     tasks: tuple[str, ...] | None = None
     config_file: Path | None = None
@@ -186,10 +185,8 @@ class ActionContext:
         fetched = fetch_pull(path, number, head, base, base_ref)
         if fetched:
             self.progress(f"fetched {', '.join(fetched)}")
-        workspace = Workspace(path)
-        config = load_config(workspace, workspace.merge_base(base, head), self.inputs.config_file)
-        options = self.inputs.engine_options
-        report = review(
+        started = time.perf_counter()
+        prepared = prepare(
             ReviewRequest(
                 repo=str(path),
                 base=base,
@@ -198,15 +195,16 @@ class ActionContext:
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
                 isolation=self.inputs.run_isolation,
-            ),
-            lambda run: build_engine(self.inputs.engine, with_startup(run, options)),
-            self.progress,
+            )
         )
         repository = self.inputs.repository or ""
-        report = dataclasses.replace(
-            report,
-            pull_request=PullRequestRef(
-                repository, number, comment_id, config.max_suggestions, command
+        report = review_prepared(
+            prepared,
+            lambda run: build_engine(self.inputs.engine, run, self.inputs.engine_startup),
+            self.progress,
+            started,
+            PullRequestRef(
+                repository, number, comment_id, prepared.config.max_suggestions, command
             ),
         )
         write_report(report, self.inputs.report)

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 
-from codegen_bot.adapters.engines.registry import build_engine, with_startup
+from codegen_bot.adapters.engines.registry import build_engine
 from codegen_bot.bot.action import slash
 from codegen_bot.bot.action.context import (
     ActionContext,
@@ -83,10 +83,9 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         closed_keys=closed_nightly_keys(ctx),
         isolation=ctx.inputs.run_isolation,
     )
-    options = ctx.inputs.engine_options
     report = nightly(
         request,
-        lambda run: build_engine(ctx.inputs.engine, with_startup(run, options)),
+        lambda run: build_engine(ctx.inputs.engine, run, ctx.inputs.engine_startup),
         ctx.progress,
     )
     base_ref = job.base_ref or ctx.inputs.ref_name

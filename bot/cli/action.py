@@ -12,7 +12,7 @@ from codegen_bot.bot.action.dispatch import run_action
 from codegen_bot.bot.cli.review import (
     add_engine_options,
     add_isolation_option,
-    engine_options,
+    engine_startup,
     parse_tasks,
     progress_printer,
 )
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         report=args.report,
         publish=args.publish,
         engine=args.engine,
-        engine_options=engine_options(args),
+        engine_startup=engine_startup(args),
         tasks=parse_tasks(args.tasks),
         config_file=args.config,
         review_drafts=args.review_drafts,

@@ -7,11 +7,11 @@ import datetime
 import re
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import ENGINES, with_startup
+from codegen_bot.adapters.engines.registry import ENGINES
 from codegen_bot.bot.cli.review import (
     add_engine_options,
     add_isolation_option,
-    engine_options,
+    engine_startup,
     make_engine,
     progress_printer,
     write_report,
@@ -95,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         closed_keys=read_keys(args.closed_keys),
         isolation=args.isolation,
     )
-    startup = engine_options(args)
+    startup = engine_startup(args)
     report = nightly(
         request,
-        lambda run: make_engine(args.engine, with_startup(run, startup)),
+        lambda run: make_engine(args.engine, run, startup),
         progress_printer(args.quiet),
     )
     write_report(report, args.format, args.out)

@@ -9,12 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import TASKS, Engine, EngineError
-from codegen_bot.adapters.engines.registry import ENGINES, EngineOptions, build_engine, with_startup
+from codegen_bot.adapters.engines.registry import (
+    ENGINES,
+    EngineStartup,
+    RunOptions,
+    build_engine,
+)
 from codegen_bot.bot import markdown
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
-from codegen_bot.refactor.docstrings.style import Style
 
 #: Tasks `codegen review` can run in this version.
 AVAILABLE_TASKS = ("docs", "tests", "refactor")
@@ -133,11 +137,10 @@ def task_pairs(items: list[str], flag: str, what: str) -> tuple[tuple[str, str],
     return tuple(pairs)
 
 
-def engine_options(args: argparse.Namespace, style: Style = "google") -> EngineOptions:
-    """EngineOptions from the parsed flags; UsageError for a malformed --served-model or pin."""
+def engine_startup(args: argparse.Namespace) -> EngineStartup:
+    """The engine's start-up settings from the flags; UsageError for a bad --served-model or pin."""
     served = task_pairs(args.served_model, "--served-model", "NAME")
-    return EngineOptions(
-        style=style,
+    return EngineStartup(
         model=args.model,
         adapters=args.adapters,
         adapter_versions=task_pairs(args.adapter_version, "--adapter-version", "VERSION"),
@@ -151,10 +154,10 @@ def engine_options(args: argparse.Namespace, style: Style = "google") -> EngineO
     )
 
 
-def make_engine(name: str, options: EngineOptions) -> Engine:
+def make_engine(name: str, run: RunOptions, startup: EngineStartup) -> Engine:
     """Build the engine, turning a start failure (no model, no server) into a usage error."""
     try:
-        return build_engine(name, options)
+        return build_engine(name, run, startup)
     except EngineError as error:
         raise UsageError(f"engine {name}: {error}") from error
 
@@ -211,11 +214,11 @@ def run(args: argparse.Namespace) -> int:
         config_file=args.config,
         isolation=args.isolation,
     )
-    options = engine_options(args)  # checks the flags before any work starts
+    startup = engine_startup(args)  # checks the flags before any work starts
     try:
         report = review(
             request,
-            lambda run: make_engine(args.engine, with_startup(run, options)),
+            lambda run: make_engine(args.engine, run, startup),
             progress_printer(args.quiet),
         )
     except EngineError as error:  # a server that went away mid-run

@@ -18,7 +18,7 @@ from pathlib import Path
 import libcst as cst
 
 from codegen_bot.adapters.engines.base import Engine
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, with_isolation
 from codegen_bot.bot.nightly.selection import exclusion, select_files
@@ -31,7 +31,7 @@ from codegen_bot.bot.workspace.sources import read_text
 from codegen_bot.refactor.targets import Target, find_definitions
 
 Progress = Callable[[str], None]
-EngineFactory = Callable[[EngineOptions], Engine]
+EngineFactory = Callable[[RunOptions], Engine]
 _MAX_LOG_COMMITS = 500
 
 
@@ -112,7 +112,7 @@ def nightly(
     progress(f"refactor: {len(targets)} functions and methods in {len(selection.files)} files")
 
     engine = engine_factory(
-        EngineOptions(ruff_config=workspace.config_files(head), refactor_rules=rules.extra_rules)
+        RunOptions(ruff_config=workspace.config_files(head), refactor_rules=rules.extra_rules)
     )
     settings = RefactorSettings(
         max_proposals=rules.max_proposals,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import Engine, EngineIdentity, RunContext
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from codegen_bot.bot.errors import UsageError
-from codegen_bot.bot.report import Proposal, Report, SkippedTarget
+from codegen_bot.bot.report import Proposal, PullRequestRef, Report, TaskOutcome
 from codegen_bot.bot.tasks.docs.task import prove_all, select_targets
 from codegen_bot.bot.tasks.ranking import ranked
 from codegen_bot.bot.tasks.refactor import task as refactor_task
@@ -33,7 +33,7 @@ from codegen_bot.refactor.gates.lint import RuffGate
 
 Progress = Callable[[str], None]
 #: Builds the run's engine from its per-run options (docstring style, ruff configuration).
-EngineFactory = Callable[[EngineOptions], Engine]
+EngineFactory = Callable[[RunOptions], Engine]
 
 
 def quiet(_: str) -> None:
@@ -183,20 +183,10 @@ class _Run:
     convention: Convention = field(default_factory=Convention)
 
 
-@dataclass
-class _Outcome:
-    """What one task adds to the report."""
-
-    proposals: list[Proposal] = field(default_factory=list)
-    skipped: list[SkippedTarget] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def _docs(run: _Run) -> _Outcome:
+def _docs(run: _Run) -> TaskOutcome:
     targets, skipped = select_targets(run.sources, run.config.docs)
     run.progress(f"docs: {len(targets)} definitions need a docstring ({run.style} style)")
-    outcome = _Outcome(skipped=skipped)
+    outcome = TaskOutcome(skipped=skipped)
     phase = time.perf_counter()
     candidates = run.engine.propose("docs", targets, run.context)
     outcome.timings["propose"] = time.perf_counter() - phase
@@ -209,15 +199,15 @@ def _docs(run: _Run) -> _Outcome:
     return outcome
 
 
-def _tests(run: _Run) -> _Outcome:
+def _tests(run: _Run) -> TaskOutcome:
     done = tests_task.run(
         run.workspace, run.head, run.sources, run.config, run.engine,
         progress=run.progress, context=run.context,
     )  # fmt: skip
-    return _Outcome(list(done.proposals), list(done.skipped), list(done.notes), dict(done.timings))
+    return done
 
 
-def _refactor(run: _Run) -> _Outcome:
+def _refactor(run: _Run) -> TaskOutcome:
     functions = [t for s in run.sources for t in s.touched if t.kind != "class"]
     run.progress(f"refactor: {len(functions)} changed functions and methods")
     settings = RefactorSettings(max_proposals=run.config.max_suggestions)
@@ -226,11 +216,11 @@ def _refactor(run: _Run) -> _Outcome:
         settings=settings, progress=run.progress, context=run.context,
     )  # fmt: skip
     proposals = [_one_place(p) for p in done.proposals]
-    return _Outcome(proposals, notes=list(done.notes), timings=dict(done.timings))
+    return dataclasses.replace(done, proposals=proposals)
 
 
 #: Each task of a review, in the order they run.
-TASK_RUNNERS: dict[str, Callable[[_Run], _Outcome]] = {
+TASK_RUNNERS: dict[str, Callable[[_Run], TaskOutcome]] = {
     "docs": _docs,
     "tests": _tests,
     "refactor": _refactor,
@@ -250,11 +240,21 @@ def _convention(workspace: Workspace, head: str, config: Config) -> Convention:
     return Convention(style, arg_types)  # type: ignore[arg-type]  # "auto" is resolved above
 
 
-def review(
-    request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
-) -> Report:
-    """Review `request.base..request.head` and return the report; raises CodegenError on misuse."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class PreparedReview:
+    """A review's revisions, resolved, and the settings that govern it, read once."""
+
+    request: ReviewRequest
+    workspace: Workspace
+    base: str
+    head: str
+    #: The merge base of base and head: the diff starts there, and the settings come from it.
+    compared: str
+    config: Config
+
+
+def prepare(request: ReviewRequest) -> PreparedReview:
+    """Resolve the request's revisions and read its settings from the base (`run_config`)."""
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.head)
     base = workspace.resolve(request.base)
@@ -262,6 +262,31 @@ def review(
     config = with_isolation(
         run_config(workspace, compared, head, request.config_file), request.isolation
     )
+    return PreparedReview(request, workspace, base, head, compared, config)
+
+
+def review(
+    request: ReviewRequest, engine_factory: EngineFactory, progress: Progress = quiet
+) -> Report:
+    """Review `request.base..request.head` and return the report; raises CodegenError on misuse."""
+    started = time.perf_counter()
+    return review_prepared(prepare(request), engine_factory, progress, started)
+
+
+def review_prepared(
+    prepared: PreparedReview,
+    engine_factory: EngineFactory,
+    progress: Progress = quiet,
+    started: float | None = None,
+    pull_request: PullRequestRef | None = None,
+) -> Report:
+    """Review a prepared request with its settings as read; see `review`.
+
+    `pull_request` is where the report goes on GitHub, when `codegen action` runs it.
+    """
+    started = time.perf_counter() if started is None else started
+    request, workspace, config = prepared.request, prepared.workspace, prepared.config
+    base, head, compared = prepared.base, prepared.head, prepared.compared
     tasks = request.tasks or config.tasks
     report = Report(
         repo=str(workspace.path),
@@ -271,6 +296,7 @@ def review(
         identity=EngineIdentity(request.engine),
         config_source=config.source,
         tool_version=__version__,
+        pull_request=pull_request,
     )
     if base == head:
         return dataclasses.replace(
@@ -285,7 +311,7 @@ def review(
     convention = _convention(workspace, head, config)
     style = convention.style
     phase = time.perf_counter()
-    options = EngineOptions(
+    options = RunOptions(
         style=style, arg_types=convention.arg_types, ruff_config=workspace.config_files(head)
     )
     engine = engine_factory(options)
@@ -296,7 +322,7 @@ def review(
         context = run_context(workspace, head, style, config, [s.path for s in sources])
 
     run = _Run(workspace, head, sources, config, engine, context, style, progress, convention)
-    total = _Outcome()
+    total = TaskOutcome()
     for task, runner in TASK_RUNNERS.items():
         if task in tasks:
             outcome = runner(run)

@@ -12,6 +12,7 @@ and the whole process group is killed when the wall-time limit passes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import resource
@@ -190,6 +191,10 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     hidden: tuple[Path, ...] = ()
     bwrap: str = "bwrap"
+
+    def writing(self, writable: tuple[Path, ...], env: Mapping[str, str]) -> Sandbox:
+        """This sandbox (its isolation, limits, hidden paths) for one run's folders and env."""
+        return dataclasses.replace(self, writable=writable, env=env)
 
     def command(self, argv: Sequence[str], cwd: Path) -> list[str]:
         """The full command line: `argv` wrapped in bubblewrap when isolation is available."""

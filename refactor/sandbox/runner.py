@@ -72,7 +72,8 @@ class TestRunner:
 
     `root` is the worktree, `work` a folder for results (both writable in the sandbox),
     `python` the interpreter that has pytest and coverage, `import_paths` what goes on sys.path
-    (the worktree, or its `src`), `secrets` the values to strike from any output.
+    (the worktree, or its `src`), `secrets` the values to strike from any output. `sandbox`
+    is the job's one description (isolation, limits, hidden paths); each run sets its folders.
     """
 
     __test__ = False  # not a pytest test class, whatever its name
@@ -203,27 +204,14 @@ class TestRunner:
 
         The worktree stays read-only to it: a build step (pip) works on a copy in `folder`.
         """
-        sandbox = Sandbox(
-            writable=(folder,),
-            env={**self._env(folder), **(env or {})},
-            isolation=self.sandbox.isolation,
-            limits=self.sandbox.limits,
-            hidden=self.sandbox.hidden,
-            bwrap=self.sandbox.bwrap,
-        )
+        sandbox = self.sandbox.writing((folder,), {**self._env(folder), **(env or {})})
         return sandbox.run(list(argv), folder, wall_seconds)
 
     def _start(self, folder: Path, spec: dict[str, Any], wall_seconds: float) -> SandboxResult:
         spec_path = folder / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        sandbox = Sandbox(
-            writable=(self.root, folder, self.work / "hypothesis"),
-            env=self._env(folder),
-            isolation=self.sandbox.isolation,
-            limits=self.sandbox.limits,
-            hidden=self.sandbox.hidden,
-            bwrap=self.sandbox.bwrap,
-        )
+        writable = (self.root, folder, self.work / "hypothesis")
+        sandbox = self.sandbox.writing(writable, self._env(folder))
         return sandbox.run(
             [self.python, str(SANDBOX_MAIN), str(spec_path)], self.root, wall_seconds
         )

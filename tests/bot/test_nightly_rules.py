@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.config import config_from_files
 from codegen_bot.bot.nightly.night import NightlyRequest, nightly
 from codegen_bot.bot.nightly.pull_body import pr_body
@@ -63,7 +63,7 @@ def test_tidy():
 NOT_CODE = "import os\n\n\ndef helper(x):\n    return f'x' + str(x)\n"
 
 
-def _engine(options: EngineOptions):
+def _engine(options: RunOptions):
     from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(ruff_config=options.ruff_config, refactor_rules=options.refactor_rules)

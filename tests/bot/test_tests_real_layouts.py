@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
 from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
@@ -54,7 +54,7 @@ def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
 """
 
 
-def _heuristic(options: EngineOptions):
+def _heuristic(options: RunOptions):
     from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(style=options.style)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import EngineOptions
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import markdown
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
@@ -196,7 +196,7 @@ def spawn() -> int:
         assert cause in proposal.reason, (symbol, proposal.reason)
 
 
-def _heuristic(options: EngineOptions):
+def _heuristic(options: RunOptions):
     from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 
     return HeuristicEngine(style=options.style)

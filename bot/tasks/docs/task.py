@@ -67,22 +67,13 @@ def select_targets(
 def _rejected(
     candidate: Candidate, reason: str, verdicts: tuple[Verdict, ...] = (), **timings: float
 ) -> Proposal:
-    target = candidate.target
-    return Proposal(
-        task="docs",
-        path=target.path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=target.start,
-        end=target.end,
-        identity=candidate.identity,
-        status="rejected",
+    return Proposal.of(
+        "docs",
+        candidate,
+        accepted=False,
         gates=verdicts,
         reason=reason,
-        patch="",
-        suggestion=None,
-        text=candidate.text,
-        timings={"propose": candidate.seconds, **timings},
+        timings=timings,
     )
 
 
@@ -90,21 +81,15 @@ def _accepted(
     candidate: Candidate, after: str, gates: list[Verdict], timings: dict[str, float]
 ) -> Proposal:
     target = candidate.target
-    return Proposal(
-        task="docs",
-        path=target.path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=target.start,
-        end=target.end,
-        identity=candidate.identity,
-        status="accepted",
+    return Proposal.of(
+        "docs",
+        candidate,
+        accepted=True,
         gates=tuple(gates),
         reason=None,
         patch=unified_diff(target.path, target.source, after),
         suggestion=line_replacement(target.source, after),
-        text=candidate.text,
-        timings={"propose": candidate.seconds, **timings},
+        timings=timings,
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from codegen_bot.adapters.engines.base import Candidate, Engine, RunContext
 from codegen_bot.bot.config import Config
 from codegen_bot.bot.github.markers import digest
-from codegen_bot.bot.report import Proposal
+from codegen_bot.bot.report import Proposal, TaskOutcome
 from codegen_bot.bot.tasks.suite_baseline import measure_baseline
 from codegen_bot.bot.tasks.tests.task import make_sandbox
 from codegen_bot.bot.workspace.repository import Workspace
@@ -90,14 +90,11 @@ class _Work:
 
 
 @dataclass
-class RefactorOutcome:
-    """What the refactor task adds to a report: proposals and the files as they end up."""
+class RefactorOutcome(TaskOutcome):
+    """What the refactor task adds to a report, and the files as they end up."""
 
-    proposals: list[Proposal] = field(default_factory=list)
     #: path → the whole file after every accepted change (and the imports they left unused).
     final_files: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def run(
@@ -357,22 +354,16 @@ def _proposal(work: _Work) -> Proposal:
     }
     if work.alone is not None and work.alone.removed_imports:
         metrics["imports_removed"] = [describe(name) for name in work.alone.removed_imports]
-    return Proposal(
-        task="refactor",
-        path=target.path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=target.start,
-        end=target.end,
-        identity=candidate.identity,
-        status="accepted" if accepted else "rejected",
+    return Proposal.of(
+        "refactor",
+        candidate,
+        accepted=accepted,
         gates=tuple(work.gates),
         reason=None if accepted else work.reason or "rejected",
         patch=unified_diff(target.path, target.source, work.alone.text)
         if accepted and work.alone
         else "",
         suggestion=replacement if accepted else None,
-        text=replacement.text if replacement else candidate.text,
-        timings={"propose": candidate.seconds, "gates": sum(g.seconds for g in work.gates)},
+        text=replacement.text if replacement else None,
         metrics=metrics,
     )

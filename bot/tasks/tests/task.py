@@ -16,12 +16,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import Candidate, Engine, RunContext
 from codegen_bot.bot.config import Config, TestsConfig
-from codegen_bot.bot.report import Proposal, SkippedTarget
+from codegen_bot.bot.report import Proposal, SkippedTarget, TaskOutcome
 from codegen_bot.bot.tasks.suite_baseline import Baseline, measure_baseline
 from codegen_bot.bot.tasks.tests.gather import gather
 from codegen_bot.bot.workspace.repository import Workspace
@@ -55,16 +54,6 @@ _PROPERTY_DECORATORS = {
     "abstractmethod",
     "abc.abstractmethod",
 }
-
-
-@dataclass
-class TestsOutcome:
-    """What the tests task adds to the report."""
-
-    proposals: list[Proposal] = field(default_factory=list)
-    skipped: list[SkippedTarget] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def skip_reason(target: Target, rules: TestsConfig) -> str | None:
@@ -151,13 +140,13 @@ def run(
     progress: Progress,
     context: RunContext | None = None,
     edit_tree: Callable[[Path], None] | None = None,
-) -> TestsOutcome:
+) -> TaskOutcome:
     """Propose, prove and report tests for the touched public functions and methods.
 
     `edit_tree` may change the scratch copy of head before anything runs in it (an adapter's
     evaluation takes out the held-out tests); the repository itself is never touched.
     """
-    outcome = TestsOutcome()
+    outcome = TaskOutcome()
     rules = config.tests
     targets, outcome.skipped = select_targets(sources, rules)
     progress(f"tests: {len(targets)} functions and methods to test")
@@ -245,7 +234,7 @@ def _filter(
     baseline: Baseline,
     conventions: Conventions,
     paths: list[str],
-    outcome: TestsOutcome,
+    outcome: TaskOutcome,
 ) -> list[tuple[Target, str, str]]:
     """The targets worth a test, with their module and test file path; the rest are skipped."""
     taken = {p.rsplit("/", 1)[-1] for p in paths}
@@ -357,20 +346,15 @@ def _proposal(candidate: Candidate, verdict: TestVerdict | None, isolation: Isol
         else (verdict.reason if verdict else candidate.error or "the engine proposed nothing")
     )
     lines = (text or "").count("\n") or 1
-    return Proposal(
-        task="tests",
-        path=test_path,
-        symbol=target.qualname,
-        kind=target.kind,
-        start=1,
-        end=lines,
-        identity=candidate.identity,
-        status="accepted" if passed else "rejected",
+    return Proposal.of(
+        "tests",
+        candidate,
+        accepted=passed,
         gates=gates,
         reason=reason,
+        path=test_path,
+        span=(1, lines),
         patch=new_file_patch(test_path, text) if passed and text else "",
-        suggestion=None,
         text=text,
-        timings={"propose": candidate.seconds, "gates": sum(g.seconds for g in gates)},
         metrics=metrics,
     )
