@@ -78,7 +78,7 @@ def test_each_test_has_a_row_with_its_figures() -> None:
     assert rule.count("---") == 7
     assert row == (
         "| `tests/test_m_clamp.py` | `pkg/m.py` · `clamp` | +4 (1/5 → 5/5) | +2 (0/2 → 2/2)"
-        " | lines 3, 4, 5, 6; branches 2->3, 2->5 | 5/5 | 0.012 s |"
+        " | `lines 3, 4, 5, 6; branches 2->3, 2->5` | 5/5 | 0.012 s |"
     )
 
 

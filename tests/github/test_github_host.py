@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,13 @@ from codegen_bot.bot.publish.pull_review import publish
 from codegen_bot.bot.report import Proposal, PullRequestRef, Report
 from codegen_bot.refactor.gates import Verdict
 from codegen_bot.refactor.patches import Replacement
-from tests.github.conftest import PullRequestWorld
+from tests.conftest import GitRepo
+from tests.github.conftest import (
+    BASE_FILES,
+    HEAD_FILES,
+    PullRequestWorld,
+    pull_request_world,
+)
 
 
 def test_a_multi_line_suggestion_is_posted_with_start_line_and_line(
@@ -131,15 +139,17 @@ def test_a_slow_answer_to_a_write_is_checked_for_not_sent_again(world: PullReque
     assert [f.times for f in world.emulator.faults] == [0, 0]  # both struck
 
 
-def test_the_cap_on_suggestions_comes_from_the_repositorys_configuration(
-    world: PullRequestWorld,
+def test_the_cap_on_suggestions_comes_from_the_base_configuration(
+    make_repo: Callable[[], GitRepo], tmp_path: Path
 ) -> None:
-    from tests.github.conftest import BASE_FILES
-
-    world.push(
-        {"pyproject.toml": BASE_FILES["pyproject.toml"] + "\n[tool.codegen]\nmax_suggestions = 1\n"}
-    )
-    assert world.run("pull_request", world.pull_request_event()) == 0
-    assert len(world.state.review_comments) == 1
-    summary = world.state.conversation(1)[0].body
+    """The maintainers' cap (the base's) governs the run; a pull request cannot raise it."""
+    capped = BASE_FILES["pyproject.toml"] + "\n[tool.codegen]\nmax_suggestions = 1\n"
+    raised = BASE_FILES["pyproject.toml"] + "\n[tool.codegen]\nmax_suggestions = 50\n"
+    base = {**BASE_FILES, "pyproject.toml": capped}
+    head = {**HEAD_FILES, "pyproject.toml": raised}
+    with pull_request_world(make_repo(), tmp_path, base, head) as world:
+        assert world.run("pull_request", world.pull_request_event()) == 0
+        assert len(world.state.review_comments) == 1
+        summary = world.state.conversation(1)[0].body
     assert summary.count("over the limit of 1 suggestions per run") == 2
+    assert "apply once merged" in summary

@@ -75,16 +75,23 @@ def test_threads_that_cannot_be_read_never_bring_a_dismissed_suggestion_back(
 
 # --- item 5: max_suggestions picks the most valuable ----------------------------------------
 
-PLUGIN = "def run_{n}(value: int, times: int = 2) -> int:\n    return value * times + {n}\n"
+# Each function states a fact beyond its name (what it raises, and when), so the facts gate
+# lets the heuristic's docstrings through and only the cap decides what is posted.
+PLUGIN = (
+    "def run_{n}(value: int, times: int = 2) -> int:\n"
+    "    if times < 1:\n"
+    '        raise ValueError("times must be positive")\n'
+    "    return value * times + {n}\n"
+)
 CORE = (
     '"""The shop\'s core."""\n\n\n'
     "def checkout(total: float, coupon: str | None = None) -> float:\n"
-    "    if coupon is None:\n"
-    "        return total\n"
-    '    if coupon == "HALF":\n'
-    "        return total / 2\n"
-    '    raise ValueError("unknown coupon")\n\n\n'
+    "    if total < 0:\n"
+    '        raise ValueError("a total is never negative")\n'
+    '    return total / 2 if coupon == "HALF" else total\n\n\n'
     "def refund(amount: float) -> float:\n"
+    "    if amount < 0:\n"
+    '        raise ValueError("a refund is never negative")\n'
     "    return -amount\n"
 )
 

@@ -63,9 +63,9 @@ def test_ruff_candidates_one_function_at_a_time() -> None:
     }
     assert set(candidates) == {"f", "g"}
     assert candidates["f"].text == "def f(x: list[int]) -> list[int]:\n    return x\n"
-    assert candidates["f"].note == "ruff UP006"
+    assert candidates["f"].note == "ruff UP006 (selected by the project's ruff configuration)"
     assert candidates["g"].text == "def g(n):\n    return [i * i for i in range(n)]\n"
-    assert candidates["g"].note == "ruff PIE808"
+    assert candidates["g"].note == "ruff PIE808 (selected by the project's ruff configuration)"
 
 
 def test_ruff_candidates_tell_a_getter_from_its_setter() -> None:
