@@ -44,3 +44,13 @@ def left_out_note(left_out: Sequence[str]) -> list[str]:
     shown = ", ".join(f"`{name}`" for name in left_out[:5])
     more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
     return [f"left out of the copy: links that point outside the repository ({shown}{more})"]
+
+
+def read_copied(path: Path, max_bytes: int) -> str | None:
+    """A file of the scratch copy as text; None when missing, not UTF-8, or over `max_bytes`."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

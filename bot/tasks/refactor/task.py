@@ -25,7 +25,7 @@ from codegen_bot.bot.report import Proposal, TaskOutcome
 from codegen_bot.bot.tasks.suite_baseline import measure_baseline
 from codegen_bot.bot.tasks.tests.task import make_sandbox
 from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note
+from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note, read_copied
 from codegen_bot.refactor.edits.combine import (
     Combined,
     apply_replacements,
@@ -225,7 +225,7 @@ def _test_gates(
         outcome.notes += left_out_note(export_tree(workspace, rev, tree))
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
         conventions = detect(
-            paths, lambda p: _read(tree / p, config.max_file_bytes), config.test_command
+            paths, lambda p: read_copied(tree / p, config.max_file_bytes), config.test_command
         )
         root = conventions.import_root
         imports = (str(tree / root), str(tree)) if root else (str(tree),)
@@ -327,16 +327,6 @@ def _texts(changes: Sequence[Change], works: Mapping[str, _Work]) -> dict[str, s
     except ValueError as error:
         return str(error)
     return {path: result.text for path, result in combined.items()}
-
-
-def _read(path: Path, max_bytes: int) -> str | None:
-    """The file's text; None when missing, not UTF-8, or larger than `max_bytes`."""
-    try:
-        if path.stat().st_size > max_bytes:
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _proposal(work: _Work) -> Proposal:

@@ -24,7 +24,7 @@ from codegen_bot.bot.report import Proposal, SkippedTarget, TaskOutcome
 from codegen_bot.bot.tasks.suite_baseline import Baseline, measure_baseline
 from codegen_bot.bot.tasks.tests.gather import gather
 from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note
+from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note, read_copied
 from codegen_bot.bot.workspace.sources import SourceFile
 from codegen_bot.refactor.gates import Verdict
 from codegen_bot.refactor.gates.new_tests import (
@@ -169,7 +169,7 @@ def run(
             edit_tree(tree)
         paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
         conventions = detect(
-            paths, lambda p: _read(tree / p, config.max_file_bytes), config.test_command
+            paths, lambda p: read_copied(tree / p, config.max_file_bytes), config.test_command
         )
         import_paths = (
             (str(tree / conventions.import_root), str(tree))
@@ -217,16 +217,6 @@ def run(
     accepted = sum(p.status == "accepted" for p in outcome.proposals)
     progress(f"tests: {accepted} of {len(outcome.proposals)} passed the gates")
     return outcome
-
-
-def _read(path: Path, max_bytes: int) -> str | None:
-    """The file's text; None when missing, not UTF-8, or larger than `max_bytes`."""
-    try:
-        if path.stat().st_size > max_bytes:
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _filter(
