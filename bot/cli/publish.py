@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     refused with one line, before anything is written. A command's comment is answered even
     when there is no report (see `answer_from_event`).
     """
+    # A report that is there is read first: a malformed one is refused before anything else.
+    report = load_report(args.report) if has_report(args.report) else None
     inputs = inputs_from_env(os.environ, write_pause=args.write_pause)
     if not inputs.repository:
         raise UsageError("GITHUB_REPOSITORY is not set: run `codegen publish` in a GitHub Action")
@@ -87,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         answered = answer_from_event(ctx, job, args.report)
         if answered is not None:
             return answered
-    report = load_report(args.report)
+    if report is None:
+        report = load_report(args.report)  # says what is wrong with the missing file
     try:
         publishable = checked_report(ctx, report, job)
     except Refused as error:
