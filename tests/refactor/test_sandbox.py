@@ -244,7 +244,12 @@ def test_bubblewrap_shows_no_host_file_socket_or_environment(tmp_path: Path) -> 
         assert seen[:3] == ["FileNotFoundError"] * 3, seen
         assert TOKEN not in seen[3] and "GITHUB_TOKEN" not in seen[3]
         assert seen[4] in ("FileNotFoundError", "ConnectionRefusedError"), seen
-        assert all(s in ("FileNotFoundError", "OSError", "PermissionError") for s in seen[5:]), seen
+        for path, outcome in zip(outside, seen[5:], strict=True):
+            # A checkout under /tmp (as CI's may be) is written to in the sandbox's own private
+            # /tmp, which vanishes with it: what matters is that the host's file never appears.
+            private = path.is_relative_to(tempfile.gettempdir())
+            refused = outcome in ("FileNotFoundError", "OSError", "PermissionError")
+            assert refused or (private and outcome == "wrote"), seen
         with pytest.raises(TimeoutError):
             server.accept()
         assert not any(path.exists() for path in outside)
