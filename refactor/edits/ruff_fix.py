@@ -68,30 +68,12 @@ def ruff_fix(
             command.append(f"--select={','.join(extra_rules)}")
         elif extra_rules:
             command.append(f"--extend-select={','.join(extra_rules)}")
-        try:
-            listed = subprocess.run(
-                [*command, "--output-format=json", path],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-            if listed.returncode == 0:
-                fixed = subprocess.run(
-                    [*command, "--fix", path],
-                    cwd=folder,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                )
-        except subprocess.TimeoutExpired:
-            return Failure(f"ruff took longer than {timeout:.0f}s")
-        for completed in (listed, fixed) if listed.returncode == 0 else (listed,):
-            if completed.returncode != 0:
-                message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-                return Failure(f"ruff could not run: {message}")
+        listed = _ruff(command, ["--output-format=json", path], folder, timeout)
+        if isinstance(listed, Failure):
+            return listed
+        fixed = _ruff(command, ["--fix", path], folder, timeout)
+        if isinstance(fixed, Failure):
+            return fixed
         fixable = [
             item
             for item in json.loads(listed.stdout or "[]")
@@ -108,20 +90,31 @@ def ruff_fix(
             # again without the extras.
             target.write_bytes(source.encode("utf-8"))
             plain = [c for c in command if not c.startswith("--extend-select")]
-            try:
-                selected = subprocess.run(
-                    [*plain, "--output-format=json", path],
-                    cwd=folder,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return Failure(f"ruff took longer than {timeout:.0f}s")
-            if selected.returncode != 0:
-                return Failure("ruff could not run: " + (selected.stderr.strip() or "no output"))
+            selected = _ruff(plain, ["--output-format=json", path], folder, timeout)
+            if isinstance(selected, Failure):
+                return selected
             configured = {item.get("code") for item in json.loads(selected.stdout or "[]")}
         return Success(Fixed(fixed_text, rules, messages, frozenset(c for c in configured if c)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ruff(
+    command: Sequence[str], arguments: Sequence[str], folder: Path, timeout: float
+) -> subprocess.CompletedProcess[str] | Failure:
+    """One ruff run in `folder`, or why it could not run (its last line of errors)."""
+    try:
+        completed = subprocess.run(
+            [*command, *arguments],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Failure(f"ruff took longer than {timeout:.0f}s")
+    if completed.returncode != 0:
+        message = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        return Failure(f"ruff could not run: {message}")
+    return completed
