@@ -12,11 +12,12 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from codegen_bot.adapters.engines.base import TASKS, EngineError
 from codegen_bot.adapters.lora.layout import list_adapters
+from codegen_bot.adapters.lora.mining.run import mine
 from codegen_bot.adapters.lora.settings import TrainSettings
 from codegen_bot.bot.cli.review import progress_printer
 from codegen_bot.bot.config import config_from_files
 from codegen_bot.bot.errors import UsageError
-from codegen_bot.bot.lora.mine import mine
+from codegen_bot.bot.tasks.adapter_history import WorkspaceHistory
 
 DEFAULT_DATA = Path("codegen-data")
 DEFAULT_ADAPTERS = Path("codegen-adapters")
@@ -54,11 +55,10 @@ def run_mine(args: argparse.Namespace) -> int:
     """Mine the repository and print the manifest's counts."""
     if args.coverage is not None and not args.coverage.is_file():
         raise UsageError(f"no coverage data at {args.coverage}")
+    history = WorkspaceHistory.open(args.repo, since=args.since, max_commits=args.max_commits)
     manifest = mine(
-        args.repo,
+        history,
         args.out,
-        since=args.since,
-        max_commits=args.max_commits,
         coverage_file=args.coverage,
         progress=progress_printer(args.quiet),
     )
@@ -200,8 +200,15 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the table, store the figures."""
+    from codegen_bot.adapters.lora.evaluation import (  # noqa: PLC0415 (torch, only when asked)
+        EvalError,
+        EvalRequest,
+        evaluate,
+        promote,
+        save_metrics,
+    )
     from codegen_bot.adapters.lora.trainer import TrainingError  # noqa: PLC0415
-    from codegen_bot.bot.lora.evaluate import EvalRequest, evaluate, promote, save_metrics  # noqa: PLC0415
+    from codegen_bot.bot.tasks.adapter_eval import EVAL_TASKS  # noqa: PLC0415
 
     if args.limit < 0:
         raise UsageError("--limit must not be negative")
@@ -216,8 +223,8 @@ def run_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
     )
     try:
-        result, folder = evaluate(request, progress_printer(args.quiet))
-    except (TrainingError, EngineError) as error:
+        result, folder = evaluate(request, EVAL_TASKS, progress_printer(args.quiet))
+    except (EvalError, TrainingError, EngineError) as error:
         raise UsageError(str(error)) from error
     sys.stdout.write(result.table())
     if not args.no_save:

@@ -239,7 +239,7 @@ def test_refactor_answers_meet_the_static_gates() -> None:
     from collections import Counter
 
     from codegen_bot.adapters.engines.base import Candidate, EngineIdentity
-    from codegen_bot.bot.lora.evaluate import _refactor_gates, _rounds
+    from codegen_bot.adapters.lora.evaluation import _refactor_gates, _rounds
     from codegen_bot.refactor.gates.lint import RuffGate
     from codegen_bot.refactor.targets import find_definitions
 

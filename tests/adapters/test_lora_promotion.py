@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from codegen_bot.adapters.lora.evaluation import promote, save_metrics
 from codegen_bot.adapters.lora.layout import choose_adapter
 from codegen_bot.adapters.lora.metadata import METADATA_FILE
 from codegen_bot.adapters.lora.promotion import Promotion, judge, read_promotion, write_promotion
-from codegen_bot.bot.lora.evaluate import promote, save_metrics
 
 
 def _adapter(root: Path, version: str, metrics: dict[str, float] | None = None) -> Path:

@@ -1,4 +1,7 @@
-"""The eval sides that run the repository's code: the tests and refactor tasks themselves.
+"""The bot's tasks as `codegen adapters eval` runs them (`EVAL_TASKS`, handed to adapters/lora).
+
+Docs answers meet the docs task's own gates (`prove_all`); the sides that run the
+repository's code are the tests and refactor tasks themselves.
 
 Each side hands its model (`PinnedCompleter`) to the task a review runs, on the commit the rows
 were mined from, and counts what the task accepted: the very gates a maintainer's review would
@@ -20,10 +23,12 @@ from typing import Any
 from codegen_bot.adapters.engines.prompted import PromptedEngine
 from codegen_bot.adapters.lora.dataset_context import cut_test
 from codegen_bot.adapters.lora.eval_sides import PinnedCompleter, Side
+from codegen_bot.adapters.lora.evaluation import EvalTasks
 from codegen_bot.adapters.lora.pairs import Pair
 from codegen_bot.adapters.lora.rouge import rouge_l
 from codegen_bot.adapters.lora.trainer import Dataset
 from codegen_bot.bot.errors import WorkspaceError
+from codegen_bot.bot.tasks.docs.task import prove_all
 from codegen_bot.bot.tasks.pipeline import load_config
 from codegen_bot.bot.tasks.refactor import task as refactor_task
 from codegen_bot.bot.tasks.refactor.task import RefactorSettings
@@ -155,3 +160,7 @@ def refactor_side(
             else:
                 side.reasons[(proposal.reason or "rejected") if proposal else "no answer"] += 1
     return side
+
+
+#: What `codegen adapters eval` hands to `adapters.lora.evaluation.evaluate`.
+EVAL_TASKS = EvalTasks(prove_docs=prove_all, tests_side=tests_side, refactor_side=refactor_side)

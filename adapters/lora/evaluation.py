@@ -3,19 +3,20 @@
 Both sides get the same prompts (the engine's own, built as training built them) and decode
 greedily; every answer then meets the task's real gates, the ones a review applies:
 
-- docs: the engine's parser, then `bot.tasks.docs.task.prove_all` (the edit parses, ruff with the
-  repository's settings finds nothing new, only the docstring changed); and ROUGE-L of the
-  docstring against the one the repository wrote.
-- tests: the tests task itself (`bot.tasks.tests.task.run`) on a scratch copy of the mined head with
-  the held-out tests taken out, so a new test can earn its coverage: it parses, ruff is clean,
-  it passes N runs in a row in the sandbox and raises the target's coverage. Needs `--repo`.
-- refactor: with `--repo`, the refactor task itself (`bot.tasks.refactor.task.run`) on the commit
-  each row's "before" comes from: the rewrite applies, ruff finds nothing new, passing tests
-  cover it and the whole suite stays green. Without `--repo`, the static gates only: the
-  definition is replaced in its file, the file parses, ruff finds nothing new, the code
-  changed. Both: ROUGE-L against the repository's own rewrite.
+- docs: the engine's parser, then the docs task's own gates (the edit parses, ruff with the
+  repository's settings finds nothing new, only the docstring changed, the facts hold); and
+  ROUGE-L of the docstring against the one the repository wrote.
+- tests: the tests task itself on a scratch copy of the mined head with the held-out tests taken
+  out, so a new test can earn its coverage: it parses, ruff is clean, it passes N runs in a row
+  in the sandbox and raises the target's coverage. Needs `--repo`.
+- refactor: with `--repo`, the refactor task itself on the commit each row's "before" comes
+  from: the rewrite applies, ruff finds nothing new, passing tests cover it and the whole suite
+  stays green. Without `--repo`, the static gates only: the definition is replaced in its file,
+  the file parses, ruff finds nothing new, the code changed. Both: ROUGE-L against the
+  repository's own rewrite.
 
-The sides that run code are in `adapter_eval_repo.py`.
+The tasks are the bot's; they come in as `EvalTasks` (bot/tasks/adapter_eval.py builds it), so
+this room runs them without importing the bot.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from codegen_bot.adapters.engines.base import Candidate, Task
 from codegen_bot.adapters.engines.completion import CompletionError, CompletionRequest
@@ -39,15 +40,56 @@ from codegen_bot.adapters.lora.rouge import rouge_l
 from codegen_bot.adapters.lora.trainer import Dataset, load_dataset
 from codegen_bot.adapters.prompts.build import STOPS
 from codegen_bot.adapters.prompts.parse import parse_answer
-from codegen_bot.bot.errors import UsageError
-from codegen_bot.bot.lora.evaluate_tasks import refactor_side, tests_side
-from codegen_bot.bot.tasks.docs.task import prove_all
 from codegen_bot.refactor.edits.replace_definition import replace_definition
 from codegen_bot.refactor.gates.lint import RuffGate
 from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.results import Failure, Success
 
 Progress = Callable[[str], None]
+
+
+class EvalError(ValueError):
+    """The eval cannot run as asked (no adapter, no held-out rows, no repository)."""
+
+
+class Verdict(Protocol):
+    """What the eval reads of a task's proposal."""
+
+    @property
+    def status(self) -> str:
+        """The proposal's status: `accepted`, or `rejected` and the like."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was rejected."""
+        ...
+
+
+class SideRunner(Protocol):
+    """A task that runs the repository's code (tests, refactor) as an eval side."""
+
+    def __call__(
+        self,
+        name: str,
+        pairs: Sequence[Pair],
+        dataset: Dataset,
+        completer: PinnedCompleter,
+        *,
+        repo: Path,
+        progress: Progress,
+    ) -> Side:
+        """Run the task with `completer` on the repository; count what it accepted."""
+        ...
+
+
+@dataclass(frozen=True)
+class EvalTasks:
+    """The bot's tasks as an eval runs them: the very gates a review applies."""
+
+    prove_docs: Callable[[Sequence[Candidate], RuffGate], Sequence[Verdict]]
+    tests_side: SideRunner
+    refactor_side: SideRunner
 
 
 @dataclass(frozen=True)
@@ -126,7 +168,7 @@ def _load(request: EvalRequest) -> tuple[Any, AdapterRef]:
 
     ref = find_adapter(request.adapters, request.task, request.version)
     if ref is None:
-        raise UsageError(f"no {request.task} adapter in {request.adapters}")
+        raise EvalError(f"no {request.task} adapter in {request.adapters}")
     only = Path(tempfile.mkdtemp(prefix="codegen-eval-"))
     (only / request.task).mkdir()
     (only / request.task / ref.version).symlink_to(ref.path.resolve(), target_is_directory=True)
@@ -141,16 +183,16 @@ def _load(request: EvalRequest) -> tuple[Any, AdapterRef]:
     return loaded, ref
 
 
-def evaluate(request: EvalRequest, progress: Progress) -> tuple[EvalResult, Path]:
+def evaluate(request: EvalRequest, tasks: EvalTasks, progress: Progress) -> tuple[EvalResult, Path]:
     """Evaluate base and adapter on the held-out rows; return the result and the adapter folder."""
     dataset = load_dataset(request.data, request.task)
     rows = dataset.split("eval")
     if request.limit:
         rows = rows[: request.limit]
     if not rows:
-        raise UsageError(f"{request.data} holds no held-out {request.task} rows")
+        raise EvalError(f"{request.data} holds no held-out {request.task} rows")
     if request.task == "tests" and request.repo is None:
-        raise UsageError("the tests eval runs the tests: give the repository with --repo")
+        raise EvalError("the tests eval runs the tests: give the repository with --repo")
     loaded, ref = _load(request)
     pairs: list[Pair] = []
     skipped: Counter[str] = Counter()
@@ -161,20 +203,22 @@ def evaluate(request: EvalRequest, progress: Progress) -> tuple[EvalResult, Path
         else:
             pairs.append(made.value)
     if not pairs:
-        raise UsageError(f"none of the {len(rows)} held-out rows makes a prompt for this model")
+        raise EvalError(f"none of the {len(rows)} held-out rows makes a prompt for this model")
     sides = []
     for name, adapter in (("base", None), (ref.label, request.task)):
         progress(f"eval: {name} on {len(pairs)} targets")
         completer = PinnedCompleter(loaded, adapter)
         if request.task == "tests":
             assert request.repo is not None
-            side = tests_side(name, pairs, dataset, completer, repo=request.repo, progress=progress)
+            side = tasks.tests_side(
+                name, pairs, dataset, completer, repo=request.repo, progress=progress
+            )
         elif request.task == "refactor" and request.repo is not None:
-            side = refactor_side(
+            side = tasks.refactor_side(
                 name, pairs, dataset, completer, repo=request.repo, progress=progress
             )
         else:
-            side = _static_side(name, request.task, pairs, dataset, completer)
+            side = _static_side(name, request.task, pairs, dataset, completer, tasks=tasks)
         sides.append(side)
     notes: tuple[str, ...] = ()
     if request.task == "refactor" and request.repo is None:
@@ -246,7 +290,13 @@ def _rounds(candidates: Sequence[Candidate]) -> Iterator[list[int]]:
 
 
 def _static_side(
-    name: str, task: Task, pairs: Sequence[Pair], dataset: Dataset, completer: PinnedCompleter
+    name: str,
+    task: Task,
+    pairs: Sequence[Pair],
+    dataset: Dataset,
+    completer: PinnedCompleter,
+    *,
+    tasks: EvalTasks,
 ) -> Side:
     candidates = _answers(task, pairs, dataset, completer)
     side = Side(name, targets=len(pairs))
@@ -255,7 +305,7 @@ def _static_side(
     with RuffGate(dataset.context.config_files) as ruff:
         if task == "docs":
             for group in _rounds(candidates):
-                for proposal in prove_all([candidates[i] for i in group], ruff):
+                for proposal in tasks.prove_docs([candidates[i] for i in group], ruff):
                     if proposal.status == "accepted":
                         side.passed += 1
                     else:
