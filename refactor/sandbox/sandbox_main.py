@@ -8,12 +8,20 @@ tests) Hypothesis. It reads a JSON spec, writes `result.json` and `progress.log`
 With a `guard` (`_codegen_guard.py`), the code it runs is watched; the probe of example calls
 lives in `_codegen_probe.py`. Those sibling modules are imported from this file's folder before
 it leaves `sys.path`, and their names cannot shadow the repository's own modules.
+
+Given `--serve` instead of a spec, it stays warm: it runs pytest once in an empty folder (so
+pytest, coverage and the interpreter's pytest plugins are imported and rewritten once, never
+the repository's code), then reads one spec path per line on stdin and runs each in a forked
+child of its own, answering `done` on stdout when that child has ended. Children share
+nothing of each other's imports: each is forked from the same warm parent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +50,11 @@ class Plugin:
         self.outcomes: dict[str, list[dict[str, Any]]] = {}
         self.collect_errors: dict[str, str] = {}
         self.collected: list[str] = []
+        self.collectors: list[str] = []
+        #: Files the session may collect (absolute paths), when the project's own arguments
+        #: decide what is collected; None: the arguments name the files.
+        only = spec.get("only")
+        self.only = None if only is None else [str(Path(path)) for path in only]
 
     def pytest_sessionstart(self, session: Any) -> None:
         """Configure Hypothesis once pytest has loaded it (earlier, its import is not rewritten)."""
@@ -85,6 +98,26 @@ class Plugin:
         elif report.skipped and current["outcome"] == "passed":
             current["outcome"] = "skipped"
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_ignore_collect(self, collection_path: Path, config: Any) -> bool | None:
+        """Prune everything but the way to the `only` files; pytest's rules decide the rest."""
+        if self.only is None:
+            return None
+        path = str(collection_path)
+        if any(path == file or file.startswith(path.rstrip("/") + "/") for file in self.only):
+            return None
+        return True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
+        """Run only the `only` files' tests, even where the arguments named other files."""
+        if self.only is None:
+            return
+        kept = [item for item in items if str(item.path) in self.only]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
+
     def pytest_collection_finish(self, session: Any) -> None:
         """Remember what the session collected (what a `--collect-only` run is asked for)."""
         self.collected = [item.nodeid for item in session.items]
@@ -93,6 +126,8 @@ class Plugin:
         """Remember modules that failed to import, with pytest's message."""
         if report.failed:
             self.collect_errors[report.nodeid] = _short(report.longreprtext or "")
+        elif report.nodeid:
+            self.collectors.append(report.nodeid)
 
 
 class Repeater:
@@ -157,10 +192,61 @@ def run_pytest(spec: dict[str, Any], guard: Guard | None) -> dict[str, Any]:
         "outcomes": plugin.outcomes,
         "collect_errors": plugin.collect_errors,
         "collected": plugin.collected,
+        "collectors": plugin.collectors,
         "violations": guard.violations if guard else {},
         "writes": guard.writes if guard else {},
         "coverage": summarize_coverage(cov, spec["cover"]),
     }
+
+
+# --- warm parent -----------------------------------------------------------------------------
+
+
+def serve(empty: Path) -> int:
+    """Warm up once in `empty`, then run each spec named on stdin in a forked child."""
+    import coverage  # noqa: F401, PLC0415 - imported once here, for every child
+
+    os.chdir(empty)
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(quiet.fileno(), 1)
+        os.dup2(quiet.fileno(), 2)
+        args = ["-q", "-p", "no:cacheprovider", f"--rootdir={empty}", f"--confcutdir={empty}"]
+        pytest.main([*args, "-c", os.devnull, "--collect-only", str(empty)])
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        spec_path = line.strip()
+        if not spec_path:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(Path(spec_path)))
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(f"done {os.waitstatus_to_exitcode(status)}\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _child(spec_path: Path) -> int:
+    """One forked session: its own folders, output and environment, nothing read from stdin."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    with open(os.devnull, encoding="utf-8") as nothing:
+        os.dup2(nothing.fileno(), 0)
+    with open(Path(spec["out"]) / "output.log", "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the child
+    os.environ.update(spec.get("env", {}))
+    tempfile.tempdir = None  # TMPDIR changed: the next temporary file follows it
+    os.chdir(spec["root"])
+    try:
+        return main(["", str(spec_path)])
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -195,4 +281,6 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     # This file's folder is sys.path[0]; it must not shadow the repository's own modules.
     sys.path.pop(0)
+    if sys.argv[1] == "--serve":
+        sys.exit(serve(Path(sys.argv[2])))
     sys.exit(main(sys.argv))

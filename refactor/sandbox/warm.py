@@ -1,0 +1,183 @@
+"""pytest sessions forked one at a time from a warm parent in the sandbox.
+
+A cold session pays for the interpreter, pytest, coverage and every pytest plugin of the
+interpreter (importing and assertion-rewriting them) before it collects a single test: seconds
+each, more than a small candidate takes to run five times. The warm parent (`sandbox_main.py
+--serve`) pays that once, without importing the repository's code, and forks a child per
+session, so every session still starts from the same state and no session's imports reach
+another. Sessions stay serial: what each one left in the worktree is found by comparing
+listings taken before and after it, here on the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from codegen_bot.refactor.sandbox.process import SandboxResult, kill_group
+from codegen_bot.refactor.sandbox.runner import (
+    SANDBOX_MAIN,
+    RunResult,
+    TestRunner,
+    changed,
+    listing,
+)
+
+
+class WarmSessions:
+    """`pytest` like `TestRunner.pytest`, each session forked from one warm sandboxed parent.
+
+    The parent starts on the first session and again after one had to be killed. Where it
+    cannot start (or warm up), sessions run cold through the runner, with the same results.
+    Use as a context manager: leaving it kills the parent's whole process group.
+    """
+
+    def __init__(self, runner: TestRunner) -> None:
+        self.runner = runner
+        self._process: subprocess.Popen[bytes] | None = None
+        self._errors: IO[bytes] | None = None
+        self._batch: Path | None = None
+        self._broken = False
+        self._batches = 0
+
+    def __enter__(self) -> WarmSessions:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the warm parent and everything it started."""
+        if self._process is not None:
+            assert self._process.stdin is not None
+            with contextlib.suppress(OSError):  # a parent already gone reads nothing any more
+                self._process.stdin.close()
+            kill_group(self._process.pid)
+            self._process.wait()
+            self._process = None
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
+
+    def pytest(
+        self,
+        args: Sequence[str],
+        cover: Sequence[str],
+        wall_seconds: float,
+        guard: Mapping[str, Any] | None = None,
+        only: Sequence[str] | None = None,
+    ) -> RunResult:
+        """One session, as `TestRunner.pytest` runs it, forked from the warm parent."""
+        if self._process is None and not self._broken:
+            self._broken = not self._start()
+        if self._process is None or self._batch is None:
+            return self.runner.pytest(args, cover, wall_seconds, guard, only)
+        runner, batch = self.runner, self._batch
+        folder = runner.folder(batch)
+        spec = runner.pytest_spec(folder, args, cover, guard, only)
+        spec_path = folder / "spec.json"
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        before = listing(runner.root, folder / "tmp")
+        around = {p.name for p in batch.iterdir()}
+        sandboxed = self._ask(spec_path, folder, wall_seconds)
+        result = runner.read(folder, sandboxed)
+        leftovers = changed(before, listing(runner.root, folder / "tmp"))
+        # Another folder of the batch is no place of this session's: a write there is a leftover.
+        strays = {p.name for p in batch.iterdir()} - around - {folder.name}
+        leftovers += tuple(f"{batch.name}/{name}" for name in sorted(strays))
+        return result if guard is None else replace(result, leftovers=leftovers)
+
+    def _start(self) -> bool:
+        """Start the warm parent and wait until it has warmed up; False where it could not."""
+        runner = self.runner
+        self._batches += 1
+        batch = runner.work / f"warm{self._batches}"
+        for name in ("tmp", "home", "empty"):
+            (batch / name).mkdir(parents=True)
+        (runner.work / "hypothesis").mkdir(exist_ok=True)
+        sandbox = runner.sandbox.writing(
+            (runner.root, batch, runner.work / "hypothesis"), runner.env(batch)
+        )
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the parent
+        argv = [runner.python, str(SANDBOX_MAIN), "--serve", str(batch / "empty")]
+        try:
+            self._process = sandbox.start(
+                argv,
+                runner.root,
+                sandbox.limits.wall_seconds,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+            )
+        except OSError:
+            self._process = None
+            return False
+        self._batch = batch
+        line = self._line(time.monotonic() + sandbox.limits.wall_seconds)
+        if line != "ready":
+            self.close()
+            return False
+        return True
+
+    def _ask(self, spec_path: Path, folder: Path, wall_seconds: float) -> SandboxResult:
+        """Hand the parent one spec and wait for its child, within `wall_seconds`."""
+        assert self._process is not None and self._process.stdin is not None
+        isolation = self.runner.sandbox.isolation
+        started = time.perf_counter()
+        try:
+            self._process.stdin.write(f"{spec_path}\n".encode())
+            self._process.stdin.flush()
+            line = self._line(time.monotonic() + wall_seconds)
+        except OSError:
+            line = None
+        seconds = time.perf_counter() - started
+        log = folder / "output.log"
+        output = log.read_text("utf-8", errors="replace")[-200_000:] if log.exists() else ""
+        if line is not None and line.startswith("done "):
+            code = line.removeprefix("done ")
+            return SandboxResult(
+                int(code) if code.lstrip("-").isdigit() else None,
+                output,
+                "",
+                False,
+                seconds,
+                isolation,
+            )
+        # Out of time, or the parent died: its whole group goes, the next session starts anew.
+        timed_out = line == ""
+        errors = self._error_text()
+        self.close()
+        return SandboxResult(None, output, errors, timed_out, seconds, isolation)
+
+    def _line(self, deadline: float) -> str | None:
+        """The parent's next line; "" when the deadline passed, None when it ended first."""
+        assert self._process is not None and self._process.stdout is not None
+        stdout = self._process.stdout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return ""
+            ready, _, _ = select.select([stdout], [], [], min(left, 5.0))
+            if ready:
+                raw = stdout.readline()
+                return raw.decode("utf-8", errors="replace").strip() if raw else None
+
+    def _error_text(self) -> str:
+        if self._errors is None:
+            return ""
+        self._errors.seek(0)
+        return self._errors.read()[-20_000:].decode("utf-8", errors="replace")
