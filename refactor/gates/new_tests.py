@@ -24,7 +24,7 @@ from codegen_bot.refactor.gates.ruff_files import format_files, ruff_new_files
 from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.gates.verdict import Verdict
 from codegen_bot.refactor.sandbox.runner import RunResult, TestOutcome, TestRunner
-from codegen_bot.refactor.sandbox.warm import WarmSessions
+from codegen_bot.refactor.sandbox.warm import warm_sessions
 from codegen_bot.refactor.testing.coverage_data import SpanCoverage, gain, span_coverage
 
 
@@ -126,9 +126,9 @@ def validate_new_tests(
                 (runner.root / test.path).unlink(missing_ok=True)
         # Each candidate in its own session: what another one imports or leaves behind cannot
         # decide its fate, so the order of the candidates cannot either.
-        with WarmSessions(runner) as warm:
+        with warm_sessions(runner):
             for alone in running:
-                for test, judged, figures in _sessions([alone], warm, baseline, settings):
+                for test, judged, figures in _sessions([alone], runner, baseline, settings):
                     gates[test.ident].extend(judged)
                     metrics[test.ident].update(figures)
     finally:
@@ -152,7 +152,7 @@ Judged = tuple[NewTest, list[Verdict], dict[str, Any]]
 
 def _sessions(
     tests: list[NewTest],
-    runner: WarmSessions,
+    runner: TestRunner,
     baseline: Mapping[str, SpanCoverage],
     settings: TestSettings,
 ) -> list[Judged]:

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from codegen_bot.refactor.sandbox.process import Sandbox, SandboxResult, redact
 from codegen_bot.refactor.testing.coverage_data import FileCoverage, read_coverage
@@ -68,6 +68,16 @@ class RunResult:
         ]
 
 
+class Launcher(Protocol):
+    """What starts sessions instead of a cold interpreter each (`sandbox.warm.WarmSessions`)."""
+
+    def folder_parent(self) -> Path:
+        """Where the next session's results folder goes (the only folder it may write)."""
+
+    def launch(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
+        """Run the spec at `spec_path`, whose results go to `folder`, within `wall_seconds`."""
+
+
 @dataclass
 class TestRunner:
     """Runs sessions in one scratch worktree through one sandbox.
@@ -86,16 +96,19 @@ class TestRunner:
     python: str
     import_paths: tuple[str, ...]
     secrets: tuple[str, ...] = ()
+    #: While set, sessions (pytest and probe) are started by it rather than cold.
+    launcher: Launcher | None = None
     _count: int = 0
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         self.work = self.work.resolve()
 
-    def folder(self, parent: Path | None = None) -> Path:
-        """A fresh results folder (`tmp`, `home`, `basetemp`), under `parent` or `work`."""
+    def folder(self) -> Path:
+        """A fresh results folder (`tmp`, `home`, `basetemp`), where its launcher wants it."""
         self._count += 1
-        folder = (parent or self.work) / f"run{self._count}"
+        parent = self.launcher.folder_parent() if self.launcher is not None else self.work
+        folder = parent / f"run{self._count}"
         folder.mkdir(parents=True)  # never one a run before made: it could hold a planted result
         for name in ("tmp", "home", "basetemp"):
             (folder / name).mkdir()
@@ -136,11 +149,16 @@ class TestRunner:
         folder = self.folder()
         spec = self.pytest_spec(folder, args, cover, guard, only)
         before = listing(self.root, folder / "tmp") if guard is not None else {}
+        around = {path.name for path in folder.parent.iterdir()}
         sandboxed = self._start(folder, spec, wall_seconds)
         result = self.read(folder, sandboxed)
         if guard is None:
             return result
-        return _replace(result, leftovers=changed(before, listing(self.root, folder / "tmp")))
+        leftovers = changed(before, listing(self.root, folder / "tmp"))
+        # A sibling folder (a warm parent's other sessions') is no place of this session's.
+        strays = {path.name for path in folder.parent.iterdir()} - around - {folder.name}
+        leftovers += tuple(f"{folder.parent.name}/{name}" for name in sorted(strays))
+        return _replace(result, leftovers=leftovers)
 
     def pytest_spec(
         self,
@@ -207,6 +225,7 @@ class TestRunner:
             "import_paths": list(self.import_paths),
             "probe": {"targets": list(targets), "timeout": timeout},
             "temp_roots": [str(folder / "tmp"), str(self.work / "hypothesis")],
+            "env": {"TMPDIR": str(folder / "tmp"), "HOME": str(folder / "home")},
         }
         return self.read(folder, self._start(folder, spec, wall_seconds))
 
@@ -231,6 +250,12 @@ class TestRunner:
     def _start(self, folder: Path, spec: dict[str, Any], wall_seconds: float) -> SandboxResult:
         spec_path = folder / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        if self.launcher is not None:
+            return self.launcher.launch(folder, spec_path, wall_seconds)
+        return self.cold(folder, spec_path, wall_seconds)
+
+    def cold(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
+        """Run a spec in an interpreter of its own, started in the sandbox for it alone."""
         writable = (self.root, folder, self.work / "hypothesis")
         sandbox = self.sandbox.writing(writable, self.env(folder))
         return sandbox.run(

@@ -12,33 +12,25 @@ listings taken before and after it, here on the host.
 from __future__ import annotations
 
 import contextlib
-import json
 import select
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 from codegen_bot.refactor.sandbox.process import SandboxResult, kill_group
-from codegen_bot.refactor.sandbox.runner import (
-    SANDBOX_MAIN,
-    RunResult,
-    TestRunner,
-    changed,
-    listing,
-)
+from codegen_bot.refactor.sandbox.runner import SANDBOX_MAIN, TestRunner
 
 
 class WarmSessions:
-    """`pytest` like `TestRunner.pytest`, each session forked from one warm sandboxed parent.
+    """While entered, the runner's sessions (pytest and probe) fork from one warm parent.
 
-    The parent starts on the first session and again after one had to be killed. Where it
-    cannot start (or warm up), sessions run cold through the runner, with the same results.
-    Use as a context manager: leaving it kills the parent's whole process group.
+    The parent starts with the first session, and again after one had to be killed. Where it
+    cannot start (or warm up), sessions run cold, with the same results. Leaving the context
+    kills the parent's whole process group and gives the runner back its cold sessions.
     """
 
     def __init__(self, runner: TestRunner) -> None:
@@ -50,6 +42,7 @@ class WarmSessions:
         self._batches = 0
 
     def __enter__(self) -> WarmSessions:
+        self.runner.launcher = self
         return self
 
     def __exit__(
@@ -58,6 +51,7 @@ class WarmSessions:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        self.runner.launcher = None
         self.close()
 
     def close(self) -> None:
@@ -73,33 +67,19 @@ class WarmSessions:
             self._errors.close()
             self._errors = None
 
-    def pytest(
-        self,
-        args: Sequence[str],
-        cover: Sequence[str],
-        wall_seconds: float,
-        guard: Mapping[str, Any] | None = None,
-        only: Sequence[str] | None = None,
-    ) -> RunResult:
-        """One session, as `TestRunner.pytest` runs it, forked from the warm parent."""
+    def folder_parent(self) -> Path:
+        """The warm parent's folder (started here if need be), else the runner's own."""
         if self._process is None and not self._broken:
             self._broken = not self._start()
         if self._process is None or self._batch is None:
-            return self.runner.pytest(args, cover, wall_seconds, guard, only)
-        runner, batch = self.runner, self._batch
-        folder = runner.folder(batch)
-        spec = runner.pytest_spec(folder, args, cover, guard, only)
-        spec_path = folder / "spec.json"
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        before = listing(runner.root, folder / "tmp")
-        around = {p.name for p in batch.iterdir()}
-        sandboxed = self._ask(spec_path, folder, wall_seconds)
-        result = runner.read(folder, sandboxed)
-        leftovers = changed(before, listing(runner.root, folder / "tmp"))
-        # Another folder of the batch is no place of this session's: a write there is a leftover.
-        strays = {p.name for p in batch.iterdir()} - around - {folder.name}
-        leftovers += tuple(f"{batch.name}/{name}" for name in sorted(strays))
-        return result if guard is None else replace(result, leftovers=leftovers)
+            return self.runner.work
+        return self._batch
+
+    def launch(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
+        """Run one spec in a child forked by the warm parent, or cold where there is none."""
+        if self._process is None or self._batch is None or folder.parent != self._batch:
+            return self.runner.cold(folder, spec_path, wall_seconds)
+        return self._ask(spec_path, folder, wall_seconds)
 
     def _start(self) -> bool:
         """Start the warm parent and wait until it has warmed up; False where it could not."""
@@ -181,3 +161,13 @@ class WarmSessions:
             return ""
         self._errors.seek(0)
         return self._errors.read()[-20_000:].decode("utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def warm_sessions(runner: TestRunner) -> Iterator[TestRunner]:
+    """The runner with a warm parent for the block: its own, or the one already there."""
+    if runner.launcher is not None:
+        yield runner
+        return
+    with WarmSessions(runner):
+        yield runner

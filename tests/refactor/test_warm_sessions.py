@@ -52,9 +52,9 @@ def test_sessions_fork_from_one_parent_and_share_no_imports(
         isolation,
         {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY},
     )
-    with WarmSessions(runner) as warm:
-        first = warm.pytest(["test_a.py"], [], 120)
-        second = warm.pytest(["test_b.py"], [], 120)
+    with WarmSessions(runner):
+        first = runner.pytest(["test_a.py"], [], 120)
+        second = runner.pytest(["test_b.py"], [], 120)
     assert first.completed and second.completed, first.output + second.output
     assert first.exit_code == 0 and second.exit_code == 0
     folders = sorted((tmp_path / "work").glob("warm1/run*/tmp/parent"))
@@ -86,10 +86,10 @@ def test_leftovers_are_found_and_a_hung_session_does_not_take_the_next(
         },
     )
     guard = {"runs": 1, "timeout": 60}
-    with WarmSessions(runner) as warm:
-        writes = warm.pytest(["test_writes.py"], [], 120, {**guard, "candidates": []})
-        hangs = warm.pytest(["test_hangs.py"], [], 15, {**guard, "candidates": []})
-        fine = warm.pytest(["test_fine.py"], [], 120, {**guard, "candidates": []})
+    with WarmSessions(runner):
+        writes = runner.pytest(["test_writes.py"], [], 120, {**guard, "candidates": []})
+        hangs = runner.pytest(["test_hangs.py"], [], 15, {**guard, "candidates": []})
+        fine = runner.pytest(["test_fine.py"], [], 120, {**guard, "candidates": []})
     assert writes.completed and "left_behind.txt" in writes.leftovers
     assert not hangs.completed and hangs.timed_out
     assert hangs.in_flight is None or "test_hangs" in hangs.in_flight
@@ -114,10 +114,10 @@ def test_only_collects_what_the_projects_own_arguments_collect(
             "bench/check_decoy.py": "def test_decoy():\n    pass\n",
         },
     )
-    with WarmSessions(runner) as warm:
-        kept = warm.pytest([], [], 120, only=["tests/check_kept.py"])
-        wrong = warm.pytest([], [], 120, only=["tests/test_named_wrong.py"])
-        decoy = warm.pytest([], [], 120, only=["bench/check_decoy.py"])
+    with WarmSessions(runner):
+        kept = runner.pytest([], [], 120, only=["tests/check_kept.py"])
+        wrong = runner.pytest([], [], 120, only=["tests/test_named_wrong.py"])
+        decoy = runner.pytest([], [], 120, only=["bench/check_decoy.py"])
     assert list(kept.outcomes) == ["tests/check_kept.py::test_kept"]  # nothing else ran
     assert "tests/check_kept.py" in kept.collectors
     assert not wrong.outcomes and "tests/test_named_wrong.py" not in wrong.collectors
