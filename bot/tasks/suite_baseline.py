@@ -147,8 +147,9 @@ def measure_baseline(
     """
     cache = None
     if cached:
+        rootdir = (f"--rootdir={conventions.rootdir}",) if conventions.rootdir else ()
         settings = run_settings(
-            conventions.pytest_args,
+            (*conventions.pytest_args, *rootdir),
             runner.python,
             runner.sandbox.isolation.kind,
             rules.suite_timeout,

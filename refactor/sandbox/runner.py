@@ -96,6 +96,8 @@ class TestRunner:
     python: str
     import_paths: tuple[str, ...]
     secrets: tuple[str, ...] = ()
+    #: pytest's rootdir relative to `root` ("" for `root`); node ids come back relative to `root`.
+    rootdir: str = ""
     #: While set, sessions (pytest and probe) are started by it rather than cold.
     launcher: Launcher | None = None
     _count: int = 0
@@ -180,6 +182,7 @@ class TestRunner:
             "import_paths": list(self.import_paths),
             "cover": [str(self.root / path) for path in cover],
             "only": None if only is None else [str(self.root / path) for path in only],
+            "rootdir": self.rootdir,
             "pytest_args": [
                 "-p",
                 "no:cacheprovider",
@@ -191,7 +194,7 @@ class TestRunner:
                 "no:randomly",
                 "--continue-on-collection-errors",
                 f"--basetemp={folder / 'basetemp'}",
-                f"--rootdir={self.root}",
+                f"--rootdir={self.root / self.rootdir}",
                 "-q",
                 *args,
             ],

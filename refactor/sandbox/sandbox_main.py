@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import sys
 import tempfile
 import time
@@ -53,8 +54,17 @@ class Plugin:
         self.collectors: list[str] = []
         #: Files the session may collect (absolute paths), when the project's own arguments
         #: decide what is collected; None: the arguments name the files.
+        #: The rootdir's path in the worktree: node ids are told relative to the worktree.
+        self.rootdir = str(spec.get("rootdir") or "")
         only = spec.get("only")
         self.only = None if only is None else [str(Path(path)) for path in only]
+
+    def tree_id(self, nodeid: str) -> str:
+        """A node id relative to the worktree (pytest's is relative to its rootdir)."""
+        if not self.rootdir or not nodeid:
+            return nodeid
+        path, sep, rest = nodeid.partition("::")
+        return posixpath.normpath(posixpath.join(self.rootdir, path)) + sep + rest
 
     def pytest_sessionstart(self, session: Any) -> None:
         """Configure Hypothesis once pytest has loaded it (earlier, its import is not rewritten)."""
@@ -62,21 +72,22 @@ class Plugin:
             quiet_hypothesis()
 
     def _is_candidate(self, nodeid: str) -> bool:
-        return self.guard is not None and nodeid.split("::", 1)[0] in self.candidates
+        """Whether a node (by pytest's id) belongs to a candidate test file."""
+        return self.guard is not None and self.tree_id(nodeid).split("::", 1)[0] in self.candidates
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(self, collector: Any) -> Any:
         """Watch the import of a candidate test module too (module-level code runs then)."""
         if isinstance(collector, pytest.Module) and self._is_candidate(collector.nodeid):
             assert self.guard is not None
-            with self.guard.owning(collector.nodeid, self.timeout):
+            with self.guard.owning(self.tree_id(collector.nodeid), self.timeout):
                 return (yield)
         return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Any:
         """Charge the coverage of each test to a context named by its node id."""
-        self.cov.switch_context(item.nodeid)
+        self.cov.switch_context(self.tree_id(item.nodeid))
         self.run = 0
         try:
             return (yield)
@@ -85,7 +96,7 @@ class Plugin:
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         """Fold the setup, call and teardown reports of one run into its outcome."""
-        runs = self.outcomes.setdefault(report.nodeid, [])
+        runs = self.outcomes.setdefault(self.tree_id(report.nodeid), [])
         if report.when == "setup" or not runs or len(runs) <= self.run:
             runs.append({"outcome": "passed", "seconds": 0.0, "message": None, "timeout": False})
         current = runs[-1]
@@ -120,14 +131,14 @@ class Plugin:
 
     def pytest_collection_finish(self, session: Any) -> None:
         """Remember what the session collected (what a `--collect-only` run is asked for)."""
-        self.collected = [item.nodeid for item in session.items]
+        self.collected = [self.tree_id(item.nodeid) for item in session.items]
 
     def pytest_collectreport(self, report: Any) -> None:
         """Remember modules that failed to import, with pytest's message."""
         if report.failed:
-            self.collect_errors[report.nodeid] = _short(report.longreprtext or "")
+            self.collect_errors[self.tree_id(report.nodeid)] = _short(report.longreprtext or "")
         elif report.nodeid:
-            self.collectors.append(report.nodeid)
+            self.collectors.append(self.tree_id(report.nodeid))
 
 
 class Repeater:
@@ -148,14 +159,14 @@ class Repeater:
             plugin.run = run
             last = run == plugin.runs - 1
             cpu = time.process_time()
-            with plugin.guard.owning(item.nodeid, plugin.timeout):
+            with plugin.guard.owning(plugin.tree_id(item.nodeid), plugin.timeout):
                 # nextitem=None tears everything down, so the next run starts from scratch.
                 runtestprotocol(item, log=True, nextitem=nextitem if last else None)
             # CPU time decides the time gate: a busy machine stretches the wall, not the work.
-            found = plugin.outcomes.get(item.nodeid)
+            found = plugin.outcomes.get(plugin.tree_id(item.nodeid))
             if found:
                 found[-1]["cpu_seconds"] = time.process_time() - cpu
-            if plugin.outcomes.get(item.nodeid, [{}])[-1].get("outcome") != "passed":
+            if (found or [{}])[-1].get("outcome") != "passed":
                 break  # N runs *in a row*: the first failure decides, the rest would be wasted
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True

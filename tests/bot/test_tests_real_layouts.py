@@ -6,6 +6,7 @@ Real git repositories, real pip, pytest and coverage in the sandbox, the heurist
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -154,6 +155,48 @@ def test_new_tests_go_where_the_projects_own_pytest_collects_them(make_repo, tmp
             check=False,
         ).stdout
     )
+
+
+def test_the_rootdir_and_configuration_pytest_finds_for_the_command_decide(
+    make_repo, tmp_path
+) -> None:
+    # The command names `qa/tests`: pytest finds `qa/pytest.ini` from there, so its rootdir is
+    # `qa` (node ids relative to it) and its `python_files` name the tests, not the top's.
+    files = {
+        "pyproject.toml": (
+            '[tool.codegen]\ntest_command = "pytest qa/tests"\n\n'
+            "[tool.codegen.tests]\nruns = 3\ntimeout = 5\n"
+        ),
+        "qa/pytest.ini": "[pytest]\npython_files = check_*.py\n",
+        "qa/conftest.py": "",
+        "qa/tests/check_money.py": (
+            "from shop.money import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+        ),
+        "shop/__init__.py": "",
+        "shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n",
+    }
+    repo = make_repo()
+    base = repo.commit(files, "base")
+    repo.commit({"shop/money.py": files["shop/money.py"] + CLAMP}, "head")
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    assert clamp.path == "qa/tests/check_money_clamp.py", clamp.path
+    assert clamp.metrics["lines_gained"] > 0
+    patch = tmp_path / "clamp.patch"
+    patch.write_text(clamp.patch)
+    subprocess.run(["git", "apply", str(patch)], cwd=repo.path, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "qa/tests"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(repo.path)},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "rootdir: " + str(repo.path / "qa") in run.stdout
+    assert "tests/check_money_clamp.py::" in run.stdout
 
 
 # A project that runs its doctests: the examples already prove the ordinary path.

@@ -57,6 +57,24 @@ def test_conventions_of_a_flat_layout_with_a_configured_command() -> None:
     assert found.test_file_name("a_f") == "a_f_test.py"
 
 
+def test_conventions_take_pytests_rootdir_and_configuration_for_the_command() -> None:
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\npython_files = ["test_*.py"]\n',
+        "qa/setup.cfg": "[tool:pytest]\npython_files = check_*.py\ntestpaths = tests\n",
+        "qa/tests/check_a.py": "def test_a():\n    pass\n",
+        "qa/ci.ini": "[pytest]\npython_files = spec_*.py\n",
+        "qa/tests/spec_b.py": "def test_b():\n    pass\n",
+    }
+    found = detect(list(files), files.get, test_command="pytest -k fast qa/tests")
+    assert (found.rootdir, found.pattern, found.test_dir) == ("qa", "check_*.py", "qa/tests")
+    found = detect(list(files), files.get, test_command="pytest -c qa/ci.ini --rootdir=. qa")
+    assert (found.rootdir, found.pattern) == ("", "spec_*.py")
+    assert found.pytest_args == ("-c", "qa/ci.ini", "qa")  # the runner passes its own rootdir
+    found = detect(list(files), files.get, test_command="pytest --rootdir ../elsewhere qa/tests")
+    assert found.rootdir == "qa"  # a rootdir outside the repository is not followed
+    assert detect(list(files), files.get).rootdir == ""
+
+
 def test_call_sites_with_literal_arguments_only() -> None:
     sources = [
         (

@@ -230,7 +230,9 @@ def _test_gates(
         )
         root = conventions.import_root
         imports = (str(tree / root), str(tree)) if root else (str(tree),)
-        runner = TestRunner(tree, scratch / "work", sandbox, python, imports, secrets)
+        runner = TestRunner(
+            tree, scratch / "work", sandbox, python, imports, secrets, conventions.rootdir
+        )
         # One warm parent forks every run of the suite: the baseline, then the proofs.
         with warm_sessions(runner):
             phase = time.perf_counter()

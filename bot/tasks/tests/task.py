@@ -177,7 +177,9 @@ def run(
             if conventions.import_root
             else (str(tree),)
         )
-        runner = TestRunner(tree, scratch / "work", sandbox, python, import_paths, secrets)
+        runner = TestRunner(
+            tree, scratch / "work", sandbox, python, import_paths, secrets, conventions.rootdir
+        )
         outcome.timings["tests_setup"] = time.perf_counter() - started
 
         # One warm parent forks every session of the job: baseline, probe and candidates.
