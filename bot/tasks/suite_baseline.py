@@ -25,7 +25,10 @@ from codegen_bot.bot.tasks.suite_baseline_cache import (
     run_settings,
 )
 from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.refactor.sandbox.generated_files import build_generated_files
+from codegen_bot.refactor.sandbox.generated_files import (
+    build_generated_files,
+    copy_installed_files,
+)
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.targets import Target
 from codegen_bot.refactor.testing.conventions import Conventions
@@ -183,33 +186,45 @@ def rebuild_baseline(
 
     Test modules that cannot import from a copy of the commit often miss a file the project's
     build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
-    runs again with what it made.
+    runs again with what it made. Where the build fails or makes none of them, the configured
+    interpreter's installed distribution of the project stands in, if its version is the one
+    of the commit's latest tag.
     """
+    tag = _tag_version(workspace, head)
     built = build_generated_files(
-        runner, conventions.import_root, _version(workspace, head), rules.suite_timeout
+        runner, conventions.import_root, tag or "0.0.0", rules.suite_timeout
     )
-    if built.problem is not None:
+    if built.problem is None and built.copied:
+        shown = ", ".join(f"`{path}`" for path in built.copied[:5])
+        more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+        note = (
+            f"test modules did not import from a copy of the commit: {shown}{more} made by the "
+            "project's own build (pip install of the copy, in the sandbox) were added to it"
+        )
+        return run_baseline(runner, conventions, targets, rules), [note]
+    why = built.problem or "the project's own build made no file they lack"
+    # The interpreter's installed copy of the project, if it is the commit's version.
+    installed = copy_installed_files(runner, conventions.import_root, tag, rules.suite_timeout)
+    if installed.problem is not None or not installed.copied:
+        last = installed.problem or "the installed distribution has no file they lack"
         return run_baseline(runner, conventions, targets, rules), [
-            f"test modules did not import, and {built.problem}"
+            f"test modules did not import, and {why}; {last}"
         ]
-    if not built.copied:
-        return run_baseline(runner, conventions, targets, rules), [
-            "test modules did not import, and the project's own build made no file they lack"
-        ]
-    shown = ", ".join(f"`{path}`" for path in built.copied[:5])
-    more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+    shown = ", ".join(f"`{path}`" for path in installed.copied[:5])
+    more = f" and {len(installed.copied) - 5} more" if len(installed.copied) > 5 else ""
     note = (
-        f"test modules did not import from a copy of the commit: {shown}{more} made by the "
-        "project's own build (pip install of the copy, in the sandbox) were added to it"
+        f"test modules did not import from a copy of the commit, and {why}: {shown}{more} "
+        f"came from the interpreter's installed {', '.join(installed.sources)} (the commit's "
+        "version) and were added to it"
     )
     return run_baseline(runner, conventions, targets, rules), [note]
 
 
-def _version(workspace: Workspace, head: str) -> str:
-    """The version a build reads from git (setuptools-scm): the latest tag, else 0.0.0."""
+def _tag_version(workspace: Workspace, head: str) -> str | None:
+    """The version of the latest tag before `head` (`v1.2.3` → `1.2.3`), None without one."""
     try:
         tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
     except GitCommandError:
-        return "0.0.0"
+        return None
     version = tag.strip().removeprefix("v")
-    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else "0.0.0"
+    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import venv
+from pathlib import Path
 
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.report import Report
@@ -95,6 +97,57 @@ def test_a_suite_that_cannot_import_accepts_no_test_and_says_why(make_repo) -> N
     assert not [p for p in report.proposals if p.task == "tests" and p.status == "accepted"]
     skipped = {s.symbol: s.reason for s in report.skipped if s.task == "tests"}
     assert "cannot be trusted" in skipped["clamp"], skipped
+
+
+def _interpreter_with_verpkg(tmp_path) -> Path:
+    """A real venv (on this interpreter's packages) with verpkg 1.2.3 installed by pip."""
+    source = tmp_path / "verpkg-1.2.3"
+    for name, text in VERSIONED.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    folder = tmp_path / "venv"
+    venv.create(folder, with_pip=False)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = folder / "lib" / version / "site-packages"
+    # pytest and coverage come from this interpreter's site-packages, after the venv's own.
+    shared = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "shared.pth").write_text("\n".join(shared) + "\n")
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"),
+            *("--no-index", "--target", str(site), str(source)),
+        ],
+        check=True,
+    )
+    assert (site / "verpkg" / "_version.py").is_file()
+    return folder / "bin" / "python"
+
+
+def test_a_failed_build_falls_back_on_the_installed_project_of_the_commits_version(
+    make_repo, tmp_path
+) -> None:
+    python = _interpreter_with_verpkg(tmp_path)
+    broken_build = SETUP_PY.replace("super().run()", "raise SystemExit('no build here')")
+    config = VERSIONED["pyproject.toml"].replace(
+        "[tool.codegen.tests]\n", f'[tool.codegen.tests]\npython = "{python}"\n'
+    )
+    outcomes = {}
+    for tag in ("v1.2.3", "v1.2.4"):
+        repo = make_repo()
+        base = repo.commit({**VERSIONED, "setup.py": broken_build, "pyproject.toml": config})
+        repo.git("tag", tag)
+        repo.commit({"verpkg/core.py": VERSIONED["verpkg/core.py"] + CLAMP}, "head")
+        report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+        outcomes[tag] = ("\n".join(report.notes), by_symbol(report).get("clamp"))
+    notes, clamp = outcomes["v1.2.3"]
+    assert "came from the interpreter's installed verpkg 1.2.3" in notes, notes
+    assert "`verpkg/_version.py`" in notes, notes
+    assert "building it the way it installs itself failed" in notes, notes
+    assert clamp is not None and clamp.status == "accepted", (clamp and clamp.reason, notes)
+    # Another version installed than the commit's: nothing is copied, nothing accepted.
+    notes, clamp = outcomes["v1.2.4"]
+    assert "the installed verpkg 1.2.3 is not the commit's version (1.2.4)" in notes, notes
+    assert "cannot be trusted" in notes and (clamp is None or clamp.status != "accepted")
 
 
 # A project whose pytest collects only `tests/` (testpaths) and `check_*.py` files, beside a
