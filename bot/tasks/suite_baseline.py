@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from git.exc import GitCommandError
 
@@ -146,25 +147,39 @@ def measure_baseline(
     """The suite's baseline at `head` and the notes it leaves, the cache used when `cached`.
 
     When test modules do not import, the copy is built the way the project installs itself
-    and the suite runs again (uncached: the tree then holds more than the commit).
+    and the suite runs again; the files the build made are kept with that result, and a later
+    run on the same tree and settings adds them to its copy before anything runs.
     """
     cache = None
+    notes: list[str] = []
     if cached:
         rootdir = (f"--rootdir={conventions.rootdir}",) if conventions.rootdir else ()
         settings = run_settings(
-            (*conventions.pytest_args, *rootdir),
+            (*conventions.pytest_args, *rootdir, f"tag={_tag_version(workspace, head)}"),
             runner.python,
             runner.sandbox.isolation.kind,
             rules.suite_timeout,
             __version__,
         )
         cache = baseline_cache(os.environ, workspace.repo.commit(head).tree.hexsha, settings)
+        added = (
+            add_generated(runner.root, conventions.import_root, cache.generated()) if cache else []
+        )
+        if added:
+            shown = ", ".join(f"`{path}`" for path in added[:5])
+            notes.append(
+                f"{shown}, made by the project's own build in an earlier run on the same tree "
+                "and settings, were added to the copy of the commit"
+            )
     baseline = run_baseline(runner, conventions, targets, rules, cache)
-    notes: list[str] = []
     if baseline.result is not None and baseline.result.collect_errors:
-        baseline, notes = rebuild_baseline(
+        baseline, notes, copied = rebuild_baseline(
             workspace, head, runner, conventions=conventions, targets=targets, rules=rules
         )
+        made = _texts(runner.root, copied)
+        trusted = baseline.result is not None and baseline.distrust is None
+        if cache is not None and baseline.result is not None and made and trusted:
+            cache.store(baseline.result, made)
     if baseline.reused:
         notes.append(
             "coverage today came from the cache of an earlier run on the same tree and settings: "
@@ -181,14 +196,14 @@ def rebuild_baseline(
     conventions: Conventions,
     targets: Sequence[Target],
     rules: TestsConfig,
-) -> tuple[Baseline, list[str]]:
+) -> tuple[Baseline, list[str], tuple[str, ...]]:
     """The suite's baseline after building the copy the way the project installs itself.
 
     Test modules that cannot import from a copy of the commit often miss a file the project's
     build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
     runs again with what it made. Where the build fails or makes none of them, the configured
     interpreter's installed distribution of the project stands in, if its version is the one
-    of the commit's latest tag.
+    of the commit's latest tag. Also returns the paths of the files added to the copy.
     """
     tag = _tag_version(workspace, head)
     built = build_generated_files(
@@ -201,15 +216,14 @@ def rebuild_baseline(
             f"test modules did not import from a copy of the commit: {shown}{more} made by the "
             "project's own build (pip install of the copy, in the sandbox) were added to it"
         )
-        return run_baseline(runner, conventions, targets, rules), [note]
+        return run_baseline(runner, conventions, targets, rules), [note], built.copied
     why = built.problem or "the project's own build made no file they lack"
     # The interpreter's installed copy of the project, if it is the commit's version.
     installed = copy_installed_files(runner, conventions.import_root, tag, rules.suite_timeout)
     if installed.problem is not None or not installed.copied:
         last = installed.problem or "the installed distribution has no file they lack"
-        return run_baseline(runner, conventions, targets, rules), [
-            f"test modules did not import, and {why}; {last}"
-        ]
+        note = f"test modules did not import, and {why}; {last}"
+        return run_baseline(runner, conventions, targets, rules), [note], ()
     shown = ", ".join(f"`{path}`" for path in installed.copied[:5])
     more = f" and {len(installed.copied) - 5} more" if len(installed.copied) > 5 else ""
     note = (
@@ -217,7 +231,34 @@ def rebuild_baseline(
         f"came from the interpreter's installed {', '.join(installed.sources)} (the commit's "
         "version) and were added to it"
     )
-    return run_baseline(runner, conventions, targets, rules), [note]
+    return run_baseline(runner, conventions, targets, rules), [note], installed.copied
+
+
+def add_generated(root: Path, import_root: str, files: Mapping[str, str]) -> list[str]:
+    """Write kept generated files the copy lacks, inside its packages only; their paths."""
+    packages = (root / import_root).resolve() if import_root else root.resolve()
+    added = []
+    for path, text in sorted(files.items()):
+        destination = root / path
+        inside = destination.parent.resolve().is_relative_to(packages)
+        if ".." in Path(path).parts or Path(path).is_absolute() or not inside:
+            continue
+        if destination.exists() or destination.is_symlink() or not destination.parent.is_dir():
+            continue
+        destination.write_text(text, encoding="utf-8")
+        added.append(path)
+    return added
+
+
+def _texts(root: Path, paths: Sequence[str]) -> dict[str, str] | None:
+    """The texts of files of the copy, None if one is not text (a compiled part: not kept)."""
+    texts = {}
+    for path in paths:
+        try:
+            texts[path] = (root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return texts or None
 
 
 def _tag_version(workspace: Workspace, head: str) -> str | None:

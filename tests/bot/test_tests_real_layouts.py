@@ -71,8 +71,9 @@ def _versioned_repo(make_repo, setup_py: str = SETUP_PY):
 
 
 def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds(
-    make_repo,
+    make_repo, monkeypatch, tmp_path
 ) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
     repo, base = _versioned_repo(make_repo)
     report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
     notes = " ".join(report.notes)
@@ -82,6 +83,14 @@ def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds
     assert clamp.status == "accepted", clamp.reason
     # A real baseline: the suite ran, and only clamp's `def` line (run at import) was covered.
     assert clamp.metrics["before"]["lines_covered"] == 1, clamp.metrics
+    # Again on the same tree: the kept version file goes into the copy first, and neither the
+    # build nor the suite runs again.
+    again = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = " ".join(again.notes)
+    assert "in an earlier run on the same tree" in notes and "from the cache" in notes, notes
+    assert "pip install of the copy" not in notes and "did not import" not in notes, notes
+    assert by_symbol(again)["clamp"].status == "accepted"
+    assert by_symbol(again)["clamp"].metrics["before"] == clamp.metrics["before"]
 
 
 def test_a_suite_that_cannot_import_accepts_no_test_and_says_why(make_repo) -> None:
