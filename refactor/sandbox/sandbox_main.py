@@ -52,10 +52,10 @@ class Plugin:
         self.collect_errors: dict[str, str] = {}
         self.collected: list[str] = []
         self.collectors: list[str] = []
-        #: Files the session may collect (absolute paths), when the project's own arguments
-        #: decide what is collected; None: the arguments name the files.
         #: The rootdir's path in the worktree: node ids are told relative to the worktree.
         self.rootdir = str(spec.get("rootdir") or "")
+        #: Files the session may collect (absolute paths), when the project's own arguments
+        #: decide what is collected; None: the arguments name the files.
         only = spec.get("only")
         self.only = None if only is None else [str(Path(path)) for path in only]
 
