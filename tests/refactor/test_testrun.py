@@ -94,6 +94,14 @@ def test_doctest_examples_keep_expressions_of_the_definition_only() -> None:
     assert [c.call for c in doctest_examples("f", doc)] == ["f(2)", "f(len('ab')) == 4"]
 
 
+def test_doctest_examples_escape_the_control_characters_of_a_docstring_that_is_not_raw() -> None:
+    # boltons' strip_ansi: `'\x1b[0m'` in a plain docstring is the ESC character itself.
+    doc = ">>> strip_ansi('\x1b[0mart')\n'art'\n"
+    [example] = doctest_examples("strip_ansi", doc)
+    assert example.call == "strip_ansi('\\x1b[0mart')" and example.call.isprintable()
+    assert eval(compile(example.call.replace("strip_ansi", "str"), "<t>", "eval")) == "\x1b[0mart"
+
+
 def test_annotation_examples_vary_every_parameter() -> None:
     tree = ast.parse(
         "def f(a: int, b: str = 'x', c=None) -> str: ...\ndef g(x): ...\ndef h() -> int: ...\n"
