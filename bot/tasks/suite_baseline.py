@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,11 +172,26 @@ def measure_baseline(
                 f"{shown}, made by the project's own build in an earlier run on the same tree "
                 "and settings, were added to the copy of the commit"
             )
-    baseline = run_baseline(runner, conventions, targets, rules, cache)
-    if baseline.result is not None and baseline.result.collect_errors:
-        baseline, notes, copied = rebuild_baseline(
-            workspace, head, runner, conventions=conventions, targets=targets, rules=rules
+    declared = declared_version_file(runner.root) if conventions.test_files else None
+    reason = "test modules did not import from a copy of the commit"
+    if declared is not None:
+        # The project says its build writes this file, and the copy lacks it: build first
+        # rather than run a suite that cannot import.
+        reason = f"`{declared}`, which pyproject.toml says the build writes, was not in the copy"
+        baseline = Baseline(None, frozenset(), None)
+    else:
+        baseline = run_baseline(runner, conventions, targets, rules, cache)
+    if declared is not None or (baseline.result is not None and baseline.result.collect_errors):
+        baseline, rebuilt, copied = rebuild_baseline(
+            workspace,
+            head,
+            runner,
+            conventions=conventions,
+            targets=targets,
+            rules=rules,
+            reason=reason,
         )
+        notes += rebuilt
         made = _texts(runner.root, copied)
         trusted = baseline.result is not None and baseline.distrust is None
         if cache is not None and baseline.result is not None and made and trusted:
@@ -196,6 +212,7 @@ def rebuild_baseline(
     conventions: Conventions,
     targets: Sequence[Target],
     rules: TestsConfig,
+    reason: str = "test modules did not import from a copy of the commit",
 ) -> tuple[Baseline, list[str], tuple[str, ...]]:
     """The suite's baseline after building the copy the way the project installs itself.
 
@@ -203,7 +220,8 @@ def rebuild_baseline(
     build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
     runs again with what it made. Where the build fails or makes none of them, the configured
     interpreter's installed distribution of the project stands in, if its version is the one
-    of the commit's latest tag. Also returns the paths of the files added to the copy.
+    of the commit's latest tag. `reason` says why it builds; also returns the paths of the
+    files added to the copy.
     """
     tag = _tag_version(workspace, head)
     built = build_generated_files(
@@ -213,8 +231,8 @@ def rebuild_baseline(
         shown = ", ".join(f"`{path}`" for path in built.copied[:5])
         more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
         note = (
-            f"test modules did not import from a copy of the commit: {shown}{more} made by the "
-            "project's own build (pip install of the copy, in the sandbox) were added to it"
+            f"{reason}: {shown}{more} made by the project's own build (pip install of the copy, "
+            "in the sandbox) were added to it"
         )
         return run_baseline(runner, conventions, targets, rules), [note], built.copied
     why = built.problem or "the project's own build made no file they lack"
@@ -222,16 +240,49 @@ def rebuild_baseline(
     installed = copy_installed_files(runner, conventions.import_root, tag, rules.suite_timeout)
     if installed.problem is not None or not installed.copied:
         last = installed.problem or "the installed distribution has no file they lack"
-        note = f"test modules did not import, and {why}; {last}"
+        note = f"{reason}, and {why}; {last}"
         return run_baseline(runner, conventions, targets, rules), [note], ()
     shown = ", ".join(f"`{path}`" for path in installed.copied[:5])
     more = f" and {len(installed.copied) - 5} more" if len(installed.copied) > 5 else ""
     note = (
-        f"test modules did not import from a copy of the commit, and {why}: {shown}{more} "
+        f"{reason}, and {why}: {shown}{more} "
         f"came from the interpreter's installed {', '.join(installed.sources)} (the commit's "
         "version) and were added to it"
     )
     return run_baseline(runner, conventions, targets, rules), [note], installed.copied
+
+
+def declared_version_file(root: Path) -> str | None:
+    """The version file the build writes (setuptools-scm, hatch-vcs), when the copy lacks it."""
+    try:
+        with open(root / "pyproject.toml", "rb") as handle:
+            data = tomllib.loads(handle.read(1_000_000).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    scm = tool.get("setuptools_scm")
+    hatch = tool.get("hatch")
+    declared = [
+        *((scm.get("version_file"), scm.get("write_to")) if isinstance(scm, dict) else ()),
+        _dig(hatch, "build", "hooks", "vcs", "version-file"),
+    ]
+    for path in declared:
+        if not isinstance(path, str) or not path or Path(path).is_absolute() or ".." in path:
+            continue
+        target = root / path
+        if not target.exists() and not target.is_symlink():
+            return path
+    return None
+
+
+def _dig(table: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
 
 
 def add_generated(root: Path, import_root: str, files: Mapping[str, str]) -> list[str]:

@@ -40,6 +40,9 @@ class WarmSessions:
         self._batch: Path | None = None
         self._broken = False
         self._batches = 0
+        #: Whether the parent said it is warm; it warms up while the host does other work
+        #: (a build, say) and is waited for only when a session needs it.
+        self._ready = False
 
     def __enter__(self) -> WarmSessions:
         self.runner.launcher = self
@@ -77,12 +80,18 @@ class WarmSessions:
 
     def launch(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
         """Run one spec in a child forked by the warm parent, or cold where there is none."""
+        if self._process is not None and not self._ready:
+            deadline = time.monotonic() + self.runner.sandbox.limits.wall_seconds
+            self._ready = self._line(deadline) == "ready"
+            if not self._ready:
+                self.close()
+                self._broken = True
         if self._process is None or self._batch is None or folder.parent != self._batch:
             return self.runner.cold(folder, spec_path, wall_seconds)
         return self._ask(spec_path, folder, wall_seconds)
 
     def _start(self) -> bool:
-        """Start the warm parent and wait until it has warmed up; False where it could not."""
+        """Start the warm parent (its warm-up is waited for by the first session); False if not."""
         runner = self.runner
         self._batches += 1
         batch = runner.work / f"warm{self._batches}"
@@ -107,10 +116,7 @@ class WarmSessions:
             self._process = None
             return False
         self._batch = batch
-        line = self._line(time.monotonic() + sandbox.limits.wall_seconds)
-        if line != "ready":
-            self.close()
-            return False
+        self._ready = False
         return True
 
     def _ask(self, spec_path: Path, folder: Path, wall_seconds: float) -> SandboxResult:

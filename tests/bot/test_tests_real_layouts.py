@@ -93,6 +93,25 @@ def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds
     assert by_symbol(again)["clamp"].metrics["before"] == clamp.metrics["before"]
 
 
+def test_a_version_file_the_configuration_declares_is_built_before_the_suite_runs(
+    make_repo,
+) -> None:
+    declared = (
+        VERSIONED["pyproject.toml"] + '\n[tool.setuptools_scm]\nwrite_to = "verpkg/_version.py"\n'
+    )
+    repo = make_repo()
+    base = repo.commit({**VERSIONED, "pyproject.toml": declared}, "base")
+    repo.commit({"verpkg/core.py": VERSIONED["verpkg/core.py"] + CLAMP}, "head")
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = " ".join(report.notes)
+    # Built first: the suite never ran without the file, so no module failed to import.
+    assert "`verpkg/_version.py`, which pyproject.toml says the build writes" in notes, notes
+    assert "made by the project's own build" in notes and "did not import" not in notes, notes
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    assert clamp.metrics["before"]["lines_covered"] == 1, clamp.metrics
+
+
 def test_a_suite_that_cannot_import_accepts_no_test_and_says_why(make_repo) -> None:
     broken_build = SETUP_PY.replace("super().run()", "raise SystemExit('no build here')")
     repo, base = _versioned_repo(make_repo, broken_build)
