@@ -6,10 +6,12 @@ nightly` for successive dates (each night a different rotation of files) and rep
 the files, the changes proposed and accepted, the suite runs, and the wall time; then the mean
 night over one plain suite run (the median of several), and nights per hour (3600 s over the
 mean night). Nights on the same commit share the suite's baseline (`CODEGEN_CACHE_DIR`, a folder
-of the benchmark's own) unless `--no-cache`.
+of the benchmark's own) unless `--no-cache`. `--before PYTHON` also times each night with another
+installation of codegen (an interpreter with an older checkout installed), in the same run, with
+a cache of its own.
 
     .venv/bin/python bench/nightly.py [--project boltons==26.2.0] [--nights 3] [--max-files 10]
-        [--plain-runs 3] [--extra-rules UP,SIM] [--no-cache]
+        [--plain-runs 3] [--extra-rules UP,SIM] [--no-cache] [--before PYTHON]
     .venv/bin/python bench/nightly.py --source DIR            # a local project
 """
 
@@ -44,9 +46,11 @@ def make_repo(project: Path, root: Path) -> str:
     return repo.index.commit("the sdist as released", author=author, committer=author).hexsha
 
 
-def night(root: Path, date: datetime.date, config: Path, out: Path) -> tuple[float, dict]:
+def night(
+    root: Path, date: datetime.date, config: Path, out: Path, python: str = sys.executable
+) -> tuple[float, dict]:
     """Run `codegen nightly` for `date`; return its wall time and its JSON report."""
-    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(root),
+    command = [python, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(root),
                "--date",
                date.isoformat(), "--config", str(config), "--format", "json", "--out", str(out),
                "-q"]  # fmt: skip
@@ -65,6 +69,18 @@ def reasons(report: dict) -> str:
     return ", ".join(f"{count} {reason}" for reason, count in counted.most_common())
 
 
+def before_night(python: str, root: Path, date: datetime.date, config: Path, out: Path) -> float:
+    """One night by the `--before` installation (a cache of its own); its wall time."""
+    cache = os.environ.get("CODEGEN_CACHE_DIR")
+    if cache:
+        os.environ["CODEGEN_CACHE_DIR"] = cache + "-before"
+    took, _ = night(root, date, config, out, python)
+    if cache:
+        os.environ["CODEGEN_CACHE_DIR"] = cache
+    print(f"  before: night {date}: {took:.2f} s")
+    return took
+
+
 def main(argv: list[str] | None = None) -> float:
     """Run the benchmark, print its figures, and return nights per hour."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,6 +94,9 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--extra-rules", default="", help="nightly.extra_rules, comma-separated")
     parser.add_argument(
         "--no-cache", action="store_true", help="measure every night's baseline afresh"
+    )
+    parser.add_argument(
+        "--before", help="an interpreter with another codegen installed, timed in the same run"
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="codegen-bench-") as scratch:
@@ -97,10 +116,13 @@ def main(argv: list[str] | None = None) -> float:
         print(f"project: {args.source or args.project} · max_files {args.max_files}")
         shown = ", ".join(f"{t:.2f}" for t in plains)
         print(f"plain suite: median {plain:.2f} s of {len(plains)} runs ({shown}) ({summary})")
-        walls = []
+        walls, befores = [], []
         first = datetime.date.fromisoformat(args.date)
         for number in range(args.nights):
             date = first + datetime.timedelta(days=number)
+            if args.before:
+                out = folder / f"before{number}.json"
+                befores.append(before_night(args.before, root, date, config, out))
             took, report = night(root, date, config, folder / f"night{number}.json")
             walls.append(took)
             accepted = [p for p in report["proposals"] if p["status"] == "accepted"]
@@ -129,6 +151,9 @@ def main(argv: list[str] | None = None) -> float:
                     f"({len(m['covering_tests'])} covering tests)"
                 )
         mean = sum(walls) / len(walls)
+        if befores:
+            old = sum(befores) / len(befores)
+            print(f"before ({args.before}): mean night {old:.2f} s = {old / plain:.2f}x")
         print(
             f"mean night {mean:.2f} s = {mean / plain:.2f}x one plain suite run · "
             f"{3600 / mean:.0f} nights per hour"

@@ -10,6 +10,10 @@ cache (`CODEGEN_CACHE_DIR`, a folder of the benchmark's own).
 
     .venv/bin/python bench/tests_bench.py [--project boltons==26.2.0] [--module boltons/strutils.py]
     .venv/bin/python bench/tests_bench.py --source DIR --module pkg/mod.py   # a local project
+
+`--before PYTHON` also times the review with another installation of codegen (an interpreter
+with an older checkout installed), in the same run on the same repository, with a cache of its
+own: before and after under the same load.
 """
 
 from __future__ import annotations
@@ -122,6 +126,20 @@ def median_plain_run(root: Path, runs: int) -> tuple[float, str, list[float]]:
     return statistics.median(times), summary, times
 
 
+def time_before(
+    python: str, codegen: list[str], folder: Path, report_path: Path
+) -> tuple[float, int]:
+    """Time the same review by another installation of codegen (a cache of its own)."""
+    os.environ["CODEGEN_CACHE_DIR"] = str(folder / "cache-before")
+    took, old = timed([python, *codegen[1:]], folder)
+    if old.returncode != 0:
+        raise SystemExit(f"codegen review (before) failed: {old.stderr}")
+    report = json.loads(report_path.read_text())
+    os.environ["CODEGEN_CACHE_DIR"] = str(folder / "cache")
+    accepted = sum(p["status"] == "accepted" for p in report["proposals"] if p["task"] == "tests")
+    return took, accepted
+
+
 def main(argv: list[str] | None = None) -> float:
     """Run the benchmark, print its figures, and return the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -133,6 +151,9 @@ def main(argv: list[str] | None = None) -> float:
         "--again",
         action="store_true",
         help="run the review a second time on the same commit (the baseline from the cache)",
+    )
+    parser.add_argument(
+        "--before", help="an interpreter with another codegen installed, timed in the same run"
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="codegen-bench-") as scratch:
@@ -160,6 +181,7 @@ def main(argv: list[str] | None = None) -> float:
             str(report_path),
             "-q",
         ]
+        before = time_before(args.before, codegen, folder, report_path) if args.before else None
         took, review = timed(codegen, Path(__file__).resolve().parent.parent)
         if review.returncode != 0:
             raise SystemExit(f"codegen review failed: {review.stderr}")
@@ -194,6 +216,9 @@ def main(argv: list[str] | None = None) -> float:
     for note in report["notes"]:
         print(f"  note: {note}")
     print(f"accepted {len(accepted)} of {len(tests)} · ratio {ratio:.2f}x (goal <= 3x)")
+    if before is not None:
+        print(f"before ({args.before}): {before[0]:.2f} s · ratio {before[0] / plain:.2f}x · "
+              f"accepted {before[1]}")  # fmt: skip
     if again is not None:
         print(f"again on the same commit (baseline from the cache): {again:.2f} s · "
               f"ratio {again / plain:.2f}x")  # fmt: skip

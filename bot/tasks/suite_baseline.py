@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from git.exc import GitCommandError
 
@@ -25,7 +27,10 @@ from codegen_bot.bot.tasks.suite_baseline_cache import (
     run_settings,
 )
 from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.refactor.sandbox.generated_files import build_generated_files
+from codegen_bot.refactor.sandbox.generated_files import (
+    build_generated_files,
+    copy_installed_files,
+)
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.targets import Target
 from codegen_bot.refactor.testing.conventions import Conventions
@@ -143,24 +148,54 @@ def measure_baseline(
     """The suite's baseline at `head` and the notes it leaves, the cache used when `cached`.
 
     When test modules do not import, the copy is built the way the project installs itself
-    and the suite runs again (uncached: the tree then holds more than the commit).
+    and the suite runs again; the files the build made are kept with that result, and a later
+    run on the same tree and settings adds them to its copy before anything runs.
     """
     cache = None
+    notes: list[str] = []
     if cached:
+        rootdir = (f"--rootdir={conventions.rootdir}",) if conventions.rootdir else ()
         settings = run_settings(
-            conventions.pytest_args,
+            (*conventions.pytest_args, *rootdir, f"tag={_tag_version(workspace, head)}"),
             runner.python,
             runner.sandbox.isolation.kind,
             rules.suite_timeout,
             __version__,
         )
         cache = baseline_cache(os.environ, workspace.repo.commit(head).tree.hexsha, settings)
-    baseline = run_baseline(runner, conventions, targets, rules, cache)
-    notes: list[str] = []
-    if baseline.result is not None and baseline.result.collect_errors:
-        baseline, notes = rebuild_baseline(
-            workspace, head, runner, conventions=conventions, targets=targets, rules=rules
+        added = (
+            add_generated(runner.root, conventions.import_root, cache.generated()) if cache else []
         )
+        if added:
+            shown = ", ".join(f"`{path}`" for path in added[:5])
+            notes.append(
+                f"{shown}, made by the project's own build in an earlier run on the same tree "
+                "and settings, were added to the copy of the commit"
+            )
+    declared = declared_version_file(runner.root) if conventions.test_files else None
+    reason = "test modules did not import from a copy of the commit"
+    if declared is not None:
+        # The project says its build writes this file, and the copy lacks it: build first
+        # rather than run a suite that cannot import.
+        reason = f"`{declared}`, which pyproject.toml says the build writes, was not in the copy"
+        baseline = Baseline(None, frozenset(), None)
+    else:
+        baseline = run_baseline(runner, conventions, targets, rules, cache)
+    if declared is not None or (baseline.result is not None and baseline.result.collect_errors):
+        baseline, rebuilt, copied = rebuild_baseline(
+            workspace,
+            head,
+            runner,
+            conventions=conventions,
+            targets=targets,
+            rules=rules,
+            reason=reason,
+        )
+        notes += rebuilt
+        made = _texts(runner.root, copied)
+        trusted = baseline.result is not None and baseline.distrust is None
+        if cache is not None and baseline.result is not None and made and trusted:
+            cache.store(baseline.result, made)
     if baseline.reused:
         notes.append(
             "coverage today came from the cache of an earlier run on the same tree and settings: "
@@ -177,38 +212,111 @@ def rebuild_baseline(
     conventions: Conventions,
     targets: Sequence[Target],
     rules: TestsConfig,
-) -> tuple[Baseline, list[str]]:
+    reason: str = "test modules did not import from a copy of the commit",
+) -> tuple[Baseline, list[str], tuple[str, ...]]:
     """The suite's baseline after building the copy the way the project installs itself.
 
     Test modules that cannot import from a copy of the commit often miss a file the project's
     build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
-    runs again with what it made.
+    runs again with what it made. Where the build fails or makes none of them, the configured
+    interpreter's installed distribution of the project stands in, if its version is the one
+    of the commit's latest tag. `reason` says why it builds; also returns the paths of the
+    files added to the copy.
     """
+    tag = _tag_version(workspace, head)
     built = build_generated_files(
-        runner, conventions.import_root, _version(workspace, head), rules.suite_timeout
+        runner, conventions.import_root, tag or "0.0.0", rules.suite_timeout
     )
-    if built.problem is not None:
-        return run_baseline(runner, conventions, targets, rules), [
-            f"test modules did not import, and {built.problem}"
-        ]
-    if not built.copied:
-        return run_baseline(runner, conventions, targets, rules), [
-            "test modules did not import, and the project's own build made no file they lack"
-        ]
-    shown = ", ".join(f"`{path}`" for path in built.copied[:5])
-    more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+    if built.problem is None and built.copied:
+        shown = ", ".join(f"`{path}`" for path in built.copied[:5])
+        more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
+        note = (
+            f"{reason}: {shown}{more} made by the project's own build (pip install of the copy, "
+            "in the sandbox) were added to it"
+        )
+        return run_baseline(runner, conventions, targets, rules), [note], built.copied
+    why = built.problem or "the project's own build made no file they lack"
+    # The interpreter's installed copy of the project, if it is the commit's version.
+    installed = copy_installed_files(runner, conventions.import_root, tag, rules.suite_timeout)
+    if installed.problem is not None or not installed.copied:
+        last = installed.problem or "the installed distribution has no file they lack"
+        note = f"{reason}, and {why}; {last}"
+        return run_baseline(runner, conventions, targets, rules), [note], ()
+    shown = ", ".join(f"`{path}`" for path in installed.copied[:5])
+    more = f" and {len(installed.copied) - 5} more" if len(installed.copied) > 5 else ""
     note = (
-        f"test modules did not import from a copy of the commit: {shown}{more} made by the "
-        "project's own build (pip install of the copy, in the sandbox) were added to it"
+        f"{reason}, and {why}: {shown}{more} "
+        f"came from the interpreter's installed {', '.join(installed.sources)} (the commit's "
+        "version) and were added to it"
     )
-    return run_baseline(runner, conventions, targets, rules), [note]
+    return run_baseline(runner, conventions, targets, rules), [note], installed.copied
 
 
-def _version(workspace: Workspace, head: str) -> str:
-    """The version a build reads from git (setuptools-scm): the latest tag, else 0.0.0."""
+def declared_version_file(root: Path) -> str | None:
+    """The version file the build writes (setuptools-scm, hatch-vcs), when the copy lacks it."""
+    try:
+        with open(root / "pyproject.toml", "rb") as handle:
+            data = tomllib.loads(handle.read(1_000_000).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    scm = tool.get("setuptools_scm")
+    hatch = tool.get("hatch")
+    declared = [
+        *((scm.get("version_file"), scm.get("write_to")) if isinstance(scm, dict) else ()),
+        _dig(hatch, "build", "hooks", "vcs", "version-file"),
+    ]
+    for path in declared:
+        if not isinstance(path, str) or not path or Path(path).is_absolute() or ".." in path:
+            continue
+        target = root / path
+        if not target.exists() and not target.is_symlink():
+            return path
+    return None
+
+
+def _dig(table: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
+
+
+def add_generated(root: Path, import_root: str, files: Mapping[str, str]) -> list[str]:
+    """Write kept generated files the copy lacks, inside its packages only; their paths."""
+    packages = (root / import_root).resolve() if import_root else root.resolve()
+    added = []
+    for path, text in sorted(files.items()):
+        destination = root / path
+        inside = destination.parent.resolve().is_relative_to(packages)
+        if ".." in Path(path).parts or Path(path).is_absolute() or not inside:
+            continue
+        if destination.exists() or destination.is_symlink() or not destination.parent.is_dir():
+            continue
+        destination.write_text(text, encoding="utf-8")
+        added.append(path)
+    return added
+
+
+def _texts(root: Path, paths: Sequence[str]) -> dict[str, str] | None:
+    """The texts of files of the copy, None if one is not text (a compiled part: not kept)."""
+    texts = {}
+    for path in paths:
+        try:
+            texts[path] = (root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return texts or None
+
+
+def _tag_version(workspace: Workspace, head: str) -> str | None:
+    """The version of the latest tag before `head` (`v1.2.3` → `1.2.3`), None without one."""
     try:
         tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
     except GitCommandError:
-        return "0.0.0"
+        return None
     version = tag.strip().removeprefix("v")
-    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else "0.0.0"
+    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else None

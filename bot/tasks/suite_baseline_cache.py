@@ -46,13 +46,29 @@ class BaselineCache:
             return None
         return _from_json(data)
 
-    def store(self, result: RunResult) -> None:
-        """Keep a completed result (written whole, then renamed into place)."""
+    def generated(self) -> dict[str, str]:
+        """The files the project's build made for this tree (path: text), kept with its result."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        found = data.get("generated") if data.get("format") == _FORMAT else None
+        if not isinstance(found, dict):
+            return {}
+        return {str(k): v for k, v in found.items() if isinstance(v, str)}
+
+    def store(self, result: RunResult, generated: Mapping[str, str] | None = None) -> None:
+        """Keep a completed result (written whole, then renamed into place).
+
+        `generated`: the files the tree needed besides the commit's for this result (None:
+        those kept before stay).
+        """
         if not result.completed:
             return
+        files = self.generated() if generated is None else dict(generated)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         scratch = self.path.with_suffix(f".{os.getpid()}.tmp")
-        scratch.write_text(json.dumps(_to_json(result)), encoding="utf-8")
+        scratch.write_text(json.dumps({**_to_json(result), "generated": files}), encoding="utf-8")
         scratch.replace(self.path)
 
 

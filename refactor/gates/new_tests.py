@@ -6,7 +6,10 @@ to its temporary folders; each run finishes within the time limit; it passes N r
 it leaves no file behind; and it raises the line or branch coverage of its target.
 
 Each candidate runs N times in its own sandboxed pytest session (so no candidate's imports or
-leftovers can decide another's fate), with a coverage context per test.
+leftovers can decide another's fate), with a coverage context per test. The sessions are forked
+one at a time from a warm parent (`sandbox.warm`). Given the project's own pytest arguments,
+a session collects as the project's command does, pruned to the candidate's file: a candidate
+that command would not collect is rejected (`collected`) without a session of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from codegen_bot.refactor.gates.ruff_files import format_files, ruff_new_files
 from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.gates.verdict import Verdict
 from codegen_bot.refactor.sandbox.runner import RunResult, TestOutcome, TestRunner
+from codegen_bot.refactor.sandbox.warm import warm_sessions
 from codegen_bot.refactor.testing.coverage_data import SpanCoverage, gain, span_coverage
 
 
@@ -122,42 +126,15 @@ def validate_new_tests(
                 (runner.root / test.path).unlink(missing_ok=True)
         # Each candidate in its own session: what another one imports or leaves behind cannot
         # decide its fate, so the order of the candidates cannot either.
-        for alone in running:
-            for test, judged, figures in _sessions([alone], runner, baseline, settings):
-                gates[test.ident].extend(judged)
-                metrics[test.ident].update(figures)
-        passing = [t for t in running if all(g.passed for g in gates[t.ident])]
-        if passing and settings.project_args is not None:
-            for test, verdict in _collected(passing, runner, settings.project_args):
-                gates[test.ident].append(verdict)
+        with warm_sessions(runner):
+            for alone in running:
+                for test, judged, figures in _sessions([alone], runner, baseline, settings):
+                    gates[test.ident].extend(judged)
+                    metrics[test.ident].update(figures)
     finally:
         for path in written:
             path.unlink(missing_ok=True)
     return [TestVerdict(t, tuple(gates[t.ident]), metrics[t.ident], texts[t.ident]) for t in tests]
-
-
-def _collected(
-    tests: Sequence[NewTest], runner: TestRunner, args: tuple[str, ...]
-) -> list[tuple[NewTest, Verdict]]:
-    """Whether the project's own pytest command, run as it is, collects each new test.
-
-    The candidates' sessions name their files, which pytest collects whatever its settings
-    say; a file outside `testpaths`, or not named by `python_files`, would never run in CI.
-    """
-    command = " ".join(["pytest", *args]).strip()
-    result = runner.pytest([*args, "--collect-only"], [], 120.0 + 2.0 * len(tests))
-    found = []
-    for test in tests:
-        reason = None
-        if not result.completed:
-            reason = f"`{command} --collect-only` did not finish, so it is unproven that it runs"
-        elif not any(test.owns(nodeid) for nodeid in result.collected):
-            reason = (
-                f"the project's own `{command}` does not collect it (its testpaths, "
-                "python_files or rootdir leave it out)"
-            )
-        found.append((test, Verdict("collected", reason is None, reason)))
-    return found
 
 
 def _write(root: Path, tests: Sequence[NewTest]) -> list[Path]:
@@ -184,15 +161,14 @@ def _sessions(
         return []
     count = sum(t.text.count("def test") for t in tests) or len(tests)
     wall = 60.0 + settings.timeout * settings.runs * count * 1.5
+    paths = [t.path for t in tests]
+    own = settings.project_args
     result = runner.pytest(
-        [t.path for t in tests],
+        paths if own is None else list(own),
         sorted({t.target_path for t in tests}),
         wall,
-        guard={
-            "candidates": [t.path for t in tests],
-            "runs": settings.runs,
-            "timeout": settings.timeout,
-        },
+        guard={"candidates": paths, "runs": settings.runs, "timeout": settings.timeout},
+        only=None if own is None else paths,
     )
     if not result.completed:
         culprit = next((t for t in tests if result.in_flight and t.owns(result.in_flight)), None)
@@ -257,6 +233,15 @@ def _judge(
 
     nodeids = sorted(n for n in result.outcomes if test.owns(n))
     error = result.collect_errors.get(test.path)
+    own = settings.project_args
+    if own is not None and not error and test.path not in result.collectors:
+        command = " ".join(["pytest", *own]).strip()
+        gate(
+            "collected",
+            f"the project's own `{command}` does not collect it (its testpaths, python_files "
+            "or rootdir leave it out)",
+        )
+        return test, gates, figures
     if not gate(
         "imports",
         f"does not import: {error}" if error else None if nodeids else "collects no tests",
@@ -327,7 +312,8 @@ def _judge(
         no_gain = f"raises no coverage of `{test.qualname}`" + (
             ": it does not run it" if not mine.lines else ": what it runs was already covered"
         )
-    gate("coverage", no_gain)
+    if gate("coverage", no_gain) and own is not None:
+        gate("collected", None)  # its session collected it the way the project's command does
     return test, gates, figures
 
 

@@ -4,14 +4,21 @@ A copy of a commit lacks them, so its suite cannot import. The project is built 
 installs itself — `pip install --no-deps --no-build-isolation --no-index --target` on a copy of
 the worktree, in the sandbox, with the interpreter that runs its tests — and the files the build
 put inside the project's own packages that the worktree lacks are copied into the worktree.
+
+Where that build fails (a build backend or plugin the interpreter lacks, a step that needs the
+network), the interpreter's installed distribution of the project stands in, if its version is
+the commit's: the files of its packages the worktree lacks are copied from where it is installed.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
+from codegen_bot.refactor.sandbox.binds import interpreter_paths
 from codegen_bot.refactor.sandbox.runner import TestRunner
 
 _BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -95,3 +102,104 @@ def build_generated_files(
         copied.append(str(destination.relative_to(root)))
     shutil.rmtree(folder, ignore_errors=True)
     return Built(copied=tuple(copied))
+
+
+# Run by the configured interpreter in the sandbox (`-I`: no PYTHONPATH, so not the worktree):
+# which installed distribution holds each of the project's packages, its version and files.
+_INSTALLED = """
+import importlib.metadata as metadata, json, sys
+owners = metadata.packages_distributions()
+found = {}
+for top in json.loads(sys.argv[1]):
+    for name in owners.get(top, [])[:1]:
+        dist = metadata.distribution(name)
+        files = [str(dist.locate_file(f)) for f in dist.files or [] if f.parts[:1] == (top,)]
+        site = str(dist.locate_file(""))
+        found[top] = {"name": name, "version": dist.version, "site": site, "files": files}
+print(json.dumps(found))
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What the interpreter's installed distribution added to the worktree, or why nothing."""
+
+    copied: tuple[str, ...] = ()
+    #: `name version` of the distributions the files came from.
+    sources: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+def copy_installed_files(
+    runner: TestRunner, import_root: str, version: str | None, wall_seconds: float
+) -> Installed:
+    """Copy the files the worktree's packages lack from the interpreter's installed project.
+
+    Only from a distribution whose version is `version` (the commit's tag; None: unknown, so
+    nothing is copied), and only regular files under the interpreter's own site-packages.
+    """
+    root = runner.root
+    packages = root / import_root if import_root else root
+    tops = sorted(
+        p.name for p in packages.iterdir() if (p / "__init__.py").is_file() and not p.is_symlink()
+    )
+    if not tops:
+        return Installed(problem="the project has no package to look for among installed ones")
+    folder = runner.new_folder()
+    argv = [runner.python, "-I", "-c", _INSTALLED, json.dumps(tops)]
+    result = runner.command(argv, folder, wall_seconds)
+    try:
+        found = json.loads((result.stdout.strip().splitlines() or ["{}"])[-1])
+    except ValueError:
+        found = None
+    if result.returncode != 0 or not isinstance(found, dict):
+        return Installed(problem="the interpreter could not say what it has installed")
+    if not found:
+        return Installed(problem=f"the interpreter has no installed {', '.join(tops)}")
+    shown = interpreter_paths(runner.python)
+    copied: list[str] = []
+    sources: list[str] = []
+    for top, dist in sorted(found.items()):
+        label = f"{dist.get('name')} {dist.get('version')}"
+        if (
+            top not in tops
+            or version is None
+            or not _same_version(str(dist.get("version")), version)
+        ):
+            expected = version or "unknown (no version tag)"
+            return Installed(
+                problem=f"the installed {label} is not the commit's version ({expected})"
+            )
+        site = Path(str(dist.get("site"))).resolve()
+        if not any(site.is_relative_to(p.resolve()) for p in shown):
+            continue  # not where the interpreter keeps what it installs
+        sources.append(label)
+        for name in dist.get("files", []):
+            relative = _installed_relative(Path(str(name)), site, top)
+            if relative is None:
+                continue
+            destination = packages / relative
+            inside = destination.parent.resolve().is_relative_to(root)
+            if destination.exists() or destination.is_symlink() or not inside:
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(str(name)), destination)
+            copied.append(str(destination.relative_to(root)))
+    shutil.rmtree(folder, ignore_errors=True)
+    return Installed(tuple(copied), tuple(sources))
+
+
+def _installed_relative(path: Path, site: Path, top: str) -> Path | None:
+    """`path` relative to `site`, if it is a plain file of package `top` inside it."""
+    if path.is_symlink() or not path.is_file() or "__pycache__" in path.parts:
+        return None
+    real = path.resolve()
+    if not real.is_relative_to(site):
+        return None
+    relative = real.relative_to(site)
+    return relative if relative.parts[:1] == (top,) else None
+
+
+def _same_version(installed: str, expected: str) -> bool:
+    """Whether an installed version is `expected`, local labels (`+g1234`) aside."""
+    return installed.split("+", 1)[0] == expected.split("+", 1)[0]

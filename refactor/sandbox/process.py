@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from codegen_bot.refactor.sandbox.binds import NAMESPACES, bwrap_arguments, system_binds
 
@@ -208,31 +208,13 @@ class Sandbox:
     ) -> SandboxResult:
         """Run `argv` in `cwd`; kill its whole process group when the wall time runs out."""
         wall = wall_seconds if wall_seconds is not None else self.limits.wall_seconds
-        env, _ = scrub_environment(self.env)
-        limits = self.limits
-        cpu = limits.cpu_seconds if limits.cpu_seconds is not None else int(wall) + 30
-
-        def set_limits() -> None:  # runs in the child between fork and exec
-            """Set CPU, memory, file-size and core-dump limits on the child."""
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
         started = time.perf_counter()
         # Output goes to files, not pipes: a grandchild that escapes the kill cannot hold a
         # pipe open and hang us.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             try:
-                process = subprocess.Popen(
-                    self.command(argv, cwd),
-                    cwd=cwd,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    start_new_session=True,
-                    preexec_fn=set_limits,  # noqa: PLW1509 - no threads run limits
+                process = self.start(
+                    argv, cwd, wall, stdin=subprocess.DEVNULL, stdout=out, stderr=err
                 )
             except OSError as error:
                 return SandboxResult(
@@ -262,6 +244,35 @@ class Sandbox:
             timed_out,
             seconds,
             self.isolation,
+        )
+
+    def start(
+        self, argv: Sequence[str], cwd: Path, wall: float, *, stdin: Any, stdout: Any, stderr: Any
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` in `cwd` in a session of its own, under the limits; the caller waits.
+
+        The caller must kill its process group (`kill_group`) when done with it.
+        """
+        env, _ = scrub_environment(self.env)
+        limits = self.limits
+        cpu = limits.cpu_seconds if limits.cpu_seconds is not None else int(wall) + 30
+
+        def set_limits() -> None:  # runs in the child between fork and exec
+            """Set CPU, memory, file-size and core-dump limits on the child."""
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        return subprocess.Popen(
+            self.command(argv, cwd),
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=set_limits,  # noqa: PLW1509 - no threads run limits
         )
 
 

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from codegen_bot.refactor.sandbox.process import Sandbox, SandboxResult, redact
 from codegen_bot.refactor.testing.coverage_data import FileCoverage, read_coverage
@@ -44,6 +44,8 @@ class RunResult:
     collect_errors: dict[str, str] = field(default_factory=dict)
     #: Node ids of every test the session collected (in its order).
     collected: tuple[str, ...] = ()
+    #: Node ids of the folders and modules it collected without an error.
+    collectors: tuple[str, ...] = ()
     violations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     writes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: dict[str, FileCoverage] = field(default_factory=dict)
@@ -66,6 +68,16 @@ class RunResult:
         ]
 
 
+class Launcher(Protocol):
+    """What starts sessions instead of a cold interpreter each (`sandbox.warm.WarmSessions`)."""
+
+    def folder_parent(self) -> Path:
+        """Where the next session's results folder goes (the only folder it may write)."""
+
+    def launch(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
+        """Run the spec at `spec_path`, whose results go to `folder`, within `wall_seconds`."""
+
+
 @dataclass
 class TestRunner:
     """Runs sessions in one scratch worktree through one sandbox.
@@ -84,21 +96,29 @@ class TestRunner:
     python: str
     import_paths: tuple[str, ...]
     secrets: tuple[str, ...] = ()
+    #: pytest's rootdir relative to `root` ("" for `root`); node ids come back relative to `root`.
+    rootdir: str = ""
+    #: While set, sessions (pytest and probe) are started by it rather than cold.
+    launcher: Launcher | None = None
     _count: int = 0
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         self.work = self.work.resolve()
 
-    def _folder(self) -> Path:
+    def folder(self) -> Path:
+        """A fresh results folder (`tmp`, `home`, `basetemp`), where its launcher wants it."""
         self._count += 1
-        folder = self.work / f"run{self._count}"
+        parent = self.launcher.folder_parent() if self.launcher is not None else self.work
+        folder = parent / f"run{self._count}"
+        folder.mkdir(parents=True)  # never one a run before made: it could hold a planted result
         for name in ("tmp", "home", "basetemp"):
-            (folder / name).mkdir(parents=True, exist_ok=True)
+            (folder / name).mkdir()
         (self.work / "hypothesis").mkdir(exist_ok=True)
         return folder
 
-    def _env(self, folder: Path) -> dict[str, str]:
+    def env(self, folder: Path) -> dict[str, str]:
+        """The environment of a run whose folders are in `folder`."""
         env = dict(self.sandbox.env)
         env.update(
             TMPDIR=str(folder / "tmp"),
@@ -120,19 +140,49 @@ class TestRunner:
         cover: Sequence[str],
         wall_seconds: float,
         guard: Mapping[str, Any] | None = None,
+        only: Sequence[str] | None = None,
     ) -> RunResult:
         """Run pytest with `args` under coverage of `cover` (worktree-relative paths).
 
         With `guard` ({"candidates": [...], "runs": N, "timeout": s}), the candidate test files
-        run N times each under the guard, and what they leave behind is listed.
+        run N times each under the guard, and what they leave behind is listed. With `only`,
+        see `pytest_spec`.
         """
-        folder = self._folder()
-        spec = {
+        folder = self.folder()
+        spec = self.pytest_spec(folder, args, cover, guard, only)
+        before = listing(self.root, folder / "tmp") if guard is not None else {}
+        around = {path.name for path in folder.parent.iterdir()}
+        sandboxed = self._start(folder, spec, wall_seconds)
+        result = self.read(folder, sandboxed)
+        if guard is None:
+            return result
+        leftovers = changed(before, listing(self.root, folder / "tmp"))
+        # A sibling folder (a warm parent's other sessions') is no place of this session's.
+        strays = {path.name for path in folder.parent.iterdir()} - around - {folder.name}
+        leftovers += tuple(f"{folder.parent.name}/{name}" for name in sorted(strays))
+        return _replace(result, leftovers=leftovers)
+
+    def pytest_spec(
+        self,
+        folder: Path,
+        args: Sequence[str],
+        cover: Sequence[str],
+        guard: Mapping[str, Any] | None,
+        only: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """The spec of one pytest session whose results go to `folder`.
+
+        With `only` (worktree-relative files), `args` decide what is collected, as the
+        project's own command would, but nothing outside those files is collected or run.
+        """
+        return {
             "mode": "pytest",
             "root": str(self.root),
             "out": str(folder),
             "import_paths": list(self.import_paths),
             "cover": [str(self.root / path) for path in cover],
+            "only": None if only is None else [str(self.root / path) for path in only],
+            "rootdir": self.rootdir,
             "pytest_args": [
                 "-p",
                 "no:cacheprovider",
@@ -144,7 +194,7 @@ class TestRunner:
                 "no:randomly",
                 "--continue-on-collection-errors",
                 f"--basetemp={folder / 'basetemp'}",
-                f"--rootdir={self.root}",
+                f"--rootdir={self.root / self.rootdir}",
                 "-q",
                 *args,
             ],
@@ -154,17 +204,9 @@ class TestRunner:
                 str(folder / "basetemp"),
                 str(self.work / "hypothesis"),
             ],
+            # What a warm parent's forked child sets for itself (a cold run gets it as its env).
+            "env": {"TMPDIR": str(folder / "tmp"), "HOME": str(folder / "home")},
         }
-        before = _listing(self.root, folder / "tmp") if guard is not None else {}
-        sandboxed = self._start(folder, spec, wall_seconds)
-        result = self._read(folder, sandboxed)
-        if guard is None:
-            return result
-        after = _listing(self.root, folder / "tmp")
-        changed = sorted(
-            path for path in set(before) | set(after) if before.get(path) != after.get(path)
-        )
-        return _replace(result, leftovers=tuple(changed))
 
     def probe(
         self,
@@ -177,7 +219,7 @@ class TestRunner:
 
         See `sandbox_main.run_probe`; each call's coverage context is `call:KEY:CALL`.
         """
-        folder = self._folder()
+        folder = self.folder()
         spec = {
             "mode": "probe",
             "root": str(self.root),
@@ -186,12 +228,13 @@ class TestRunner:
             "import_paths": list(self.import_paths),
             "probe": {"targets": list(targets), "timeout": timeout},
             "temp_roots": [str(folder / "tmp"), str(self.work / "hypothesis")],
+            "env": {"TMPDIR": str(folder / "tmp"), "HOME": str(folder / "home")},
         }
-        return self._read(folder, self._start(folder, spec, wall_seconds))
+        return self.read(folder, self._start(folder, spec, wall_seconds))
 
     def new_folder(self) -> Path:
         """A fresh results folder (with its `tmp` and `home`), for `command`."""
-        return self._folder()
+        return self.folder()
 
     def command(
         self,
@@ -204,19 +247,26 @@ class TestRunner:
 
         The worktree stays read-only to it: a build step (pip) works on a copy in `folder`.
         """
-        sandbox = self.sandbox.writing((folder,), {**self._env(folder), **(env or {})})
+        sandbox = self.sandbox.writing((folder,), {**self.env(folder), **(env or {})})
         return sandbox.run(list(argv), folder, wall_seconds)
 
     def _start(self, folder: Path, spec: dict[str, Any], wall_seconds: float) -> SandboxResult:
         spec_path = folder / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        if self.launcher is not None:
+            return self.launcher.launch(folder, spec_path, wall_seconds)
+        return self.cold(folder, spec_path, wall_seconds)
+
+    def cold(self, folder: Path, spec_path: Path, wall_seconds: float) -> SandboxResult:
+        """Run a spec in an interpreter of its own, started in the sandbox for it alone."""
         writable = (self.root, folder, self.work / "hypothesis")
-        sandbox = self.sandbox.writing(writable, self._env(folder))
+        sandbox = self.sandbox.writing(writable, self.env(folder))
         return sandbox.run(
             [self.python, str(SANDBOX_MAIN), str(spec_path)], self.root, wall_seconds
         )
 
-    def _read(self, folder: Path, sandboxed: SandboxResult) -> RunResult:
+    def read(self, folder: Path, sandboxed: SandboxResult) -> RunResult:
+        """What a session whose results went to `folder` did."""
         output = redact((sandboxed.stdout + sandboxed.stderr)[-20_000:], self.secrets)
         result_path = folder / "result.json"
         progress = _in_flight(
@@ -256,6 +306,7 @@ class TestRunner:
             },
             collect_errors=dict(data.get("collect_errors", {})),
             collected=tuple(data.get("collected", [])),
+            collectors=tuple(data.get("collectors", [])),
             violations={k: tuple(v) for k, v in data.get("violations", {}).items()},
             writes={k: tuple(relative(p) for p in v) for k, v in data.get("writes", {}).items()},
             coverage=read_coverage(data.get("coverage", {}), prefix),
@@ -288,7 +339,12 @@ def _in_flight(progress: str) -> str | None:
     return open_owners[-1] if open_owners else None
 
 
-def _listing(root: Path, tmp: Path) -> dict[str, tuple[int, int]]:
+def changed(before: Mapping[str, object], after: Mapping[str, object]) -> tuple[str, ...]:
+    """The paths of two listings that came, went or changed."""
+    return tuple(sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p)))
+
+
+def listing(root: Path, tmp: Path) -> dict[str, tuple[int, int]]:
     """Every file under the worktree and TMPDIR, with its size and modification time."""
     found: dict[str, tuple[int, int]] = {}
     for base, label in ((root, ""), (tmp, "$TMPDIR/")):

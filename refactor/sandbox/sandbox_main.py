@@ -8,12 +8,21 @@ tests) Hypothesis. It reads a JSON spec, writes `result.json` and `progress.log`
 With a `guard` (`_codegen_guard.py`), the code it runs is watched; the probe of example calls
 lives in `_codegen_probe.py`. Those sibling modules are imported from this file's folder before
 it leaves `sys.path`, and their names cannot shadow the repository's own modules.
+
+Given `--serve` instead of a spec, it stays warm: it runs pytest once in an empty folder (so
+pytest, coverage and the interpreter's pytest plugins are imported and rewritten once, never
+the repository's code), then reads one spec path per line on stdin and runs each in a forked
+child of its own, answering `done` on stdout when that child has ended. Children share
+nothing of each other's imports: each is forked from the same warm parent.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +51,20 @@ class Plugin:
         self.outcomes: dict[str, list[dict[str, Any]]] = {}
         self.collect_errors: dict[str, str] = {}
         self.collected: list[str] = []
+        self.collectors: list[str] = []
+        #: The rootdir's path in the worktree: node ids are told relative to the worktree.
+        self.rootdir = str(spec.get("rootdir") or "")
+        #: Files the session may collect (absolute paths), when the project's own arguments
+        #: decide what is collected; None: the arguments name the files.
+        only = spec.get("only")
+        self.only = None if only is None else [str(Path(path)) for path in only]
+
+    def tree_id(self, nodeid: str) -> str:
+        """A node id relative to the worktree (pytest's is relative to its rootdir)."""
+        if not self.rootdir or not nodeid:
+            return nodeid
+        path, sep, rest = nodeid.partition("::")
+        return posixpath.normpath(posixpath.join(self.rootdir, path)) + sep + rest
 
     def pytest_sessionstart(self, session: Any) -> None:
         """Configure Hypothesis once pytest has loaded it (earlier, its import is not rewritten)."""
@@ -49,21 +72,22 @@ class Plugin:
             quiet_hypothesis()
 
     def _is_candidate(self, nodeid: str) -> bool:
-        return self.guard is not None and nodeid.split("::", 1)[0] in self.candidates
+        """Whether a node (by pytest's id) belongs to a candidate test file."""
+        return self.guard is not None and self.tree_id(nodeid).split("::", 1)[0] in self.candidates
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(self, collector: Any) -> Any:
         """Watch the import of a candidate test module too (module-level code runs then)."""
         if isinstance(collector, pytest.Module) and self._is_candidate(collector.nodeid):
             assert self.guard is not None
-            with self.guard.owning(collector.nodeid, self.timeout):
+            with self.guard.owning(self.tree_id(collector.nodeid), self.timeout):
                 return (yield)
         return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Any:
         """Charge the coverage of each test to a context named by its node id."""
-        self.cov.switch_context(item.nodeid)
+        self.cov.switch_context(self.tree_id(item.nodeid))
         self.run = 0
         try:
             return (yield)
@@ -72,7 +96,7 @@ class Plugin:
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         """Fold the setup, call and teardown reports of one run into its outcome."""
-        runs = self.outcomes.setdefault(report.nodeid, [])
+        runs = self.outcomes.setdefault(self.tree_id(report.nodeid), [])
         if report.when == "setup" or not runs or len(runs) <= self.run:
             runs.append({"outcome": "passed", "seconds": 0.0, "message": None, "timeout": False})
         current = runs[-1]
@@ -85,14 +109,36 @@ class Plugin:
         elif report.skipped and current["outcome"] == "passed":
             current["outcome"] = "skipped"
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_ignore_collect(self, collection_path: Path, config: Any) -> bool | None:
+        """Prune everything but the way to the `only` files; pytest's rules decide the rest."""
+        if self.only is None:
+            return None
+        path = str(collection_path)
+        if any(path == file or file.startswith(path.rstrip("/") + "/") for file in self.only):
+            return None
+        return True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
+        """Run only the `only` files' tests, even where the arguments named other files."""
+        if self.only is None:
+            return
+        kept = [item for item in items if str(item.path) in self.only]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
+
     def pytest_collection_finish(self, session: Any) -> None:
         """Remember what the session collected (what a `--collect-only` run is asked for)."""
-        self.collected = [item.nodeid for item in session.items]
+        self.collected = [self.tree_id(item.nodeid) for item in session.items]
 
     def pytest_collectreport(self, report: Any) -> None:
         """Remember modules that failed to import, with pytest's message."""
         if report.failed:
-            self.collect_errors[report.nodeid] = _short(report.longreprtext or "")
+            self.collect_errors[self.tree_id(report.nodeid)] = _short(report.longreprtext or "")
+        elif report.nodeid:
+            self.collectors.append(self.tree_id(report.nodeid))
 
 
 class Repeater:
@@ -113,14 +159,14 @@ class Repeater:
             plugin.run = run
             last = run == plugin.runs - 1
             cpu = time.process_time()
-            with plugin.guard.owning(item.nodeid, plugin.timeout):
+            with plugin.guard.owning(plugin.tree_id(item.nodeid), plugin.timeout):
                 # nextitem=None tears everything down, so the next run starts from scratch.
                 runtestprotocol(item, log=True, nextitem=nextitem if last else None)
             # CPU time decides the time gate: a busy machine stretches the wall, not the work.
-            found = plugin.outcomes.get(item.nodeid)
+            found = plugin.outcomes.get(plugin.tree_id(item.nodeid))
             if found:
                 found[-1]["cpu_seconds"] = time.process_time() - cpu
-            if plugin.outcomes.get(item.nodeid, [{}])[-1].get("outcome") != "passed":
+            if (found or [{}])[-1].get("outcome") != "passed":
                 break  # N runs *in a row*: the first failure decides, the rest would be wasted
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
@@ -157,10 +203,61 @@ def run_pytest(spec: dict[str, Any], guard: Guard | None) -> dict[str, Any]:
         "outcomes": plugin.outcomes,
         "collect_errors": plugin.collect_errors,
         "collected": plugin.collected,
+        "collectors": plugin.collectors,
         "violations": guard.violations if guard else {},
         "writes": guard.writes if guard else {},
         "coverage": summarize_coverage(cov, spec["cover"]),
     }
+
+
+# --- warm parent -----------------------------------------------------------------------------
+
+
+def serve(empty: Path) -> int:
+    """Warm up once in `empty`, then run each spec named on stdin in a forked child."""
+    import coverage  # noqa: F401, PLC0415 - imported once here, for every child
+
+    os.chdir(empty)
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(quiet.fileno(), 1)
+        os.dup2(quiet.fileno(), 2)
+        args = ["-q", "-p", "no:cacheprovider", f"--rootdir={empty}", f"--confcutdir={empty}"]
+        pytest.main([*args, "-c", os.devnull, "--collect-only", str(empty)])
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        spec_path = line.strip()
+        if not spec_path:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(Path(spec_path)))
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(f"done {os.waitstatus_to_exitcode(status)}\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _child(spec_path: Path) -> int:
+    """One forked session: its own folders, output and environment, nothing read from stdin."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    with open(os.devnull, encoding="utf-8") as nothing:
+        os.dup2(nothing.fileno(), 0)
+    with open(Path(spec["out"]) / "output.log", "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the child
+    os.environ.update(spec.get("env", {}))
+    tempfile.tempdir = None  # TMPDIR changed: the next temporary file follows it
+    os.chdir(spec["root"])
+    try:
+        return main(["", str(spec_path)])
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -195,4 +292,6 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     # This file's folder is sys.path[0]; it must not shadow the repository's own modules.
     sys.path.pop(0)
+    if sys.argv[1] == "--serve":
+        sys.exit(serve(Path(sys.argv[2])))
     sys.exit(main(sys.argv))

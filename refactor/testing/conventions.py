@@ -46,6 +46,9 @@ class Conventions:
     test_files: int = 0
     #: Whether the project's pytest runs the doctests in its modules (`--doctest-modules`).
     runs_doctests: bool = False
+    #: pytest's rootdir, relative to the repository ("" for its top): node ids, `testpaths`
+    #: and the folders of new tests are relative to it.
+    rootdir: str = ""
 
     def module_name(self, path: str) -> str | None:
         """The import name of a repository file (`src/pkg/mod.py` → `pkg.mod`), or None."""
@@ -133,11 +136,22 @@ def detect(paths: Sequence[str], read: Reader, test_command: str = "") -> Conven
     paths of its test command, and its `python_files` patterns), so a folder of benchmarks
     named like tests cannot draw new tests where pytest never looks.
     """
+    command_args, _ = _pytest_args(test_command, {})
+    config_file, rootdir = _config_file_and_rootdir(command_args, paths, read)
     configs = {name: read(name) or "" for name in _CONFIG_FILES}
+    if config_file:
+        # pytest reads that file alone, whatever its name, as the ini of its kind.
+        name = PurePosixPath(config_file).name
+        kind = name if name in ("pyproject.toml", "tox.ini", "setup.cfg") else "pytest.ini"
+        configs = {kind: read(config_file) or ""}
     settings = pytest_settings(configs)
     args, source = _pytest_args(test_command, settings)
+    args = _without_rootdir(args)
+    if source == "detected" and rootdir:
+        # `testpaths` are relative to the rootdir; the runner starts pytest at the top.
+        args = tuple(str(PurePosixPath(rootdir) / a) for a in args)
     patterns = settings.get("python_files") or _DEFAULT_FILES
-    roots = [a.rstrip("/") for a in args if not a.startswith("-") and "::" not in a]
+    roots = [a.rstrip("/") for a in _path_args(args) if "::" not in a]
     tests = [
         p
         for p in paths
@@ -187,7 +201,111 @@ def detect(paths: Sequence[str], read: Reader, test_command: str = "") -> Conven
         command_source=source,
         test_files=len(tests),
         runs_doctests="--doctest-modules" in options,
+        rootdir=rootdir,
     )
+
+
+def _config_file_and_rootdir(
+    args: Sequence[str], paths: Sequence[str], read: Reader
+) -> tuple[str, str]:
+    """The configuration file and the rootdir pytest takes for a command (repository paths).
+
+    As pytest decides: the `-c` file, else the first configuration file found from the
+    common folder of the command's paths upwards ("" when that is the top's: codegen reads
+    those itself); the rootdir is `--rootdir` when given, else that file's folder. A path
+    that is absolute or leaves the repository is ignored.
+    """
+    options = {"-c": "", "--config-file": "", "--rootdir": ""}
+    for index, word in enumerate(args):
+        name, equals, value = word.partition("=")
+        if name in options and equals:
+            options[name] = value
+        elif word in options and index + 1 < len(args):
+            options[word] = args[index + 1]
+        elif word.startswith("-c") and len(word) > 2 and not word.startswith("--"):
+            options["-c"] = word[2:]
+    config = _inside(options["-c"] or options["--config-file"])
+    if not config:
+        config = _config_above(_path_args(args), paths, read)
+    rootdir = _within(options["--rootdir"]) if options["--rootdir"] else None
+    if rootdir is None:
+        rootdir = str(PurePosixPath(config).parent).removeprefix(".") if config else ""
+    return config, rootdir
+
+
+def _config_above(args: Sequence[str], paths: Sequence[str], read: Reader) -> str:
+    """The first configuration file pytest finds from the arguments' common folder upwards."""
+    folders = [_inside(a.split("::", 1)[0]) for a in args]
+    if not args or not all(folders):
+        return ""
+    files = set(paths)
+    parts = [
+        PurePosixPath(f).parts if f not in files else PurePosixPath(f).parent.parts for f in folders
+    ]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    while common:
+        folder = "/".join(common)
+        for name in ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+            path = f"{folder}/{name}"
+            if path in files and (
+                name.endswith("pytest.ini") or pytest_settings({name: read(path) or ""})
+            ):
+                return path
+        common.pop()
+    return ""
+
+
+def _inside(path: str) -> str:
+    """`path` normalised, relative to the repository; "" if empty, absolute or outside it."""
+    return _within(path) or ""
+
+
+def _within(path: str) -> str | None:
+    """`path` normalised, relative to the repository ("" for its top); None if outside it."""
+    if path.startswith(("/", "~", "$")):
+        return None
+    parts = [part for part in PurePosixPath(path).parts if part not in ("", ".")]
+    return None if ".." in parts else "/".join(parts)
+
+
+def _without_rootdir(args: Sequence[str]) -> tuple[str, ...]:
+    """The arguments without `--rootdir`: the runner passes its own, at the same folder."""
+    kept: list[str] = []
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == "--rootdir":
+            skip = True
+        elif not word.startswith("--rootdir="):
+            kept.append(word)
+    return tuple(kept)
+
+
+#: pytest options whose value is the next word (`-k EXPR`, `-c FILE`), so not a test path.
+_VALUED = frozenset(
+    "-c --config-file --rootdir -k -m -p -o --override-ini -W --pythonwarnings --ignore "
+    "--ignore-glob --deselect --confcutdir --basetemp --maxfail --durations --tb "
+    "--import-mode --log-level --junitxml --junit-xml".split()
+)
+
+
+def _path_args(args: Sequence[str]) -> list[str]:
+    """The test paths among pytest arguments: words that are neither options nor their values."""
+    paths: list[str] = []
+    valued = False
+    for word in args:
+        if valued:
+            valued = False
+        elif word in _VALUED:
+            valued = True
+        elif not word.startswith("-"):
+            paths.append(word)
+    return paths
 
 
 def _collected_name(path: str, patterns: Sequence[str]) -> bool:

@@ -6,8 +6,11 @@ Real git repositories, real pip, pytest and coverage in the sandbox, the heurist
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import venv
+from pathlib import Path
 
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.report import Report
@@ -68,8 +71,9 @@ def _versioned_repo(make_repo, setup_py: str = SETUP_PY):
 
 
 def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds(
-    make_repo,
+    make_repo, monkeypatch, tmp_path
 ) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
     repo, base = _versioned_repo(make_repo)
     report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
     notes = " ".join(report.notes)
@@ -78,6 +82,33 @@ def test_a_version_file_made_at_install_time_is_built_the_way_the_project_builds
     clamp = by_symbol(report)["clamp"]
     assert clamp.status == "accepted", clamp.reason
     # A real baseline: the suite ran, and only clamp's `def` line (run at import) was covered.
+    assert clamp.metrics["before"]["lines_covered"] == 1, clamp.metrics
+    # Again on the same tree: the kept version file goes into the copy first, and neither the
+    # build nor the suite runs again.
+    again = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = " ".join(again.notes)
+    assert "in an earlier run on the same tree" in notes and "from the cache" in notes, notes
+    assert "pip install of the copy" not in notes and "did not import" not in notes, notes
+    assert by_symbol(again)["clamp"].status == "accepted"
+    assert by_symbol(again)["clamp"].metrics["before"] == clamp.metrics["before"]
+
+
+def test_a_version_file_the_configuration_declares_is_built_before_the_suite_runs(
+    make_repo,
+) -> None:
+    declared = (
+        VERSIONED["pyproject.toml"] + '\n[tool.setuptools_scm]\nwrite_to = "verpkg/_version.py"\n'
+    )
+    repo = make_repo()
+    base = repo.commit({**VERSIONED, "pyproject.toml": declared}, "base")
+    repo.commit({"verpkg/core.py": VERSIONED["verpkg/core.py"] + CLAMP}, "head")
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = " ".join(report.notes)
+    # Built first: the suite never ran without the file, so no module failed to import.
+    assert "`verpkg/_version.py`, which pyproject.toml says the build writes" in notes, notes
+    assert "made by the project's own build" in notes and "did not import" not in notes, notes
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
     assert clamp.metrics["before"]["lines_covered"] == 1, clamp.metrics
 
 
@@ -94,6 +125,57 @@ def test_a_suite_that_cannot_import_accepts_no_test_and_says_why(make_repo) -> N
     assert not [p for p in report.proposals if p.task == "tests" and p.status == "accepted"]
     skipped = {s.symbol: s.reason for s in report.skipped if s.task == "tests"}
     assert "cannot be trusted" in skipped["clamp"], skipped
+
+
+def _interpreter_with_verpkg(tmp_path) -> Path:
+    """A real venv (on this interpreter's packages) with verpkg 1.2.3 installed by pip."""
+    source = tmp_path / "verpkg-1.2.3"
+    for name, text in VERSIONED.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    folder = tmp_path / "venv"
+    venv.create(folder, with_pip=False)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = folder / "lib" / version / "site-packages"
+    # pytest and coverage come from this interpreter's site-packages, after the venv's own.
+    shared = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "shared.pth").write_text("\n".join(shared) + "\n")
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"),
+            *("--no-index", "--target", str(site), str(source)),
+        ],
+        check=True,
+    )
+    assert (site / "verpkg" / "_version.py").is_file()
+    return folder / "bin" / "python"
+
+
+def test_a_failed_build_falls_back_on_the_installed_project_of_the_commits_version(
+    make_repo, tmp_path
+) -> None:
+    python = _interpreter_with_verpkg(tmp_path)
+    broken_build = SETUP_PY.replace("super().run()", "raise SystemExit('no build here')")
+    config = VERSIONED["pyproject.toml"].replace(
+        "[tool.codegen.tests]\n", f'[tool.codegen.tests]\npython = "{python}"\n'
+    )
+    outcomes = {}
+    for tag in ("v1.2.3", "v1.2.4"):
+        repo = make_repo()
+        base = repo.commit({**VERSIONED, "setup.py": broken_build, "pyproject.toml": config})
+        repo.git("tag", tag)
+        repo.commit({"verpkg/core.py": VERSIONED["verpkg/core.py"] + CLAMP}, "head")
+        report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+        outcomes[tag] = ("\n".join(report.notes), by_symbol(report).get("clamp"))
+    notes, clamp = outcomes["v1.2.3"]
+    assert "came from the interpreter's installed verpkg 1.2.3" in notes, notes
+    assert "`verpkg/_version.py`" in notes, notes
+    assert "building it the way it installs itself failed" in notes, notes
+    assert clamp is not None and clamp.status == "accepted", (clamp and clamp.reason, notes)
+    # Another version installed than the commit's: nothing is copied, nothing accepted.
+    notes, clamp = outcomes["v1.2.4"]
+    assert "the installed verpkg 1.2.3 is not the commit's version (1.2.4)" in notes, notes
+    assert "cannot be trusted" in notes and (clamp is None or clamp.status != "accepted")
 
 
 # A project whose pytest collects only `tests/` (testpaths) and `check_*.py` files, beside a
@@ -154,6 +236,48 @@ def test_new_tests_go_where_the_projects_own_pytest_collects_them(make_repo, tmp
             check=False,
         ).stdout
     )
+
+
+def test_the_rootdir_and_configuration_pytest_finds_for_the_command_decide(
+    make_repo, tmp_path
+) -> None:
+    # The command names `qa/tests`: pytest finds `qa/pytest.ini` from there, so its rootdir is
+    # `qa` (node ids relative to it) and its `python_files` name the tests, not the top's.
+    files = {
+        "pyproject.toml": (
+            '[tool.codegen]\ntest_command = "pytest qa/tests"\n\n'
+            "[tool.codegen.tests]\nruns = 3\ntimeout = 5\n"
+        ),
+        "qa/pytest.ini": "[pytest]\npython_files = check_*.py\n",
+        "qa/conftest.py": "",
+        "qa/tests/check_money.py": (
+            "from shop.money import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+        ),
+        "shop/__init__.py": "",
+        "shop/money.py": "def double(x: int) -> int:\n    return 2 * x\n",
+    }
+    repo = make_repo()
+    base = repo.commit(files, "base")
+    repo.commit({"shop/money.py": files["shop/money.py"] + CLAMP}, "head")
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    clamp = by_symbol(report)["clamp"]
+    assert clamp.status == "accepted", clamp.reason
+    assert clamp.path == "qa/tests/check_money_clamp.py", clamp.path
+    assert clamp.metrics["lines_gained"] > 0
+    patch = tmp_path / "clamp.patch"
+    patch.write_text(clamp.patch)
+    subprocess.run(["git", "apply", str(patch)], cwd=repo.path, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "qa/tests"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(repo.path)},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "rootdir: " + str(repo.path / "qa") in run.stdout
+    assert "tests/check_money_clamp.py::" in run.stdout
 
 
 # A project that runs its doctests: the examples already prove the ordinary path.

@@ -273,6 +273,9 @@ def test_nightly_propose_then_publish(make_repo, tmp_path: Path) -> None:
             if mode == "propose":  # the job that runs the repository's code writes nothing
                 assert emulator.state.pulls == {}
         assert runs[0].outputs["accepted"] == "2"
+        # The night's coverage baseline is kept in the runner's tool cache (cache-dir) for the
+        # next night on the same tree.
+        assert list((tool_cache / "codegen" / "cache" / "baselines").glob("*.json"))
         [pull] = emulator.state.pulls.values()
         assert pull.head_ref == "codegen/nightly-refactor" and pull.state == "open"
         branch = git.Repo(origin.origin).commit("refs/heads/codegen/nightly-refactor")

@@ -57,6 +57,24 @@ def test_conventions_of_a_flat_layout_with_a_configured_command() -> None:
     assert found.test_file_name("a_f") == "a_f_test.py"
 
 
+def test_conventions_take_pytests_rootdir_and_configuration_for_the_command() -> None:
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\npython_files = ["test_*.py"]\n',
+        "qa/setup.cfg": "[tool:pytest]\npython_files = check_*.py\ntestpaths = tests\n",
+        "qa/tests/check_a.py": "def test_a():\n    pass\n",
+        "qa/ci.ini": "[pytest]\npython_files = spec_*.py\n",
+        "qa/tests/spec_b.py": "def test_b():\n    pass\n",
+    }
+    found = detect(list(files), files.get, test_command="pytest -k fast qa/tests")
+    assert (found.rootdir, found.pattern, found.test_dir) == ("qa", "check_*.py", "qa/tests")
+    found = detect(list(files), files.get, test_command="pytest -c qa/ci.ini --rootdir=. qa")
+    assert (found.rootdir, found.pattern) == ("", "spec_*.py")
+    assert found.pytest_args == ("-c", "qa/ci.ini", "qa")  # the runner passes its own rootdir
+    found = detect(list(files), files.get, test_command="pytest --rootdir ../elsewhere qa/tests")
+    assert found.rootdir == "qa"  # a rootdir outside the repository is not followed
+    assert detect(list(files), files.get).rootdir == ""
+
+
 def test_call_sites_with_literal_arguments_only() -> None:
     sources = [
         (
@@ -74,6 +92,14 @@ def test_call_sites_with_literal_arguments_only() -> None:
 def test_doctest_examples_keep_expressions_of_the_definition_only() -> None:
     doc = ">>> f(2)\n4\n>>> import os\n>>> g(1)\n1\n>>> f(len('ab')) == 4\nTrue\n"
     assert [c.call for c in doctest_examples("f", doc)] == ["f(2)", "f(len('ab')) == 4"]
+
+
+def test_doctest_examples_escape_the_control_characters_of_a_docstring_that_is_not_raw() -> None:
+    # boltons' strip_ansi: `'\x1b[0m'` in a plain docstring is the ESC character itself.
+    doc = ">>> strip_ansi('\x1b[0mart')\n'art'\n"
+    [example] = doctest_examples("strip_ansi", doc)
+    assert example.call == "strip_ansi('\\x1b[0mart')" and example.call.isprintable()
+    assert eval(compile(example.call.replace("strip_ansi", "str"), "<t>", "eval")) == "\x1b[0mart"
 
 
 def test_annotation_examples_vary_every_parameter() -> None:

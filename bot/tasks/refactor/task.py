@@ -47,6 +47,7 @@ from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.patches import Replacement, line_replacement, unified_diff
 from codegen_bot.refactor.results import Success
 from codegen_bot.refactor.sandbox.runner import TestRunner
+from codegen_bot.refactor.sandbox.warm import warm_sessions
 from codegen_bot.refactor.targets import Target
 from codegen_bot.refactor.testing.conventions import detect
 from codegen_bot.refactor.testing.coverage_data import FileCoverage
@@ -229,47 +230,51 @@ def _test_gates(
         )
         root = conventions.import_root
         imports = (str(tree / root), str(tree)) if root else (str(tree),)
-        runner = TestRunner(tree, scratch / "work", sandbox, python, imports, secrets)
-        phase = time.perf_counter()
-        progress("refactor: running the repository's suite once under coverage")
-        targets = [w.target for w in works]
-        baseline, notes = measure_baseline(
-            workspace,
-            rev,
-            runner,
-            conventions=conventions,
-            targets=targets,
-            rules=config.tests,
-            cached=True,
+        runner = TestRunner(
+            tree, scratch / "work", sandbox, python, imports, secrets, conventions.rootdir
         )
-        outcome.timings["refactor_baseline"] = time.perf_counter() - phase
-        if baseline.result is None:
-            why = baseline.distrust or baseline.note or "no baseline"
-            outcome.notes.append(f"nothing could be proven: {why}")
-            for work in works:
-                work.reject(f"tests: {why}")
-            return
-        outcome.notes.extend(notes)
-        covered = _coverage(works, baseline.result.coverage, baseline.failing, settings)
-        phase = time.perf_counter()
-        wall = min(config.tests.suite_timeout, max(60.0, 3 * baseline.result.seconds + 30))
-        prover = SuiteProver(
-            runner,
-            list(conventions.pytest_args),
-            baseline.result,
-            lambda changes: _texts(changes, covered),
-            wall,
-            progress,
-        )
-        changes = [Change(w.key, w.target.path, frozenset(w.tests)) for w in covered.values()]
-        proof = prove_together(prover, changes) if changes else prover.proof
-        outcome.timings["refactor_prove"] = time.perf_counter() - phase
-        for work in covered.values():
-            work.gates.extend(proof.verdicts.get(work.key, ()))
-            failed = next((g for g in proof.verdicts.get(work.key, ()) if not g.passed), None)
-            if failed is not None:
-                work.reject(f"{failed.gate}: {failed.reason}")
-        outcome.notes.append(_runs_note(baseline.result.seconds, proof.runs))
+        # One warm parent forks every run of the suite: the baseline, then the proofs.
+        with warm_sessions(runner):
+            phase = time.perf_counter()
+            progress("refactor: running the repository's suite once under coverage")
+            targets = [w.target for w in works]
+            baseline, notes = measure_baseline(
+                workspace,
+                rev,
+                runner,
+                conventions=conventions,
+                targets=targets,
+                rules=config.tests,
+                cached=True,
+            )
+            outcome.timings["refactor_baseline"] = time.perf_counter() - phase
+            if baseline.result is None:
+                why = baseline.distrust or baseline.note or "no baseline"
+                outcome.notes.append(f"nothing could be proven: {why}")
+                for work in works:
+                    work.reject(f"tests: {why}")
+                return
+            outcome.notes.extend(notes)
+            covered = _coverage(works, baseline.result.coverage, baseline.failing, settings)
+            phase = time.perf_counter()
+            wall = min(config.tests.suite_timeout, max(60.0, 3 * baseline.result.seconds + 30))
+            prover = SuiteProver(
+                runner,
+                list(conventions.pytest_args),
+                baseline.result,
+                lambda changes: _texts(changes, covered),
+                wall,
+                progress,
+            )
+            changes = [Change(w.key, w.target.path, frozenset(w.tests)) for w in covered.values()]
+            proof = prove_together(prover, changes) if changes else prover.proof
+            outcome.timings["refactor_prove"] = time.perf_counter() - phase
+            for work in covered.values():
+                work.gates.extend(proof.verdicts.get(work.key, ()))
+                failed = next((g for g in proof.verdicts.get(work.key, ()) if not g.passed), None)
+                if failed is not None:
+                    work.reject(f"{failed.gate}: {failed.reason}")
+            outcome.notes.append(_runs_note(baseline.result.seconds, proof.runs))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

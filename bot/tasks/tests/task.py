@@ -43,6 +43,7 @@ from codegen_bot.refactor.sandbox.process import (
     scrub_environment,
 )
 from codegen_bot.refactor.sandbox.runner import TestRunner
+from codegen_bot.refactor.sandbox.warm import warm_sessions
 from codegen_bot.refactor.targets import Target, is_test_file
 from codegen_bot.refactor.testing.conventions import Conventions, detect
 
@@ -176,42 +177,46 @@ def run(
             if conventions.import_root
             else (str(tree),)
         )
-        runner = TestRunner(tree, scratch / "work", sandbox, python, import_paths, secrets)
+        runner = TestRunner(
+            tree, scratch / "work", sandbox, python, import_paths, secrets, conventions.rootdir
+        )
         outcome.timings["tests_setup"] = time.perf_counter() - started
 
-        phase = time.perf_counter()
-        progress("tests: running the repository's suite once under coverage")
-        baseline, notes = measure_baseline(
-            workspace,
-            head,
-            runner,
-            conventions=conventions,
-            targets=targets,
-            rules=rules,
-            cached=edit_tree is None,
-        )
-        outcome.notes.extend(notes)
-        outcome.timings["tests_baseline"] = time.perf_counter() - phase
-        if baseline.distrust:
-            outcome.notes.append(f"no test was accepted: {baseline.distrust}")
-        chosen = _filter(targets, baseline, conventions, paths, outcome)
+        # One warm parent forks every session of the job: baseline, probe and candidates.
+        with warm_sessions(runner):
+            phase = time.perf_counter()
+            progress("tests: running the repository's suite once under coverage")
+            baseline, notes = measure_baseline(
+                workspace,
+                head,
+                runner,
+                conventions=conventions,
+                targets=targets,
+                rules=rules,
+                cached=edit_tree is None,
+            )
+            outcome.notes.extend(notes)
+            outcome.timings["tests_baseline"] = time.perf_counter() - phase
+            if baseline.distrust:
+                outcome.notes.append(f"no test was accepted: {baseline.distrust}")
+            chosen = _filter(targets, baseline, conventions, paths, outcome)
 
-        phase = time.perf_counter()
-        facts = gather(runner, chosen, conventions, baseline, rules) if chosen else []
-        outcome.timings["tests_probe"] = time.perf_counter() - phase
-        phase = time.perf_counter()
-        candidates = engine.propose("tests", facts, context) if facts else []
-        outcome.timings["tests_propose"] = time.perf_counter() - phase
-        phase = time.perf_counter()
-        outcome.proposals = _prove(
-            candidates,
-            runner,
-            baseline,
-            TestSettings(rules.runs, rules.timeout, conventions.pytest_args),
-            sandbox.isolation,
-            progress=progress,
-        )
-        outcome.timings["tests_prove"] = time.perf_counter() - phase
+            phase = time.perf_counter()
+            facts = gather(runner, chosen, conventions, baseline, rules) if chosen else []
+            outcome.timings["tests_probe"] = time.perf_counter() - phase
+            phase = time.perf_counter()
+            candidates = engine.propose("tests", facts, context) if facts else []
+            outcome.timings["tests_propose"] = time.perf_counter() - phase
+            phase = time.perf_counter()
+            outcome.proposals = _prove(
+                candidates,
+                runner,
+                baseline,
+                TestSettings(rules.runs, rules.timeout, conventions.pytest_args),
+                sandbox.isolation,
+                progress=progress,
+            )
+            outcome.timings["tests_prove"] = time.perf_counter() - phase
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     accepted = sum(p.status == "accepted" for p in outcome.proposals)

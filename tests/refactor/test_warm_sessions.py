@@ -1,0 +1,124 @@
+"""Sessions forked from a warm sandboxed parent: one parent, fresh imports, leftovers, timeouts."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from codegen_bot.refactor.sandbox.process import Isolation, Limits, Sandbox, detect_isolation
+from codegen_bot.refactor.sandbox.runner import TestRunner
+from codegen_bot.refactor.sandbox.warm import WarmSessions
+
+BWRAP = detect_isolation()
+MODES = [
+    pytest.param(
+        BWRAP, id="bubblewrap", marks=pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+    ),
+    pytest.param(Isolation("none", "turned off for this test"), id="fallback"),
+]
+
+
+def _runner(tmp_path: Path, isolation: Isolation, files: dict[str, str]) -> TestRunner:
+    tree = tmp_path / "tree"
+    for name, text in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    sandbox = Sandbox((), dict(os.environ), isolation, Limits(wall_seconds=300))
+    return TestRunner(tree, tmp_path / "work", sandbox, sys.executable, (str(tree),))
+
+
+# Each session's test says which process forked it and whether it saw another session's import.
+SPY = """
+import os, sys
+
+def test_spy():
+    seen = "pkg.flag" in sys.modules
+    import pkg.flag
+    with open(os.path.join(os.environ["TMPDIR"], "parent"), "w") as out:
+        out.write(f"{os.getppid()} {seen}")
+"""
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_sessions_fork_from_one_parent_and_share_no_imports(
+    tmp_path: Path, isolation: Isolation
+) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY},
+    )
+    with WarmSessions(runner):
+        first = runner.pytest(["test_a.py"], [], 120)
+        second = runner.pytest(["test_b.py"], [], 120)
+    assert first.completed and second.completed, first.output + second.output
+    assert first.exit_code == 0 and second.exit_code == 0
+    folders = sorted((tmp_path / "work").glob("warm1/run*/tmp/parent"))
+    assert len(folders) == 2  # both sessions ran in the one warm parent's folder
+    (parent_a, seen_a), (parent_b, seen_b) = (f.read_text().split() for f in folders)
+    assert parent_a == parent_b  # forked by the same warm parent, not started cold
+    assert seen_a == seen_b == "False"  # the first session's import did not reach the second
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_leftovers_are_found_and_a_hung_session_does_not_take_the_next(
+    tmp_path: Path, isolation: Isolation
+) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {
+            "test_writes.py": """
+                def test_writes():
+                    open("left_behind.txt", "w").write("x")
+            """,
+            "test_hangs.py": """
+                import time
+
+                def test_hangs():
+                    time.sleep(600)
+            """,
+            "test_fine.py": "def test_fine():\n    assert 1 + 1 == 2\n",
+        },
+    )
+    guard = {"runs": 1, "timeout": 60}
+    with WarmSessions(runner):
+        writes = runner.pytest(["test_writes.py"], [], 120, {**guard, "candidates": []})
+        hangs = runner.pytest(["test_hangs.py"], [], 15, {**guard, "candidates": []})
+        fine = runner.pytest(["test_fine.py"], [], 120, {**guard, "candidates": []})
+    assert writes.completed and "left_behind.txt" in writes.leftovers
+    assert not hangs.completed and hangs.timed_out
+    assert hangs.in_flight is None or "test_hangs" in hangs.in_flight
+    # The hung session's parent was killed with it; the next session got a new one.
+    assert fine.completed and fine.exit_code == 0, fine.output
+    assert [o.outcome for o in fine.outcomes["test_fine.py::test_fine"]] == ["passed"]
+    assert (tmp_path / "work" / "warm2").is_dir()
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_only_collects_what_the_projects_own_arguments_collect(
+    tmp_path: Path, isolation: Isolation
+) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {
+            "pytest.ini": "[pytest]\ntestpaths = tests\npython_files = check_*.py\n",
+            "tests/check_kept.py": "def test_kept():\n    pass\n",
+            "tests/check_other.py": "def test_other():\n    raise AssertionError\n",
+            "tests/test_named_wrong.py": "def test_wrong():\n    pass\n",
+            "bench/check_decoy.py": "def test_decoy():\n    pass\n",
+        },
+    )
+    with WarmSessions(runner):
+        kept = runner.pytest([], [], 120, only=["tests/check_kept.py"])
+        wrong = runner.pytest([], [], 120, only=["tests/test_named_wrong.py"])
+        decoy = runner.pytest([], [], 120, only=["bench/check_decoy.py"])
+    assert list(kept.outcomes) == ["tests/check_kept.py::test_kept"]  # nothing else ran
+    assert "tests/check_kept.py" in kept.collectors
+    assert not wrong.outcomes and "tests/test_named_wrong.py" not in wrong.collectors
+    assert not decoy.outcomes and "bench/check_decoy.py" not in decoy.collectors
