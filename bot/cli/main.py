@@ -9,36 +9,50 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from types import FrameType
+from types import FrameType, ModuleType
 
 from codegen_bot.adapters.engines.base import EngineError
 from codegen_bot.bot import __version__
-from codegen_bot.bot.cli import (
-    action,
-    adapters,
-    authorize,
-    demo,
-    nightly,
-    publish,
-    review,
-    serve,
-    show,
-)
 from codegen_bot.bot.errors import CodegenError
 
-COMMANDS = (review, action, authorize, publish, show, nightly, adapters, demo, serve)
+#: The subcommands, in the order `codegen --help` lists them; each is `bot/cli/<name>.py`.
+COMMANDS = (
+    "review",
+    "action",
+    "authorize",
+    "publish",
+    "show",
+    "nightly",
+    "adapters",
+    "demo",
+    "serve",
+)
 #: The packages of the `model` extra: a missing one means the extra is not installed.
 MODEL_STACK = frozenset(
     {"torch", "transformers", "peft", "safetensors", "tokenizers", "huggingface_hub", "gguf"}
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser for every subcommand."""
+def _command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"codegen_bot.bot.cli.{name}")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` starts with, if any (`codegen review ...`: "review")."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every subcommand, or only for the subcommand `only`.
+
+    A run names its subcommand first, so only that one's module is imported: the others (the
+    GitHub client, LibCST's matchers, every task) would cost a second before anything starts.
+    """
     parser = argparse.ArgumentParser(
         prog="codegen",
         description="Propose docstrings, tests and refactorings for changed Python code, "
@@ -46,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"codegen {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(subparsers)
+    for name in COMMANDS if only is None else (only,):
+        _command_module(name).register(subparsers)
     return parser
 
 
@@ -74,7 +88,8 @@ def _unwind_on_sigterm() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `codegen` with `argv` (default: the process's arguments) and return the exit code."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(named_command(arguments)).parse_args(arguments)
     try:
         with _unwind_on_sigterm():
             return int(args.run(args))

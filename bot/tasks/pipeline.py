@@ -19,17 +19,12 @@ from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.report import Proposal, PullRequestRef, Report, TaskOutcome
-from codegen_bot.bot.tasks.docs.task import prove_all, select_targets
 from codegen_bot.bot.tasks.ranking import ranked
-from codegen_bot.bot.tasks.refactor import task as refactor_task
-from codegen_bot.bot.tasks.refactor.task import RefactorSettings
 from codegen_bot.bot.tasks.run_context import run_context
-from codegen_bot.bot.tasks.tests import task as tests_task
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.bot.workspace.sources import SourceFile, read_sources, repository_convention
 from codegen_bot.refactor.diffs import FileChanges
 from codegen_bot.refactor.docstrings.style import Convention, Style
-from codegen_bot.refactor.gates.lint import RuffGate
 
 Progress = Callable[[str], None]
 #: Builds the run's engine from its per-run options (docstring style, ruff configuration).
@@ -183,7 +178,14 @@ class _Run:
     convention: Convention = field(default_factory=Convention)
 
 
+# Each task imports its own modules when it runs: a run of one task (a tests-only review, say)
+# does not pay for the others' imports (LibCST's matchers alone take a third of a second).
+
+
 def _docs(run: _Run) -> TaskOutcome:
+    from codegen_bot.bot.tasks.docs.task import prove_all, select_targets  # noqa: PLC0415
+    from codegen_bot.refactor.gates.lint import RuffGate  # noqa: PLC0415
+
     targets, skipped = select_targets(run.sources, run.config.docs)
     run.progress(f"docs: {len(targets)} definitions need a docstring ({run.style} style)")
     outcome = TaskOutcome(skipped=skipped)
@@ -200,6 +202,8 @@ def _docs(run: _Run) -> TaskOutcome:
 
 
 def _tests(run: _Run) -> TaskOutcome:
+    from codegen_bot.bot.tasks.tests import task as tests_task  # noqa: PLC0415
+
     done = tests_task.run(
         run.workspace, run.head, run.sources, run.config, run.engine,
         progress=run.progress, context=run.context,
@@ -208,9 +212,11 @@ def _tests(run: _Run) -> TaskOutcome:
 
 
 def _refactor(run: _Run) -> TaskOutcome:
+    from codegen_bot.bot.tasks.refactor import task as refactor_task  # noqa: PLC0415
+
     functions = [t for s in run.sources for t in s.touched if t.kind != "class"]
     run.progress(f"refactor: {len(functions)} changed functions and methods")
-    settings = RefactorSettings(max_proposals=run.config.max_suggestions)
+    settings = refactor_task.RefactorSettings(max_proposals=run.config.max_suggestions)
     done = refactor_task.run(
         run.workspace, run.head, functions, run.config, run.engine,
         settings=settings, progress=run.progress, context=run.context,
