@@ -1,0 +1,64 @@
+"""A run imports what its subcommand needs: no GitHub client, model stack or other tasks' code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import GitRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Runs the CLI in a fresh interpreter and prints the modules it imported, as JSON.
+PROBE = (
+    "import json, sys\n"
+    "from codegen_bot.bot.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(json.dumps(sorted(sys.modules)))\n"
+    "sys.exit(code)\n"
+)
+NEVER_FOR_A_HEURISTIC_RUN = ("torch", "transformers", "peft")
+
+
+def imported(*argv: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_a_tests_review_imports_neither_the_github_client_nor_the_other_tasks(
+    make_repo: Callable[[], GitRepo],
+) -> None:
+    git_repo = make_repo()
+    base = git_repo.commit(
+        {
+            "calc.py": "def double(x):\n    return 2 * x\n",
+            "tests/test_calc.py": "from calc import double\n\n\ndef test_two():\n    assert double(1) == 2\n",
+        }
+    )
+    git_repo.commit({"calc.py": "def double(x):\n    return x * 2\n"})
+    modules = imported(
+        "review", "--repo", str(git_repo.path), "--base", base, "--tasks", "tests", "-q"
+    )
+    assert "codegen_bot.bot.tasks.tests.task" in modules  # it did run the tests task
+    assert "github" not in modules
+    assert "libcst.matchers" not in modules
+    assert "codegen_bot.bot.tasks.refactor.task" not in modules
+    assert "codegen_bot.bot.tasks.docs.task" not in modules
+    assert not modules & set(NEVER_FOR_A_HEURISTIC_RUN)
+
+
+def test_the_help_of_codegen_still_lists_every_subcommand() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "codegen_bot.bot.cli", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in ("review", "action", "authorize", "publish", "show", "nightly", "adapters"):
+        assert name in done.stdout
