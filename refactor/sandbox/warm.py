@@ -70,6 +70,15 @@ class WarmSessions:
             self._errors.close()
             self._errors = None
 
+    def start_early(self) -> None:
+        """Start the parent now, so that it warms up while the host works (proposes, lints).
+
+        Its readiness is still awaited only by the first session; where it cannot start,
+        sessions run cold, as when it starts late.
+        """
+        if self._process is None and not self._broken:
+            self._broken = not self._start()
+
     def folder_parent(self) -> Path:
         """The warm parent's folder (started here if need be), else the runner's own."""
         if self._process is None and not self._broken:
@@ -170,10 +179,15 @@ class WarmSessions:
 
 
 @contextlib.contextmanager
-def warm_sessions(runner: TestRunner) -> Iterator[TestRunner]:
-    """The runner with a warm parent for the block: its own, or the one already there."""
+def warm_sessions(runner: TestRunner, *, early: bool = False) -> Iterator[TestRunner]:
+    """The runner with a warm parent for the block: its own, or the one already there.
+
+    `early`: start the parent on entry rather than with the first session.
+    """
     if runner.launcher is not None:
         yield runner
         return
-    with WarmSessions(runner):
+    with WarmSessions(runner) as warm:
+        if early:
+            warm.start_early()
         yield runner

@@ -11,7 +11,7 @@ import pytest
 
 from codegen_bot.refactor.sandbox.process import Isolation, Limits, Sandbox, detect_isolation
 from codegen_bot.refactor.sandbox.runner import TestRunner
-from codegen_bot.refactor.sandbox.warm import WarmSessions
+from codegen_bot.refactor.sandbox.warm import WarmSessions, warm_sessions
 
 BWRAP = detect_isolation()
 MODES = [
@@ -62,6 +62,29 @@ def test_sessions_fork_from_one_parent_and_share_no_imports(
     (parent_a, seen_a), (parent_b, seen_b) = (f.read_text().split() for f in folders)
     assert parent_a == parent_b  # forked by the same warm parent, not started cold
     assert seen_a == seen_b == "False"  # the first session's import did not reach the second
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_an_early_parent_starts_on_entry_and_runs_the_later_sessions(
+    tmp_path: Path, isolation: Isolation
+) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY},
+    )
+    with warm_sessions(runner, early=True):
+        # Started before any session asked for it: it warms up while the host works.
+        assert (tmp_path / "work" / "warm1" / "empty").is_dir()
+        assert not list((tmp_path / "work" / "warm1").glob("run*"))
+        first = runner.pytest(["test_a.py"], [], 120)
+        second = runner.pytest(["test_b.py"], [], 120)
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    folders = sorted((tmp_path / "work").glob("warm*/run*/tmp/parent"))
+    assert [f.parts[-4] for f in folders] == ["warm1", "warm1"]  # the early parent ran both
+    (parent_a, _), (parent_b, _) = (f.read_text().split() for f in folders)
+    assert parent_a == parent_b
+    assert runner.launcher is None  # the block gave the runner back its cold sessions
 
 
 @pytest.mark.parametrize("isolation", MODES)

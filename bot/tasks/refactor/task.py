@@ -10,22 +10,17 @@ or bisection). Everything runs in a sandboxed copy of the commit, never in the u
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from codegen_bot.adapters.engines.base import Candidate, Engine, RunContext
 from codegen_bot.bot.config import Config
 from codegen_bot.bot.github.markers import digest
 from codegen_bot.bot.report import Proposal, TaskOutcome
+from codegen_bot.bot.tasks.refactor.suite import Suite, prepared_suite
 from codegen_bot.bot.tasks.suite_baseline import measure_baseline
-from codegen_bot.bot.tasks.tests.task import make_sandbox
 from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note, read_copied
 from codegen_bot.refactor.edits.combine import (
     Combined,
     apply_replacements,
@@ -46,10 +41,7 @@ from codegen_bot.refactor.gates.lint import RuffGate
 from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.patches import Replacement, line_replacement, unified_diff
 from codegen_bot.refactor.results import Success
-from codegen_bot.refactor.sandbox.runner import TestRunner
-from codegen_bot.refactor.sandbox.warm import warm_sessions
 from codegen_bot.refactor.targets import Target
-from codegen_bot.refactor.testing.conventions import detect
 from codegen_bot.refactor.testing.coverage_data import FileCoverage
 
 Progress = Callable[[str], None]
@@ -112,8 +104,41 @@ def run(
     """Propose rewrites of `targets` (functions of commit `rev`), prove them, report them."""
     outcome = RefactorOutcome()
     started = time.perf_counter()
-    candidates = engine.propose("refactor", targets, context) if targets else []
-    outcome.timings["refactor_propose"] = time.perf_counter() - started
+    if not targets:
+        works: list[_Work] = []
+    else:
+        # The suite's copy and warm parent first: the parent warms up while the engine proposes.
+        with prepared_suite(workspace, rev, config) as suite:
+            works = _propose_and_prove(
+                workspace, rev, targets, engine,
+                suite=suite, settings=settings, progress=progress, context=context, outcome=outcome,
+            )  # fmt: skip
+    accepted = [w for w in works if w.reason is None]
+    sources = {w.target.path: w.target.source for w in accepted}
+    for path, combined in _combine(accepted, sources).items():
+        outcome.final_files[path] = combined.text
+    outcome.proposals = [_proposal(w) for w in works]
+    outcome.timings["refactor_total"] = time.perf_counter() - started
+    progress(f"refactor: {len(accepted)} of {len(works)} changes passed every gate")
+    return outcome
+
+
+def _propose_and_prove(
+    workspace: Workspace,
+    rev: str,
+    targets: Sequence[Target],
+    engine: Engine,
+    *,
+    suite: Suite | str,
+    settings: RefactorSettings,
+    progress: Progress,
+    context: RunContext | None,
+    outcome: RefactorOutcome,
+) -> list[_Work]:
+    """Propose rewrites, pass them through the edit gates, then prove the survivors on `suite`."""
+    phase = time.perf_counter()
+    candidates = engine.propose("refactor", targets, context)
+    outcome.timings["refactor_propose"] = time.perf_counter() - phase
     phase = time.perf_counter()
     tried = [_Work(candidate) for candidate in candidates]
     _edit_gates(tried, workspace.config_files(rev), settings.closed_keys)
@@ -123,16 +148,9 @@ def run(
     progress(f"refactor: {len(waiting)} of {len(works)} proposed changes parse and pass ruff")
     if waiting:
         _test_gates(
-            workspace, rev, waiting, config, settings=settings, outcome=outcome, progress=progress
+            workspace, rev, waiting, suite, settings=settings, outcome=outcome, progress=progress
         )
-    accepted = [w for w in works if w.reason is None]
-    sources = {w.target.path: w.target.source for w in accepted}
-    for path, combined in _combine(accepted, sources).items():
-        outcome.final_files[path] = combined.text
-    outcome.proposals = [_proposal(w) for w in works]
-    outcome.timings["refactor_total"] = time.perf_counter() - started
-    progress(f"refactor: {len(accepted)} of {len(works)} changes passed every gate")
-    return outcome
+    return works
 
 
 def _first_per_target(works: Sequence[_Work]) -> list[_Work]:
@@ -203,80 +221,54 @@ def _test_gates(
     workspace: Workspace,
     rev: str,
     works: list[_Work],
-    config: Config,
+    suite: Suite | str,
     *,
     settings: RefactorSettings,
     outcome: RefactorOutcome,
     progress: Progress,
 ) -> None:
     """Coverage from one baseline run, then the suite with all covered changes together."""
-    python = config.tests.python or sys.executable
-    made = make_sandbox(workspace.path, config.tests, python)
-    if isinstance(made, str):
+    if isinstance(suite, str):
         for work in works:
-            work.reject(f"tests: not run: {made}")
-        outcome.notes.append(f"the repository's tests were not run: {made}")
+            work.reject(f"tests: not run: {suite}")
+        outcome.notes.append(f"the repository's tests were not run: {suite}")
         return
-    sandbox, secrets = made
-    outcome.notes.append(sandbox.isolation.describe())
-    scratch = Path(tempfile.mkdtemp(prefix="codegen-refactor-"))
-    try:
-        tree = scratch / "tree"
-        tree.mkdir()
-        outcome.notes += left_out_note(export_tree(workspace, rev, tree))
-        paths = [str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file()]
-        conventions = detect(
-            paths, lambda p: read_copied(tree / p, config.max_file_bytes), config.test_command
-        )
-        root = conventions.import_root
-        imports = (str(tree / root), str(tree)) if root else (str(tree),)
-        runner = TestRunner(
-            tree, scratch / "work", sandbox, python, imports, secrets, conventions.rootdir
-        )
-        # One warm parent forks every run of the suite: the baseline, then the proofs.
-        with warm_sessions(runner):
-            phase = time.perf_counter()
-            progress("refactor: running the repository's suite once under coverage")
-            targets = [w.target for w in works]
-            baseline, notes = measure_baseline(
-                workspace,
-                rev,
-                runner,
-                conventions=conventions,
-                targets=targets,
-                rules=config.tests,
-                cached=True,
-            )
-            outcome.timings["refactor_baseline"] = time.perf_counter() - phase
-            if baseline.result is None:
-                why = baseline.distrust or baseline.note or "no baseline"
-                outcome.notes.append(f"nothing could be proven: {why}")
-                for work in works:
-                    work.reject(f"tests: {why}")
-                return
-            outcome.notes.extend(notes)
-            covered = _coverage(works, baseline.result.coverage, baseline.failing, settings)
-            phase = time.perf_counter()
-            wall = min(config.tests.suite_timeout, max(60.0, 3 * baseline.result.seconds + 30))
-            prover = SuiteProver(
-                runner,
-                list(conventions.pytest_args),
-                baseline.result,
-                lambda changes: _texts(changes, covered),
-                wall,
-                progress,
-            )
-            changes = [Change(w.key, w.target.path, frozenset(w.tests)) for w in covered.values()]
-            proof = prove_together(prover, changes) if changes else prover.proof
-            outcome.timings["refactor_prove"] = time.perf_counter() - phase
-            for work in covered.values():
-                work.gates.extend(proof.verdicts.get(work.key, ()))
-                failed = next((g for g in proof.verdicts.get(work.key, ()) if not g.passed), None)
-                if failed is not None:
-                    work.reject(f"{failed.gate}: {failed.reason}")
-            outcome.notes.append(_runs_note(baseline.result.seconds, proof.runs))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    outcome.notes += suite.notes
+    runner, conventions, rules = suite.runner, suite.conventions, suite.config.tests
+    phase = time.perf_counter()
+    progress("refactor: running the repository's suite once under coverage")
+    targets = [w.target for w in works]
+    baseline, notes = measure_baseline(
+        workspace, rev, runner, conventions=conventions, targets=targets, rules=rules, cached=True
+    )
+    outcome.timings["refactor_baseline"] = time.perf_counter() - phase
+    if baseline.result is None:
+        why = baseline.distrust or baseline.note or "no baseline"
+        outcome.notes.append(f"nothing could be proven: {why}")
+        for work in works:
+            work.reject(f"tests: {why}")
+        return
+    outcome.notes.extend(notes)
+    covered = _coverage(works, baseline.result.coverage, baseline.failing, settings)
+    phase = time.perf_counter()
+    wall = min(rules.suite_timeout, max(60.0, 3 * baseline.result.seconds + 30))
+    prover = SuiteProver(
+        runner,
+        list(conventions.pytest_args),
+        baseline.result,
+        lambda changes: _texts(changes, covered),
+        wall,
+        progress,
+    )
+    changes = [Change(w.key, w.target.path, frozenset(w.tests)) for w in covered.values()]
+    proof = prove_together(prover, changes) if changes else prover.proof
+    outcome.timings["refactor_prove"] = time.perf_counter() - phase
+    for work in covered.values():
+        work.gates.extend(proof.verdicts.get(work.key, ()))
+        failed = next((g for g in proof.verdicts.get(work.key, ()) if not g.passed), None)
+        if failed is not None:
+            work.reject(f"{failed.gate}: {failed.reason}")
+    outcome.notes.append(_runs_note(baseline.result.seconds, proof.runs))
 
 
 def _runs_note(baseline_seconds: float, runs: Sequence[SuiteRun]) -> str:
