@@ -17,15 +17,16 @@ from pathlib import Path
 
 import libcst as cst
 
-from codegen_bot.adapters.engines.base import Engine
+from codegen_bot.adapters.engines.base import Engine, EngineIdentity
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
 from codegen_bot.bot.config import Config, IsolationChoice, with_isolation
-from codegen_bot.bot.nightly.selection import exclusion, select_files
+from codegen_bot.bot.nightly.selection import Selection, exclusion, select_files
 from codegen_bot.bot.report import FileNote, Report
 from codegen_bot.bot.tasks.pipeline import load_config, quiet
 from codegen_bot.bot.tasks.refactor import task as refactor_task
-from codegen_bot.bot.tasks.refactor.task import RefactorSettings
+from codegen_bot.bot.tasks.refactor.suite import Suite, prepared_suite
+from codegen_bot.bot.tasks.refactor.task import RefactorOutcome, RefactorSettings
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.bot.workspace.sources import read_text
 from codegen_bot.refactor.targets import Target, find_definitions
@@ -93,6 +94,43 @@ def nightly(
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.rev)
     config = with_isolation(load_config(workspace, head, request.config_file), request.isolation)
+    # The suite's copy and warm parent first: the parent warms up while files are read and
+    # changes proposed; both go when the night ends.
+    with prepared_suite(workspace, head, config) as suite:
+        outcome, files, selection, timings, identity = _night(
+            workspace, head, config, request,
+            engine_factory=engine_factory, suite=suite, progress=progress,
+        )  # fmt: skip
+    timings.update(outcome.timings)
+    timings["total"] = time.perf_counter() - started
+    return Report(
+        repo=str(workspace.path),
+        base=head,
+        head=head,
+        tasks=("refactor",),
+        identity=identity,
+        proposals=tuple(outcome.proposals),
+        files=tuple(files),
+        notes=(*config.notes, selection.describe(request.night), *outcome.notes),
+        config_source=config.source,
+        timings=timings,
+        tool_version=__version__,
+        final_files=dict(outcome.final_files),
+    )
+
+
+def _night(
+    workspace: Workspace,
+    head: str,
+    config: Config,
+    request: NightlyRequest,
+    *,
+    engine_factory: EngineFactory,
+    suite: Suite | str,
+    progress: Progress,
+) -> tuple[RefactorOutcome, list[FileNote], Selection, dict[str, float], EngineIdentity]:
+    """Select the night's files, read their functions, then propose and prove changes."""
+    started = time.perf_counter()
     rules = config.nightly
     allowed = [path for path in workspace.files(head) if exclusion(path, config) is None]
     recent = recently_changed(workspace, head, rules.recent_days)
@@ -120,24 +158,9 @@ def nightly(
         closed_keys=request.closed_keys,
     )
     outcome = refactor_task.run(
-        workspace, head, targets, config, engine, settings=settings, progress=progress
+        workspace, head, targets, config, engine, settings=settings, progress=progress, suite=suite
     )
-    timings.update(outcome.timings)
-    timings["total"] = time.perf_counter() - started
-    return Report(
-        repo=str(workspace.path),
-        base=head,
-        head=head,
-        tasks=("refactor",),
-        identity=engine.identity,
-        proposals=tuple(outcome.proposals),
-        files=tuple(files),
-        notes=(*config.notes, selection.describe(request.night), *outcome.notes),
-        config_source=config.source,
-        timings=timings,
-        tool_version=__version__,
-        final_files=dict(outcome.final_files),
-    )
+    return outcome, files, selection, timings, engine.identity
 
 
 def today() -> datetime.date:

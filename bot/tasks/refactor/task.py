@@ -10,6 +10,7 @@ or bisection). Everything runs in a sandboxed copy of the commit, never in the u
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,15 +101,21 @@ def run(
     settings: RefactorSettings,
     progress: Progress,
     context: RunContext | None = None,
+    suite: Suite | str | None = None,
 ) -> RefactorOutcome:
-    """Propose rewrites of `targets` (functions of commit `rev`), prove them, report them."""
+    """Propose rewrites of `targets` (functions of commit `rev`), prove them, report them.
+
+    `suite`: the copy of `rev` and its runner, when the caller made it earlier (see
+    `prepared_suite`); else it is made here, before anything is proposed.
+    """
     outcome = RefactorOutcome()
     started = time.perf_counter()
-    if not targets:
-        works: list[_Work] = []
-    else:
+    works: list[_Work] = []
+    if targets:
         # The suite's copy and warm parent first: the parent warms up while the engine proposes.
-        with prepared_suite(workspace, rev, config) as suite:
+        with contextlib.ExitStack() as stack:
+            if suite is None:
+                suite = stack.enter_context(prepared_suite(workspace, rev, config))
             works = _propose_and_prove(
                 workspace, rev, targets, engine,
                 suite=suite, settings=settings, progress=progress, context=context, outcome=outcome,
