@@ -98,3 +98,74 @@ def test_a_signal_leaves_no_test_run_and_no_scratch_copy(
     assert stderr.strip().splitlines()[-1] in ("codegen: interrupted", "codegen: terminated")
     assert not alive(suite), "the repository's suite outlived codegen"
     assert list(scratch_root.glob("codegen-*")) == [], "the scratch copy was left behind"
+
+
+NIGHTLY_PYPROJECT = """\
+[project]
+name = "shop"
+version = "0.1.0"
+
+[tool.codegen.nightly]
+extra_rules = ["RET"]
+"""
+SIGN = """\
+def sign(x):
+    if x > 0:
+        return 1
+    else:
+        return -1
+"""
+SIGN_TEST = """\
+from shop.money import sign
+
+
+def test_sign():
+    assert sign(2) == 1 and sign(-2) == -1
+"""
+
+
+def test_sigterm_during_a_night_leaves_no_warm_parent_suite_or_scratch_copy(
+    make_repo, tmp_path: Path
+) -> None:
+    # The night's warm parent starts before anything is proposed; it must still die with codegen.
+    started, beat = tmp_path / "started", tmp_path / "beat"
+    scratch_root = tmp_path / "scratch"
+    scratch_root.mkdir()
+    repo = make_repo()
+    repo.commit(
+        {
+            "pyproject.toml": NIGHTLY_PYPROJECT,
+            "shop/__init__.py": "",
+            "shop/money.py": SIGN,
+            "tests/test_money.py": SIGN_TEST,
+            "tests/test_endless.py": ENDLESS.format(started=str(started), beat=str(beat)),
+        },
+        "base",
+    )
+    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(repo.path)]
+    command += ["--date", "2024-05-01", "--isolation", "none", "--format", "json"]
+    codegen = subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(scratch_root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: started.exists() and started.read_text().isdigit(), "the suite started")
+        suite = int(started.read_text())
+        warm_parent = int(Path(f"/proc/{suite}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert alive(suite) and alive(warm_parent)
+        assert any(scratch_root.glob("codegen-refactor-*"))
+        os.killpg(codegen.pid, signal.SIGTERM)
+        _, stderr = codegen.communicate(timeout=LIMIT)
+    finally:
+        if codegen.poll() is None:
+            codegen.kill()
+            codegen.wait()
+    assert codegen.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "codegen: terminated"
+    assert not alive(suite), "the repository's suite outlived codegen"
+    assert not alive(warm_parent), "the warm parent outlived codegen"
+    assert list(scratch_root.glob("codegen-*")) == [], "the scratch copy was left behind"
