@@ -60,6 +60,7 @@ def build_generated_files(
         "--disable-pip-version-check",
         "--no-input",
         "--quiet",
+        "--no-compile",  # only the files the build made are wanted, not bytecode of them all
         "--target",
         str(site),
         str(source),
