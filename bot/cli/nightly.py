@@ -18,7 +18,6 @@ from codegen_bot.bot.cli.review import (
 )
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.nightly.night import NightlyRequest, nightly, today
-from codegen_bot.bot.nightly.pull_body import keys_in_body, pr_body
 
 _KEY = re.compile(r"^[0-9a-f]{16}$")
 
@@ -79,6 +78,8 @@ def read_keys(path: Path | None) -> frozenset[str]:
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read the closed keys from {path}: {error}") from error
     lines = {line.strip() for line in text.splitlines() if _KEY.match(line.strip())}
+    from codegen_bot.bot.nightly.pull_body import keys_in_body  # noqa: PLC0415 (see `run`)
+
     return keys_in_body(text) | lines
 
 
@@ -103,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
     )
     write_report(report, args.format, args.out)
     if args.pr_body is not None:
+        # Imported only now: it needs LibCST's codemods, which load while the night's warm
+        # parent warms up rather than before the night starts.
+        from codegen_bot.bot.nightly.pull_body import pr_body  # noqa: PLC0415
+
         try:
             args.pr_body.write_text(pr_body(report), encoding="utf-8")
         except OSError as error:

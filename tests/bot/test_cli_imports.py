@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, sys\n"
     "from codegen_bot.bot.cli.main import main\n"
-    "code = main(sys.argv[1:])\n"
+    "try:\n"
+    "    code = main(sys.argv[1:])\n"
+    "except SystemExit as done:  # --help\n"
+    "    code = done.code\n"
     "print(json.dumps(sorted(sys.modules)))\n"
     "sys.exit(code)\n"
 )
@@ -62,3 +65,13 @@ def test_the_help_of_codegen_still_lists_every_subcommand() -> None:
     )
     for name in ("review", "action", "authorize", "publish", "show", "nightly", "adapters"):
         assert name in done.stdout
+
+
+def test_nightly_starts_without_libcsts_codemods_or_the_github_client() -> None:
+    # The codemods load inside the night, once its warm parent is warming up.
+    modules = imported("nightly", "--help")
+    assert "codegen_bot.bot.nightly.night" in modules
+    assert "libcst.codemod" not in modules
+    assert "codegen_bot.bot.tasks.refactor.task" not in modules
+    assert "github" not in modules
+    assert not modules & set(NEVER_FOR_A_HEURISTIC_RUN)
