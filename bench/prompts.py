@@ -77,6 +77,7 @@ def candidates(
     results: Sequence[Any],
     budget: int,
     k: int,
+    *,
     identity: Any,
     k_max: int,
 ) -> list[list[Candidate]]:
@@ -145,7 +146,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                         for k in KS:
                             if k > args.samples:
                                 continue
-                            groups = candidates(pairs, results, budget, k, identity, args.samples)
+                            groups = candidates(
+                                pairs, results, budget, k, identity=identity, k_max=args.samples
+                            )
                             figures = gate(f"{fmt}", groups, ruff)
                             score(figures, pairs)
                             closed = sum(
