@@ -6,7 +6,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codegen_bot.adapters.engines.base import RunContext
+from codegen_bot.adapters.engines.chat import (
+    PLACEHOLDER,
+    ChatFrame,
+    TrainedPrompt,
+    frame_from_rendered,
+    resolve_format,
+    trained_prompt_of,
+)
 from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.adapters.prompts import template, template_parts
 from codegen_bot.adapters.prompts.build import build_prompt
 from codegen_bot.adapters.prompts.code_context import module_name, outline
 from codegen_bot.adapters.prompts.few_shot import pick_docstring_examples, pick_test_example
@@ -267,3 +276,46 @@ def test_test_and_refactor_answers() -> None:
     assert parse_refactor(_done("def other(x):\n    return x\n"), target) == Failure(
         "the code does not define function `far_away`"
     )
+
+
+def test_templates_split_after_their_cue_line_and_join_back_unchanged() -> None:
+    for task in ("docs", "tests", "refactor"):
+        request, answer_start = template_parts(task)  # type: ignore[arg-type]
+        assert request.template + answer_start.template == template(task).template  # type: ignore[arg-type]
+        assert request.template.splitlines()[-1].startswith("# ")
+    assert template_parts("docs")[1].template == '$header\n$indent"""\n'
+    assert template_parts("tests")[1].template.startswith("```python")
+
+
+def test_a_chat_frame_wraps_the_request_and_opens_the_answer() -> None:
+    frame = ChatFrame("<s>user\n", "</s>\n<s>assistant\n")
+    target = _target("Cart.total")
+    plain = build_prompt("docs", target, RunContext(), words, 10_000)
+    chat = build_prompt("docs", target, RunContext(), words, 10_000, frame=frame)
+    assert isinstance(plain, Success) and isinstance(chat, Success)
+    request, _, answer_start = plain.value.text.rpartition("with its docstring:\n")
+    assert chat.value.text == (
+        frame.head + request + "with its docstring:" + frame.tail + answer_start
+    )
+    assert (plain.value.format, chat.value.format) == ("completion", "chat")
+    # The frame's tokens count against the budget: a budget that fits the plain prompt exactly
+    # leaves the chat prompt to cut context.
+    squeezed = build_prompt("docs", target, RunContext(), words, plain.value.tokens, frame=frame)
+    assert isinstance(squeezed, Success)
+    assert squeezed.value.tokens <= plain.value.tokens and squeezed.value.cut
+
+
+def test_frames_formats_and_trained_prompt_records_are_read_strictly() -> None:
+    assert frame_from_rendered(f"a{PLACEHOLDER}b") == ChatFrame("a", "b")
+    assert frame_from_rendered("a template that dropped the message") is None
+    assert frame_from_rendered(f"{PLACEHOLDER}{PLACEHOLDER}") is None
+    assert ChatFrame.from_dict(ChatFrame("a", "b").to_dict()) == ChatFrame("a", "b")
+    assert ChatFrame.from_dict({"head": 1, "tail": "b"}) is None
+    assert resolve_format("auto", None) == "completion"
+    assert resolve_format("auto", ChatFrame("a", "b")) == "chat"
+    assert resolve_format("chat", None) == "chat"  # the engine refuses it with its reason
+    record = TrainedPrompt("chat", 896)
+    assert trained_prompt_of({"prompt": record.to_dict()}) == record
+    assert trained_prompt_of({}) is None  # adapters trained before the record existed
+    assert trained_prompt_of({"prompt": {"format": "jinja", "context_tokens": 9}}) is None
+    assert trained_prompt_of({"prompt": {"format": "chat", "context_tokens": 0}}) is None
