@@ -171,6 +171,14 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                                     ),
                                     "greedy_closed": closed,
                                     "generation_seconds": round(seconds, 1),
+                                    # What the greedy answers looked like (start, and tokens).
+                                    "greedy_heads": [
+                                        (r[0].text[:80], r[0].tokens, r[0].finish_reason)
+                                        for r in results[0 :: 2 if args.samples > 1 else 1]
+                                        if isinstance(r, list) and r
+                                    ]
+                                    if k == 1 and budget == top
+                                    else [],
                                     **figures.row(range(len(pairs))),
                                 }
                             )
