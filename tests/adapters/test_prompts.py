@@ -96,8 +96,9 @@ def test_docs_prompt_holds_the_context_a_model_needs() -> None:
     assert "# Imports of shop/cart.py:\nimport math\nfrom decimal import Decimal\n" in text
     assert 'class Cart:\n    """A cart."""\n\n    currency = "EUR"' in text
     assert "    def add(self, price):" in text and "def far_away(x):" in text
-    # Ends by opening the docstring at the body's indentation: the model writes its content.
-    assert text.endswith('    def total(self, tax: float = 0.0) -> Decimal:\n        """\n')
+    # Ends by opening the docstring at the body's indentation: the model writes its summary
+    # right after the quotes (no newline: a prompt ending in one splits a token the model knows).
+    assert text.endswith('    def total(self, tax: float = 0.0) -> Decimal:\n        """')
 
 
 def test_far_code_is_cut_first_then_the_rest_in_order_of_priority() -> None:
@@ -283,7 +284,7 @@ def test_templates_split_after_their_cue_line_and_join_back_unchanged() -> None:
         request, answer_start = template_parts(task)  # type: ignore[arg-type]
         assert request.template + answer_start.template == template(task).template  # type: ignore[arg-type]
         assert request.template.splitlines()[-1].startswith("# ")
-    assert template_parts("docs")[1].template == '$header\n$indent"""\n'
+    assert template_parts("docs")[1].template == '$header\n$indent"""'
     assert template_parts("tests")[1].template.startswith("```python")
 
 
