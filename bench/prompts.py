@@ -94,7 +94,7 @@ def candidates(
         ]
         group = []
         for completion in in_preference_order(answers[:1], answers[1:]):
-            parsed = parse_answer("docs", completion, pair.target)
+            parsed = parse_answer("docs", completion, pair.target, pair.prompt)
             text, error = (
                 (None, parsed.reason) if isinstance(parsed, Failure) else (parsed.value, None)
             )

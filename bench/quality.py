@@ -216,7 +216,7 @@ def model_candidates(
         sampled = [] if per == 1 or isinstance(mine[1], CompletionError) else list(mine[1])
         group = []
         for completion in in_preference_order(greedy, sampled):
-            parsed = parse_answer("docs", completion, pair.target)
+            parsed = parse_answer("docs", completion, pair.target, pair.prompt)
             if isinstance(parsed, Failure):
                 group.append(Candidate(pair.target, "docs", None, identity, parsed.reason))
             else:

@@ -135,12 +135,12 @@ class PromptedEngine:
                 errors.append(result.reason)
             else:
                 (sampled_list if sampled else greedy_list).extend(result)
-        for index, _ in prompted:
+        for index, prompt in prompted:
             target = targets[index]
             greedy_list, sampled_list, errors = answers.get(index, ([], [], []))
             found = []
             for completion in in_preference_order(greedy_list, sampled_list):
-                parsed = parse_answer(task, completion, target)
+                parsed = parse_answer(task, completion, target, prompt.text)
                 text, error = (
                     (None, parsed.reason) if isinstance(parsed, Failure) else (parsed.value, None)
                 )

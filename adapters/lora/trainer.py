@@ -105,19 +105,18 @@ def tokenize_rows(
 ) -> Examples:
     """Each row's prompt and completion as token ids, the prompt tokenized as the engine does.
 
-    Prompts are built for a model of `seq_len` positions (or the model's own limit, if less):
-    within `training_budget`, context cut farthest first, exactly as a review of the trained
-    adapter builds them; in the chat `frame` when one is given.
+    Prompts are built within `training_budget` (context cut farthest first), exactly as a
+    review of the trained adapter builds them; in the chat `frame` when one is given.
     """
     examples = Examples()
-    limit = seq_len if max_context is None else min(max_context, seq_len)
 
     def count(text: str) -> int:
         """The number of tokens the tokenizer makes of `text`."""
         return len(tokenizer(text)["input_ids"])
 
     for row in rows:
-        made = make_pair(row, context, count, limit, frame)
+        budget = training_budget(context, row.task, max_context, seq_len)
+        made = make_pair(row, replace(context, context_tokens=budget), count, max_context, frame)
         if isinstance(made, Failure):
             examples.skipped[_reason_kind(made.reason)] += 1
             continue
@@ -138,9 +137,15 @@ def tokenize_rows(
 def training_budget(
     context: DatasetContext, task: Task, max_context: int | None, seq_len: int
 ) -> int:
-    """The prompt budget training builds prompts within (and a review of the adapter uses)."""
-    limit = seq_len if max_context is None else min(max_context, seq_len)
-    return prompt_budget(context.for_examples((), None), task, limit)
+    """The prompt budget training builds prompts within (and a review of the adapter uses).
+
+    The repository's `context_tokens`, capped as a review caps it (the model's limit less the
+    answer's room) and so that prompt and answer fit one training sequence: the answer's room
+    there is `max_new_tokens`, but never more than half the sequence.
+    """
+    room = min(context.max_new_tokens.of(task), seq_len // 2)
+    budget = prompt_budget(context.for_examples((), None), task, max_context)
+    return min(budget, seq_len - room)
 
 
 def _reason_kind(reason: str) -> str:

@@ -94,10 +94,32 @@ def parse_refactor(completion: Completion, target: Target) -> Success[str] | Fai
     return Success(code)
 
 
-def parse_answer(task: Task, completion: Completion, target: Target) -> Success[str] | Failure:
-    """The usable text of an answer for `task`, or why there is none."""
+#: A summary this long found word for word in the prompt was copied, not written.
+COPY_CHARS = 16
+
+
+def copied_from_prompt(docstring: str, prompt: str) -> bool:
+    """Whether the docstring's summary line stands word for word in the prompt.
+
+    A small model shown another definition's docstring as an example often answers with it;
+    such an answer may pass every gate and still describe another function.
+    """
+    summary = docstring.split("\n", 1)[0].strip()
+    return len(summary) >= COPY_CHARS and summary in prompt
+
+
+def parse_answer(
+    task: Task, completion: Completion, target: Target, prompt: str = ""
+) -> Success[str] | Failure:
+    """The usable text of an answer for `task`, or why there is none.
+
+    With the `prompt` it answered, a docstring whose summary is copied from it is refused.
+    """
     if task == "docs":
-        return parse_docstring(completion)
+        parsed = parse_docstring(completion)
+        if isinstance(parsed, Success) and prompt and copied_from_prompt(parsed.value, prompt):
+            return Failure("the summary is copied from the prompt (another definition's docstring)")
+        return parsed
     if task == "tests":
         return parse_tests(completion)
     return parse_refactor(completion, target)

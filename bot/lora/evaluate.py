@@ -228,7 +228,7 @@ def _answers(
             reason = result.reason if isinstance(result, CompletionError) else "no answer"
             candidates.append(Candidate(pair.target, task, None, identity, reason))
             continue
-        parsed = parse_answer(task, result[0], pair.target)
+        parsed = parse_answer(task, result[0], pair.target, pair.prompt)
         if isinstance(parsed, Failure):
             candidates.append(Candidate(pair.target, task, None, identity, parsed.reason))
         else:
