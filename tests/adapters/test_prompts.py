@@ -21,6 +21,7 @@ from codegen_bot.adapters.prompts.code_context import module_name, outline
 from codegen_bot.adapters.prompts.few_shot import pick_docstring_examples, pick_test_example
 from codegen_bot.adapters.prompts.parse import (
     docstring_completion,
+    parse_answer,
     parse_docstring,
     parse_refactor,
     parse_tests,
@@ -320,3 +321,21 @@ def test_frames_formats_and_trained_prompt_records_are_read_strictly() -> None:
     assert trained_prompt_of({}) is None  # adapters trained before the record existed
     assert trained_prompt_of({"prompt": {"format": "jinja", "context_tokens": 9}}) is None
     assert trained_prompt_of({"prompt": {"format": "chat", "context_tokens": 0}}) is None
+
+
+def test_a_docstring_copied_from_the_prompt_is_refused() -> None:
+    target = _target("Cart.total")
+    built = build_prompt("docs", target, RunContext(), words, 10_000)
+    assert isinstance(built, Success)
+    prompt = built.value.text + "\n# Return the price of all the items in the cart.\n"
+    copied = _done("Return the price of all the items in the cart.\n    ")
+    refused = parse_answer("docs", copied, target, prompt)
+    assert isinstance(refused, Failure)
+    assert "copied from the prompt" in refused.reason
+    # Without the prompt there is nothing to compare with; and a new summary is kept.
+    assert isinstance(parse_answer("docs", copied, target), Success)
+    written = _done("Return the total of the items, taxed.\n    ")
+    assert isinstance(parse_answer("docs", written, target, prompt), Success)
+    # A summary under COPY_CHARS may well recur honestly ("Round a price." is in the example).
+    assert "Round a price." in prompt
+    assert isinstance(parse_answer("docs", _done("Round a price."), target, prompt), Success)
