@@ -188,8 +188,8 @@ class TrainRequest:
     settings: TrainSettings
     device: str = "auto"
     resume: bool = False
-    #: completion, chat, or auto (chat when the base model has a chat template).
-    prompt_format: PromptFormat = "auto"
+    #: completion (measured best, the default), chat, or auto (chat when the model has a template).
+    prompt_format: PromptFormat = "completion"
 
 
 def _model_folder(base: Path, progress: Progress) -> Path:

@@ -51,9 +51,9 @@ def chat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def chat_adapters(chat_model: Path, shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A docs adapter trained (a couple of steps) on the shop's rows in the default format."""
+    """A docs adapter trained (a couple of steps) on the shop's rows with `--prompt-format auto`."""
     out = tmp_path_factory.mktemp("chat-adapters")
-    args = train_args(chat_model, shop.data, out)
+    args = train_args(chat_model, shop.data, out, "--prompt-format", "auto")
     args[args.index("--steps") + 1] = "2"
     code, stdout, err = cli(*args)
     assert code == 0, err
