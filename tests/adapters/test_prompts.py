@@ -327,15 +327,24 @@ def test_a_docstring_copied_from_the_prompt_is_refused() -> None:
     target = _target("Cart.total")
     built = build_prompt("docs", target, RunContext(), words, 10_000)
     assert isinstance(built, Success)
-    prompt = built.value.text + "\n# Return the price of all the items in the cart.\n"
-    copied = _done("Return the price of all the items in the cart.\n    ")
-    refused = parse_answer("docs", copied, target, prompt)
-    assert isinstance(refused, Failure)
-    assert "copied from the prompt" in refused.reason
-    # Without the prompt there is nothing to compare with; and a new summary is kept.
-    assert isinstance(parse_answer("docs", copied, target), Success)
+    prompt = built.value.text + "\n# Return the price of all the items in the cart, taxed.\n"
+    for copy in (
+        "Return the price of all the items in the cart, taxed.",  # word for word
+        "Return the price of all items in the cart.",  # a word or two changed
+    ):
+        refused = parse_answer("docs", _done(copy + "\n    "), target, prompt)
+        assert isinstance(refused, Failure), copy
+        assert "repeats a line of the prompt" in refused.reason
+        # Without the prompt there is nothing to compare with.
+        assert isinstance(parse_answer("docs", _done(copy), target), Success)
+    # A summary of the same shape that says something else is kept.
     written = _done("Return the total of the items, taxed.\n    ")
     assert isinstance(parse_answer("docs", written, target, prompt), Success)
-    # A summary under COPY_CHARS may well recur honestly ("Round a price." is in the example).
+    # Under COPY_WORDS words a summary may well recur honestly ("Round a price." is an example).
     assert "Round a price." in prompt
     assert isinstance(parse_answer("docs", _done("Round a price."), target, prompt), Success)
+    # The target's own code is not another definition: restating it is for other gates to judge.
+    code_line = "        return Decimal(sum(self.items)) * Decimal(1 + tax)"
+    assert code_line in prompt
+    own = _done("Return Decimal sum of self items times Decimal 1 plus tax.")
+    assert isinstance(parse_answer("docs", own, target, prompt), Success)
