@@ -377,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--prompt-format",
         choices=("auto", "completion", "chat"),
-        default="completion",
+        default="auto",
         help="the adapter's training (and so every engine's) prompt format",
     )
     parser.add_argument("--sdists", type=Path, default=Path.home() / ".cache/codegen/sdists")

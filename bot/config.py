@@ -75,9 +75,9 @@ class EngineConfig:
     context_tokens: int = 2048  # the most tokens a prompt may hold; far code is cut first
     max_new_tokens: MaxNewTokensConfig = field(default_factory=MaxNewTokensConfig)
     #: completion, chat (the model's chat template) or auto (chat when the model has one);
-    #: completion measured best (README, "Prompts that fit the model"). A task whose adapter
+    #: auto measured best (README, "Prompts that fit the model"). A task whose adapter
     #: recorded its training format and budget uses those instead
-    prompt_format: Literal["auto", "completion", "chat"] = "completion"
+    prompt_format: Literal["auto", "completion", "chat"] = "auto"
 
 
 #: Python files that are not the project's code: docs configuration (Sphinx's conf.py and its

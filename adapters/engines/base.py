@@ -91,7 +91,7 @@ class RunContext:
     max_new_tokens: TokenBudgets = TokenBudgets()
     #: `completion`, `chat` (the model's chat template), or `auto`: chat when the model has one.
     #: A task whose adapter records how it was trained uses that format and budget instead.
-    prompt_format: PromptFormat = "completion"
+    prompt_format: PromptFormat = "auto"
 
 
 class Engine(Protocol):

@@ -188,8 +188,8 @@ class TrainRequest:
     settings: TrainSettings
     device: str = "auto"
     resume: bool = False
-    #: completion (measured best, the default), chat, or auto (chat when the model has a template).
-    prompt_format: PromptFormat = "completion"
+    #: auto (chat when the model has a template; measured best, the default), completion, chat.
+    prompt_format: PromptFormat = "auto"
 
 
 def _model_folder(base: Path, progress: Progress) -> Path:

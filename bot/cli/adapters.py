@@ -96,9 +96,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--prompt-format",
         choices=FORMATS,
-        default="completion",
-        help="train on completion prompts (default), or in the base model's chat template; "
-        "auto: chat when it has one. Recorded in the adapter: reviews prompt it the same way",
+        default="auto",
+        help="train on completion prompts, or in the base model's chat template; auto: chat "
+        "when it has one (default). Recorded in the adapter: reviews prompt it the same way",
     )
     parser.add_argument("-q", "--quiet", action="store_true")
     group = parser.add_argument_group("training settings ([tool.codegen.lora])")

@@ -139,7 +139,7 @@ def add_prompt_options(parser: argparse.ArgumentParser) -> None:
         "--prompt-format",
         choices=FORMATS,
         help="completion, chat (the model's chat template) or auto: chat when the model has "
-        "one (default: the repository's engine.prompt_format, else completion); an adapter that "
+        "one (default: the repository's engine.prompt_format, else auto); an adapter that "
         "recorded its training format uses that",
     )
 

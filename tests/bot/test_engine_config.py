@@ -38,9 +38,9 @@ def test_engine_table_errors_name_the_key(text: str, needle: str) -> None:
 
 
 def test_prompt_format_is_read_and_the_runner_overrides_it_and_samples() -> None:
-    assert config_from_files(None, None).engine.prompt_format == "completion"
-    config = config_from_files("[tool.codegen.engine]\nprompt_format = 'auto'\n", None)
-    assert config.engine.prompt_format == "auto"
+    assert config_from_files(None, None).engine.prompt_format == "auto"
+    config = config_from_files("[tool.codegen.engine]\nprompt_format = 'completion'\n", None)
+    assert config.engine.prompt_format == "completion"
     assert with_engine(config, None, None) is config
     changed = with_engine(config, 8, "chat")
     assert (changed.engine.samples, changed.engine.prompt_format) == (8, "chat")
