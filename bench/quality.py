@@ -35,7 +35,7 @@ import tarfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,7 @@ def model_candidates(
         sampled = [] if per == 1 or isinstance(mine[1], CompletionError) else list(mine[1])
         group = []
         for completion in in_preference_order(greedy, sampled):
-            parsed = parse_answer("docs", completion, pair.target)
+            parsed = parse_answer("docs", completion, pair.target, pair.prompt)
             if isinstance(parsed, Failure):
                 group.append(Candidate(pair.target, "docs", None, identity, parsed.reason))
             else:
@@ -253,7 +253,15 @@ def run_project(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     )
     started = time.perf_counter()
     _, metadata = train_adapter(
-        TrainRequest("docs", args.model, data, adapters, settings, device=args.device),
+        TrainRequest(
+            "docs",
+            args.model,
+            data,
+            adapters,
+            settings,
+            device=args.device,
+            prompt_format=args.prompt_format,
+        ),
         lambda line: print(f"  [{name}] {line}", file=sys.stderr, flush=True),
     )
     train_seconds = time.perf_counter() - started
@@ -261,9 +269,15 @@ def run_project(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         HFConfig(str(args.model), str(adapters), device=args.device, compile="off", announce=False)
     )
     dataset = load_dataset(data, "docs")
+    # Every engine answers the prompts the adapter was trained on: its format and its budget.
+    trained = loaded.trained_prompt("docs")
+    context = dataset.context
+    if trained is not None:
+        context = replace(context, context_tokens=trained.context_tokens)
+    frame = loaded.chat_frame if trained is not None and trained.format == "chat" else None
     pairs, unusable = [], Counter()
     for row in dataset.split("eval"):
-        made = make_pair(row, dataset.context, loaded.count_tokens, loaded.max_context)
+        made = make_pair(row, context, loaded.count_tokens, loaded.max_context, frame)
         if isinstance(made, Failure):
             unusable[made.reason.split(":")[0][:60]] += 1
         else:
@@ -360,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--samples", type=int, default=1)
+    parser.add_argument(
+        "--prompt-format",
+        choices=("auto", "completion", "chat"),
+        default="auto",
+        help="the adapter's training (and so every engine's) prompt format",
+    )
     parser.add_argument("--sdists", type=Path, default=Path.home() / ".cache/codegen/sdists")
     parser.add_argument("--work", type=Path, default=Path("/tmp/codegen-quality"))
     parser.add_argument("--out", type=Path)

@@ -74,6 +74,10 @@ class EngineConfig:
     temperature: float = 0.8  # for the samples
     context_tokens: int = 2048  # the most tokens a prompt may hold; far code is cut first
     max_new_tokens: MaxNewTokensConfig = field(default_factory=MaxNewTokensConfig)
+    #: completion, chat (the model's chat template) or auto (chat when the model has one);
+    #: auto measured best (README, "Prompts that fit the model"). A task whose adapter
+    #: recorded its training format and budget uses those instead
+    prompt_format: Literal["auto", "completion", "chat"] = "auto"
 
 
 #: Python files that are not the project's code: docs configuration (Sphinx's conf.py and its
@@ -331,6 +335,20 @@ def with_isolation(config: Config, operator: IsolationChoice | None) -> Config:
     if operator is None or operator == "auto":
         return config
     return dataclasses.replace(config, tests=dataclasses.replace(config.tests, isolation=operator))
+
+
+def with_engine(config: Config, samples: int | None, prompt_format: str | None) -> Config:
+    """Apply the runner's `--samples` and `--prompt-format` (None: not given) over the repo's."""
+    changes: dict[str, Any] = {}
+    if samples is not None:
+        changes["samples"] = samples
+    if prompt_format is not None:
+        changes["prompt_format"] = prompt_format
+    if not changes:
+        return config
+    engine = dataclasses.replace(config.engine, **changes)
+    _check_engine(engine, "--samples")
+    return dataclasses.replace(config, engine=engine)
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

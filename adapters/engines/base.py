@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from codegen_bot.adapters.engines.chat import PromptFormat
 from codegen_bot.refactor.docstrings.style import Style
 from codegen_bot.refactor.targets import Target
 
@@ -88,6 +89,9 @@ class RunContext:
     #: The most tokens a prompt may hold; context beyond it is cut, farthest code first.
     context_tokens: int = 2048
     max_new_tokens: TokenBudgets = TokenBudgets()
+    #: `completion`, `chat` (the model's chat template), or `auto`: chat when the model has one.
+    #: A task whose adapter records how it was trained uses that format and budget instead.
+    prompt_format: PromptFormat = "auto"
 
 
 class Engine(Protocol):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from codegen_bot.adapters.engines.base import EngineIdentity, Task
+from codegen_bot.adapters.engines.chat import ChatFrame, TrainedPrompt
 
 FinishReason = Literal["stop", "length"]
 
@@ -91,6 +92,15 @@ class Completer(Protocol):
     @property
     def max_context(self) -> int | None:
         """The most tokens prompt and completion may hold together; None when unknown."""
+        ...
+
+    @property
+    def chat_frame(self) -> ChatFrame | None:
+        """The model's chat template around one user message; None when it has none."""
+        ...
+
+    def trained_prompt(self, task: Task) -> TrainedPrompt | None:
+        """How `task`'s adapter was trained to be prompted; None for the base model."""
         ...
 
     def complete(self, task: Task, requests: Sequence[CompletionRequest]) -> list[CompletionResult]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from codegen_bot.adapters.engines.base import Candidate, EngineIdentity, RunContext, Task
+from codegen_bot.adapters.engines.chat import ChatFrame, resolve_format
 from codegen_bot.adapters.engines.completion import (
     Completer,
     Completion,
@@ -29,6 +31,28 @@ def prompt_budget(context: RunContext, task: Task, max_context: int | None) -> i
     if max_context is not None:
         budget = min(budget, max_context - context.max_new_tokens.of(task))
     return budget
+
+
+def prompt_setup(
+    context: RunContext, task: Task, completer: Completer
+) -> tuple[RunContext, ChatFrame | None] | Failure:
+    """The context (budget) and chat frame `task`'s prompts are built with.
+
+    A task whose adapter recorded how it was trained is prompted that way: the same format and
+    the same prompt budget, whatever the run asks. Otherwise the run's `prompt_format` decides
+    (`auto`: the model's chat template when it has one). Fails when `chat` is asked of a model
+    without a template.
+    """
+    trained = completer.trained_prompt(task)
+    frame = completer.chat_frame
+    if trained is not None:
+        context = replace(context, context_tokens=trained.context_tokens)
+    wanted = trained.format if trained is not None else context.prompt_format
+    if resolve_format(wanted, frame) == "completion":
+        return context, None
+    if frame is None:
+        return Failure("the chat prompt format is asked for, but the model has no chat template")
+    return context, frame
 
 
 def requests_for(prompt: Prompt, task: Task, context: RunContext) -> list[CompletionRequest]:
@@ -80,11 +104,17 @@ class PromptedEngine:
             return []
         context = context or RunContext()
         identity = self.completer.identity(task)
+        setup = prompt_setup(context, task, self.completer)
+        if isinstance(setup, Failure):
+            return [Candidate(target, task, None, identity, setup.reason) for target in targets]
+        context, frame = setup
         budget = prompt_budget(context, task, self.completer.max_context)
         candidates: dict[int, list[Candidate]] = {}
         prompted: list[tuple[int, Prompt]] = []
         for index, target in enumerate(targets):
-            built = build_prompt(task, target, context, self.completer.count_tokens, budget)
+            built = build_prompt(
+                task, target, context, self.completer.count_tokens, budget, frame=frame
+            )
             if isinstance(built, Failure):
                 candidates[index] = [Candidate(target, task, None, identity, built.reason)]
             else:
@@ -105,12 +135,12 @@ class PromptedEngine:
                 errors.append(result.reason)
             else:
                 (sampled_list if sampled else greedy_list).extend(result)
-        for index, _ in prompted:
+        for index, prompt in prompted:
             target = targets[index]
             greedy_list, sampled_list, errors = answers.get(index, ([], [], []))
             found = []
             for completion in in_preference_order(greedy_list, sampled_list):
-                parsed = parse_answer(task, completion, target)
+                parsed = parse_answer(task, completion, target, prompt.text)
                 text, error = (
                     (None, parsed.reason) if isinstance(parsed, Failure) else (parsed.value, None)
                 )

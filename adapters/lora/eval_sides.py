@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen_bot.adapters.engines.base import EngineIdentity, Task
+from codegen_bot.adapters.engines.chat import ChatFrame, TrainedPrompt
 from codegen_bot.adapters.engines.completion import CompletionRequest, CompletionResult
 
 
@@ -69,6 +70,15 @@ class PinnedCompleter:
     def max_context(self) -> int | None:
         """The model's position limit."""
         return self.loaded.max_context  # type: ignore[no-any-return]
+
+    @property
+    def chat_frame(self) -> ChatFrame | None:
+        """The model's chat template, from its tokenizer."""
+        return self.loaded.chat_frame  # type: ignore[no-any-return]
+
+    def trained_prompt(self, task: Task) -> TrainedPrompt | None:
+        """How the pinned adapter was prompted in training (None on the base side)."""
+        return self.loaded.trained_prompt(self.adapter) if self.adapter else None  # type: ignore[no-any-return]
 
     def complete(self, task: Task, requests: Sequence[CompletionRequest]) -> list[CompletionResult]:
         """Continue the prompts with the pinned adapter."""

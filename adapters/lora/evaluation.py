@@ -194,10 +194,17 @@ def evaluate(request: EvalRequest, tasks: EvalTasks, progress: Progress) -> tupl
     if request.task == "tests" and request.repo is None:
         raise EvalError("the tests eval runs the tests: give the repository with --repo")
     loaded, ref = _load(request)
+    # Both sides see the prompts the adapter was trained on: its format and its budget (an
+    # adapter that recorded neither was trained on completion prompts).
+    trained = loaded.trained_prompt(request.task)
+    context = dataset.context
+    if trained is not None:
+        context = replace(context, context_tokens=trained.context_tokens)
+    frame = loaded.chat_frame if trained is not None and trained.format == "chat" else None
     pairs: list[Pair] = []
     skipped: Counter[str] = Counter()
     for row in rows:
-        made = make_pair(row, dataset.context, loaded.count_tokens, loaded.max_context)
+        made = make_pair(row, context, loaded.count_tokens, loaded.max_context, frame)
         if isinstance(made, Failure):
             skipped[made.reason] += 1
         else:
@@ -265,7 +272,7 @@ def _answers(
             reason = result.reason if isinstance(result, CompletionError) else "no answer"
             candidates.append(Candidate(pair.target, task, None, identity, reason))
             continue
-        parsed = parse_answer(task, result[0], pair.target)
+        parsed = parse_answer(task, result[0], pair.target, pair.prompt)
         if isinstance(parsed, Failure):
             candidates.append(Candidate(pair.target, task, None, identity, parsed.reason))
         else:

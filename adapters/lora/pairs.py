@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from textwrap import dedent
 
+from codegen_bot.adapters.engines.chat import ChatFrame
 from codegen_bot.adapters.engines.completion import Completion, cut_at_stop
 from codegen_bot.adapters.engines.prompted import prompt_budget
 from codegen_bot.adapters.lora.dataset_context import DatasetContext
@@ -106,9 +107,16 @@ def completion_for(row: Row, indent: str) -> str:
 
 
 def make_pair(
-    row: Row, context: DatasetContext, count_tokens: CountTokens, max_context: int | None
+    row: Row,
+    context: DatasetContext,
+    count_tokens: CountTokens,
+    max_context: int | None,
+    frame: ChatFrame | None = None,
 ) -> Success[Pair] | Failure:
-    """The pair for `row`, or why the row cannot be one (the reason names what failed)."""
+    """The pair for `row`, or why the row cannot be one (the reason names what failed).
+
+    The prompt is in the completion format, or in the chat `frame` when one is given.
+    """
     if not row.source:
         return Failure("the row has no source file (mined by an older codegen)")
     if any(stop in row.output for stop in STOPS[row.task]):
@@ -120,7 +128,7 @@ def make_pair(
         return Failure(f"`{row.symbol}` still has a docstring in the row's source")
     run_context = context.run_context(row)
     budget = prompt_budget(run_context, row.task, max_context)
-    built = build_prompt(row.task, target, run_context, count_tokens, budget)
+    built = build_prompt(row.task, target, run_context, count_tokens, budget, frame=frame)
     if isinstance(built, Failure):
         return built
     prompt = built.value

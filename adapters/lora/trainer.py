@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from codegen_bot.adapters.engines.base import EngineError, Task
+from codegen_bot.adapters.engines.chat import (
+    ChatFrame,
+    PromptFormat,
+    TrainedPrompt,
+    chat_frame_of,
+    resolve_format,
+)
+from codegen_bot.adapters.engines.prompted import prompt_budget
 from codegen_bot.adapters.lora.dataset_context import CONTEXT_FILE, DatasetContext
 from codegen_bot.adapters.lora.layout import (
     PEFT_CONFIG,
@@ -92,8 +100,14 @@ def tokenize_rows(
     tokenizer: Any,
     max_context: int | None,
     seq_len: int,
+    *,
+    frame: ChatFrame | None = None,
 ) -> Examples:
-    """Each row's prompt and completion as token ids, the prompt tokenized as the engine does."""
+    """Each row's prompt and completion as token ids, the prompt tokenized as the engine does.
+
+    Prompts are built within `training_budget` (context cut farthest first), exactly as a
+    review of the trained adapter builds them; in the chat `frame` when one is given.
+    """
     examples = Examples()
 
     def count(text: str) -> int:
@@ -101,23 +115,14 @@ def tokenize_rows(
         return len(tokenizer(text)["input_ids"])
 
     for row in rows:
-        made = make_pair(row, context, count, max_context)
+        budget = training_budget(context, row.task, max_context, seq_len)
+        made = make_pair(row, replace(context, context_tokens=budget), count, max_context, frame)
         if isinstance(made, Failure):
             examples.skipped[_reason_kind(made.reason)] += 1
             continue
         pair = made.value
         prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         completion = tuple(tokenizer(pair.completion, add_special_tokens=False)["input_ids"])
-        too_long = len(prompt) + len(completion) > seq_len
-        if too_long and (max_context is None or max_context > seq_len):
-            # Too long for the sequence: cut its prompt as a review cuts one for a model of
-            # `seq_len` positions (farthest context first), rather than lose the row.
-            shorter = make_pair(row, context, count, seq_len)
-            if isinstance(shorter, Failure):
-                examples.skipped[_reason_kind(shorter.reason)] += 1
-                continue
-            pair = shorter.value
-            prompt = tuple(tokenizer(pair.prompt)["input_ids"])
         if not completion:
             examples.skipped["an empty completion"] += 1
             continue
@@ -127,6 +132,20 @@ def tokenize_rows(
         examples.pairs.append(pair)
         examples.tokenized.append(Tokenized(prompt, completion, row.weight))
     return examples
+
+
+def training_budget(
+    context: DatasetContext, task: Task, max_context: int | None, seq_len: int
+) -> int:
+    """The prompt budget training builds prompts within (and a review of the adapter uses).
+
+    The repository's `context_tokens`, capped as a review caps it (the model's limit less the
+    answer's room) and so that prompt and answer fit one training sequence: the answer's room
+    there is `max_new_tokens`, but never more than half the sequence.
+    """
+    room = min(context.max_new_tokens.of(task), seq_len // 2)
+    budget = prompt_budget(context.for_examples((), None), task, max_context)
+    return min(budget, seq_len - room)
 
 
 def _reason_kind(reason: str) -> str:
@@ -169,6 +188,8 @@ class TrainRequest:
     settings: TrainSettings
     device: str = "auto"
     resume: bool = False
+    #: auto (chat when the model has a template; measured best, the default), completion, chat.
+    prompt_format: PromptFormat = "auto"
 
 
 def _model_folder(base: Path, progress: Progress) -> Path:
@@ -181,6 +202,21 @@ def _model_folder(base: Path, progress: Progress) -> Path:
         return ensure_converted(base, os.environ, progress)
     except EngineError as error:
         raise TrainingError(str(error)) from error
+
+
+def _prompt_format(
+    request: TrainRequest, tokenizer: Any, context: DatasetContext, max_context: int | None
+) -> tuple[TrainedPrompt, ChatFrame | None]:
+    """The format and budget of the training prompts, and the chat frame when it is chat."""
+    try:
+        frame = chat_frame_of(tokenizer)
+    except ValueError as error:
+        raise TrainingError(str(error)) from error
+    fmt = resolve_format(request.prompt_format, frame)
+    if fmt == "chat" and frame is None:
+        raise TrainingError("--prompt-format chat: the base model has no chat template")
+    budget = training_budget(context, request.task, max_context, request.settings.seq_len)
+    return TrainedPrompt(fmt, budget), frame if fmt == "chat" else None
 
 
 def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, AdapterMetadata]:
@@ -202,13 +238,20 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
     max_context = getattr(
         AutoConfig.from_pretrained(str(request.base)), "max_position_embeddings", None
     )
+    prompt, frame = _prompt_format(request, tokenizer, dataset.context, max_context)
+    fmt = prompt.format
     progress(
-        f"building the engine's prompts for {len(dataset.rows)} {request.task} rows "
-        f"(about 0.1 s each: every file is parsed)"
+        f"building the engine's prompts ({fmt} format, at most {prompt.context_tokens} tokens) "
+        f"for {len(dataset.rows)} {request.task} rows (about 0.1 s each: every file is parsed)"
     )
     splits = {
         side: tokenize_rows(
-            dataset.split(side), dataset.context, tokenizer, max_context, settings.seq_len
+            dataset.split(side),
+            dataset.context,
+            tokenizer,
+            max_context,
+            settings.seq_len,
+            frame=frame,
         )
         for side in ("train", "eval")
     }
@@ -285,6 +328,8 @@ def train_adapter(request: TrainRequest, progress: Progress) -> tuple[Path, Adap
             "tokens": result.tokens,
             "seconds": round(result.seconds, 3),
             "device": str(next(result.model.parameters()).device),
+            # How the prompts were built: a review with this adapter builds them the same way.
+            "prompt": prompt.to_dict(),
         },
     )
     save_adapter(result.model, folder, metadata)

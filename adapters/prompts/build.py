@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codegen_bot.adapters.engines.base import RunContext, Task
-from codegen_bot.adapters.prompts import template
+from codegen_bot.adapters.engines.chat import ChatFrame, Resolved
+from codegen_bot.adapters.prompts import template_parts
 from codegen_bot.adapters.prompts.code_context import (
     class_header,
     definitions_of,
@@ -52,6 +53,8 @@ class Prompt:
     #: The docstring's indentation in the file (docs), which a model's answer is written at.
     indent: str
     cut: tuple[str, ...] = ()
+    #: `completion`, or `chat` (in the model's chat template).
+    format: Resolved = "completion"
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,13 @@ def _chunks(task: Task, target: Target, context: RunContext) -> list[_Chunk]:
 
 
 def _render(
-    task: Task, target: Target, context: RunContext, code: str, chosen: list[_Chunk]
+    task: Task,
+    target: Target,
+    context: RunContext,
+    code: str,
+    chosen: list[_Chunk],
+    *,
+    frame: ChatFrame | None = None,
 ) -> str:
     header, indent = header_and_indent(target)
     headings = _headings(target, context)
@@ -114,7 +123,7 @@ def _render(
         pieces = sorted((c for c in chosen if c.section == section), key=lambda c: c.line)
         if pieces:
             sections.append("\n" + headings[section] + "\n\n".join(p.text for p in pieces) + "\n")
-    return template(task).substitute(
+    values = dict(
         kind=target.kind,
         qualname=target.qualname,
         path=target.path,
@@ -126,18 +135,32 @@ def _render(
         header=header,
         indent=indent,
     )
+    request, answer_start = (part.substitute(values) for part in template_parts(task))
+    if frame is None:
+        return request + answer_start
+    return frame.wrap(request, answer_start)
 
 
 def build_prompt(
-    task: Task, target: Target, context: RunContext, count_tokens: CountTokens, budget: int
+    task: Task,
+    target: Target,
+    context: RunContext,
+    count_tokens: CountTokens,
+    budget: int,
+    *,
+    frame: ChatFrame | None = None,
 ) -> Success[Prompt] | Failure:
-    """Build the prompt for `target` in `budget` tokens; fail when the target alone is too long."""
+    """Build the prompt for `target` in `budget` tokens; fail when the target alone is too long.
+
+    With a chat `frame` the prompt is in the model's chat template (see `prompts.chat`), and
+    its tokens, template included, are what the budget counts.
+    """
     _, indent = header_and_indent(target)
     code = target.code
-    base = count_tokens(_render(task, target, context, code, []))
+    base = count_tokens(_render(task, target, context, code, [], frame=frame))
     if base > budget and target.kind == "class":
         code = outline(target.code)
-        base = count_tokens(_render(task, target, context, code, []))
+        base = count_tokens(_render(task, target, context, code, [], frame=frame))
     if base > budget:
         return Failure(
             f"the {target.kind} alone needs {base} prompt tokens, more than the budget of {budget}"
@@ -157,13 +180,14 @@ def build_prompt(
     cut: list[str] = []
     while chosen and size(chosen) > budget:
         cut.append(chosen.pop().label)
-    text = _render(task, target, context, code, chosen)
+    text = _render(task, target, context, code, chosen, frame=frame)
     tokens = count_tokens(text)
     # Pieces counted apart can tokenize a little differently joined: drop more until it fits.
     while tokens > budget and chosen:
         cut.append(chosen.pop().label)
-        text = _render(task, target, context, code, chosen)
+        text = _render(task, target, context, code, chosen, frame=frame)
         tokens = count_tokens(text)
     if code != target.code:
         cut.append("method bodies of the class (outline shown)")
-    return Success(Prompt(task, text, tokens, STOPS[task], indent, tuple(cut)))
+    fmt: Resolved = "completion" if frame is None else "chat"
+    return Success(Prompt(task, text, tokens, STOPS[task], indent, tuple(cut), fmt))

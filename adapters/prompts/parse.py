@@ -94,10 +94,68 @@ def parse_refactor(completion: Completion, target: Target) -> Success[str] | Fai
     return Success(code)
 
 
-def parse_answer(task: Task, completion: Completion, target: Target) -> Success[str] | Failure:
-    """The usable text of an answer for `task`, or why there is none."""
+#: A summary of this many words or more is compared with the prompt's lines.
+COPY_WORDS = 4
+#: Copied: the longest common word sequence covers this share of both summary and line.
+COPY_SHARE = 0.6
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    """The length of the longest common subsequence of two word lists."""
+    row = [0] * (len(b) + 1)
+    for word in a:
+        previous = 0
+        for j, other in enumerate(b, start=1):
+            current = row[j]
+            row[j] = previous + 1 if word == other else max(row[j], row[j - 1])
+            previous = current
+    return row[-1]
+
+
+def copied_from_prompt(docstring: str, prompt: str, own_code: str = "") -> bool:
+    """Whether the docstring's summary repeats a line of the prompt (not of the target's code).
+
+    A small model shown another definition's docstring as an example often answers with it, or
+    with a word or two changed ("thousand" for "thousands"); such an answer may pass every gate
+    and still describe another function. Repeating: the longest common sequence of words covers
+    at least `COPY_SHARE` of the summary and of the line.
+    """
+    summary = _words(docstring.split("\n", 1)[0])
+    if len(summary) < COPY_WORDS:
+        return False
+    own = set(own_code.splitlines())
+    for line in prompt.splitlines():
+        if line in own:
+            continue
+        words = _words(line)
+        if len(words) < COPY_WORDS:
+            continue
+        common = _common(summary, words)
+        if common >= COPY_SHARE * len(summary) and common >= COPY_SHARE * len(words):
+            return True
+    return False
+
+
+def parse_answer(
+    task: Task, completion: Completion, target: Target, prompt: str = ""
+) -> Success[str] | Failure:
+    """The usable text of an answer for `task`, or why there is none.
+
+    With the `prompt` it answered, a docstring whose summary is copied from it is refused.
+    """
     if task == "docs":
-        return parse_docstring(completion)
+        parsed = parse_docstring(completion)
+        if (
+            isinstance(parsed, Success)
+            and prompt
+            and copied_from_prompt(parsed.value, prompt, target.code)
+        ):
+            return Failure("the summary repeats a line of the prompt (another definition's)")
+        return parsed
     if task == "tests":
         return parse_tests(completion)
     return parse_refactor(completion, target)

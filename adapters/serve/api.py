@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codegen_bot.adapters.engines.base import EngineIdentity
+from codegen_bot.adapters.engines.chat import ChatFrame, TrainedPrompt
 from codegen_bot.adapters.engines.completion import (
     Completion,
     CompletionError,
@@ -39,9 +40,13 @@ class ServedModel:
     parent: str | None
     max_model_len: int | None
     created: int
+    #: The model's chat template around one message, for clients that build chat prompts.
+    chat_frame: ChatFrame | None = None
+    #: How the adapter was prompted in training, so that clients build the same prompts.
+    trained_prompt: TrainedPrompt | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `/v1/models` entry, vLLM's shape plus codegen's identity of model and adapter."""
+        """The `/v1/models` entry: vLLM's shape, plus codegen's identity and prompt format."""
         return {
             "id": self.id,
             "object": "model",
@@ -50,7 +55,12 @@ class ServedModel:
             "root": self.root,
             "parent": self.parent,
             "max_model_len": self.max_model_len,
-            "codegen": {"model": self.identity.model, "adapter": self.identity.adapter},
+            "codegen": {
+                "model": self.identity.model,
+                "adapter": self.identity.adapter,
+                "chat_frame": self.chat_frame.to_dict() if self.chat_frame else None,
+                "trained_prompt": self.trained_prompt.to_dict() if self.trained_prompt else None,
+            },
         }
 
 

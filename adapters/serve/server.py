@@ -41,6 +41,7 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
             None,
             model.max_context,
             created,
+            model.chat_frame,
         )
     ]
     for task, ref in model.adapters.items():
@@ -53,6 +54,8 @@ def served_models(model: LoadedModel, created: int) -> list[ServedModel]:
                 base_id,
                 model.max_context,
                 created,
+                model.chat_frame,
+                model.trained_prompt(task),
             )
         )
     return served

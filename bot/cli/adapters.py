@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from codegen_bot.adapters.engines.base import TASKS, EngineError
+from codegen_bot.adapters.engines.chat import FORMATS
 from codegen_bot.adapters.lora.layout import list_adapters
 from codegen_bot.adapters.lora.mining.run import mine
 from codegen_bot.adapters.lora.settings import TrainSettings
@@ -92,6 +93,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--resume", action="store_true", help="continue the task's interrupted run")
+    parser.add_argument(
+        "--prompt-format",
+        choices=FORMATS,
+        default="auto",
+        help="train on completion prompts, or in the base model's chat template; auto: chat "
+        "when it has one (default). Recorded in the adapter: reviews prompt it the same way",
+    )
     parser.add_argument("-q", "--quiet", action="store_true")
     group = parser.add_argument_group("training settings ([tool.codegen.lora])")
     hints = get_type_hints(TrainSettings)
@@ -155,6 +163,7 @@ def run_train(args: argparse.Namespace) -> int:
         settings=train_settings(args),
         device=args.device,
         resume=args.resume,
+        prompt_format=args.prompt_format,
     )
     try:
         folder, metadata = train_adapter(request, progress_printer(args.quiet))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import TASKS, Engine, EngineError
+from codegen_bot.adapters.engines.chat import FORMATS
 from codegen_bot.adapters.engines.registry import (
     ENGINES,
     EngineStartup,
@@ -51,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_isolation_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     add_engine_options(parser)
+    add_prompt_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -121,6 +123,24 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout", type=float, default=300.0, help="openai: seconds per request (default: 300)"
+    )
+
+
+def add_prompt_options(parser: argparse.ArgumentParser) -> None:
+    """`--samples` and `--prompt-format`: how a model engine is asked (review only)."""
+    group = parser.add_argument_group("model prompts")
+    group.add_argument(
+        "--samples",
+        type=int,
+        help="candidates per target: greedy, then samples ranked by likelihood; the first that "
+        "passes every gate is kept (default: the repository's engine.samples, else 1)",
+    )
+    group.add_argument(
+        "--prompt-format",
+        choices=FORMATS,
+        help="completion, chat (the model's chat template) or auto: chat when the model has "
+        "one (default: the repository's engine.prompt_format, else auto); an adapter that "
+        "recorded its training format uses that",
     )
 
 
@@ -213,6 +233,8 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         config_file=args.config,
         isolation=args.isolation,
+        samples=args.samples,
+        prompt_format=args.prompt_format,
     )
     startup = engine_startup(args)  # checks the flags before any work starts
     try:

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_bot.adapters.engines.base import Engine, EngineIdentity, RunContext
+from codegen_bot.adapters.engines.chat import PromptFormat
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
-from codegen_bot.bot.config import Config, IsolationChoice, config_from_files, with_isolation
+from codegen_bot.bot.config import (
+    Config,
+    IsolationChoice,
+    config_from_files,
+    with_engine,
+    with_isolation,
+)
 from codegen_bot.bot.errors import UsageError
 from codegen_bot.bot.report import Proposal, PullRequestRef, Report, TaskOutcome
 from codegen_bot.bot.tasks.ranking import ranked
@@ -47,6 +54,9 @@ class ReviewRequest:
     config_file: Path | None = None  # an explicit `.codegen.toml`, overriding the repository's
     #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
     isolation: IsolationChoice | None = None
+    #: The runner's `--samples` and `--prompt-format`; None: the repository's settings.
+    samples: int | None = None
+    prompt_format: PromptFormat | None = None
 
 
 def load_config(workspace: Workspace, rev: str, explicit: Path | None = None) -> Config:
@@ -268,6 +278,7 @@ def prepare(request: ReviewRequest) -> PreparedReview:
     config = with_isolation(
         run_config(workspace, compared, head, request.config_file), request.isolation
     )
+    config = with_engine(config, request.samples, request.prompt_format)
     return PreparedReview(request, workspace, base, head, compared, config)
 
 

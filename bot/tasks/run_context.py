@@ -75,4 +75,5 @@ def run_context(
         temperature=engine.temperature,
         context_tokens=engine.context_tokens,
         max_new_tokens=TokenBudgets(budgets.docs, budgets.tests, budgets.refactor),
+        prompt_format=engine.prompt_format,
     )

@@ -6,12 +6,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codegen_bot.adapters.engines.base import RunContext
+from codegen_bot.adapters.engines.chat import (
+    PLACEHOLDER,
+    ChatFrame,
+    TrainedPrompt,
+    frame_from_rendered,
+    resolve_format,
+    trained_prompt_of,
+)
 from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.adapters.prompts import template, template_parts
 from codegen_bot.adapters.prompts.build import build_prompt
 from codegen_bot.adapters.prompts.code_context import module_name, outline
 from codegen_bot.adapters.prompts.few_shot import pick_docstring_examples, pick_test_example
 from codegen_bot.adapters.prompts.parse import (
     docstring_completion,
+    parse_answer,
     parse_docstring,
     parse_refactor,
     parse_tests,
@@ -87,8 +97,9 @@ def test_docs_prompt_holds_the_context_a_model_needs() -> None:
     assert "# Imports of shop/cart.py:\nimport math\nfrom decimal import Decimal\n" in text
     assert 'class Cart:\n    """A cart."""\n\n    currency = "EUR"' in text
     assert "    def add(self, price):" in text and "def far_away(x):" in text
-    # Ends by opening the docstring at the body's indentation: the model writes its content.
-    assert text.endswith('    def total(self, tax: float = 0.0) -> Decimal:\n        """\n')
+    # Ends by opening the docstring at the body's indentation: the model writes its summary
+    # right after the quotes (no newline: a prompt ending in one splits a token the model knows).
+    assert text.endswith('    def total(self, tax: float = 0.0) -> Decimal:\n        """')
 
 
 def test_far_code_is_cut_first_then_the_rest_in_order_of_priority() -> None:
@@ -267,3 +278,73 @@ def test_test_and_refactor_answers() -> None:
     assert parse_refactor(_done("def other(x):\n    return x\n"), target) == Failure(
         "the code does not define function `far_away`"
     )
+
+
+def test_templates_split_after_their_cue_line_and_join_back_unchanged() -> None:
+    for task in ("docs", "tests", "refactor"):
+        request, answer_start = template_parts(task)  # type: ignore[arg-type]
+        assert request.template + answer_start.template == template(task).template  # type: ignore[arg-type]
+        assert request.template.splitlines()[-1].startswith("# ")
+    assert template_parts("docs")[1].template == '$header\n$indent"""'
+    assert template_parts("tests")[1].template.startswith("```python")
+
+
+def test_a_chat_frame_wraps_the_request_and_opens_the_answer() -> None:
+    frame = ChatFrame("<s>user\n", "</s>\n<s>assistant\n")
+    target = _target("Cart.total")
+    plain = build_prompt("docs", target, RunContext(), words, 10_000)
+    chat = build_prompt("docs", target, RunContext(), words, 10_000, frame=frame)
+    assert isinstance(plain, Success) and isinstance(chat, Success)
+    request, _, answer_start = plain.value.text.rpartition("with its docstring:\n")
+    assert chat.value.text == (
+        frame.head + request + "with its docstring:" + frame.tail + answer_start
+    )
+    assert (plain.value.format, chat.value.format) == ("completion", "chat")
+    # The frame's tokens count against the budget: a budget that fits the plain prompt exactly
+    # leaves the chat prompt to cut context.
+    squeezed = build_prompt("docs", target, RunContext(), words, plain.value.tokens, frame=frame)
+    assert isinstance(squeezed, Success)
+    assert squeezed.value.tokens <= plain.value.tokens and squeezed.value.cut
+
+
+def test_frames_formats_and_trained_prompt_records_are_read_strictly() -> None:
+    assert frame_from_rendered(f"a{PLACEHOLDER}b") == ChatFrame("a", "b")
+    assert frame_from_rendered("a template that dropped the message") is None
+    assert frame_from_rendered(f"{PLACEHOLDER}{PLACEHOLDER}") is None
+    assert ChatFrame.from_dict(ChatFrame("a", "b").to_dict()) == ChatFrame("a", "b")
+    assert ChatFrame.from_dict({"head": 1, "tail": "b"}) is None
+    assert resolve_format("auto", None) == "completion"
+    assert resolve_format("auto", ChatFrame("a", "b")) == "chat"
+    assert resolve_format("chat", None) == "chat"  # the engine refuses it with its reason
+    record = TrainedPrompt("chat", 896)
+    assert trained_prompt_of({"prompt": record.to_dict()}) == record
+    assert trained_prompt_of({}) is None  # adapters trained before the record existed
+    assert trained_prompt_of({"prompt": {"format": "jinja", "context_tokens": 9}}) is None
+    assert trained_prompt_of({"prompt": {"format": "chat", "context_tokens": 0}}) is None
+
+
+def test_a_docstring_copied_from_the_prompt_is_refused() -> None:
+    target = _target("Cart.total")
+    built = build_prompt("docs", target, RunContext(), words, 10_000)
+    assert isinstance(built, Success)
+    prompt = built.value.text + "\n# Return the price of all the items in the cart, taxed.\n"
+    for copy in (
+        "Return the price of all the items in the cart, taxed.",  # word for word
+        "Return the price of all items in the cart.",  # a word or two changed
+    ):
+        refused = parse_answer("docs", _done(copy + "\n    "), target, prompt)
+        assert isinstance(refused, Failure), copy
+        assert "repeats a line of the prompt" in refused.reason
+        # Without the prompt there is nothing to compare with.
+        assert isinstance(parse_answer("docs", _done(copy), target), Success)
+    # A summary of the same shape that says something else is kept.
+    written = _done("Return the total of the items, taxed.\n    ")
+    assert isinstance(parse_answer("docs", written, target, prompt), Success)
+    # Under COPY_WORDS words a summary may well recur honestly ("Round a price." is an example).
+    assert "Round a price." in prompt
+    assert isinstance(parse_answer("docs", _done("Round a price."), target, prompt), Success)
+    # The target's own code is not another definition: restating it is for other gates to judge.
+    code_line = "        return Decimal(sum(self.items)) * Decimal(1 + tax)"
+    assert code_line in prompt
+    own = _done("Return Decimal sum of self items times Decimal 1 plus tax.")
+    assert isinstance(parse_answer("docs", own, target, prompt), Success)

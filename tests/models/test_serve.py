@@ -59,7 +59,12 @@ def test_health_and_models(server: ServerHandle, loaded: LoadedModel) -> None:
     assert status == 200
     entries = {m["id"]: m for m in models["data"]}
     assert entries["docs"]["parent"] == "tiny-qwen2"
-    assert entries["docs"]["codegen"] == {"model": loaded.model_label, "adapter": "docs@1"}
+    assert entries["docs"]["codegen"] == {
+        "model": loaded.model_label,
+        "adapter": "docs@1",
+        "chat_frame": None,  # the tiny tokenizer has no chat template
+        "trained_prompt": None,  # the suite's adapter was saved without a prompt record
+    }
     assert entries["tiny-qwen2"]["parent"] is None
     assert entries["tiny-qwen2"]["max_model_len"] == 2048
 

@@ -44,8 +44,14 @@ def test_the_identity_names_the_file_and_its_fingerprint(
     fingerprint = model_fingerprint(converted_folder(smollm, os.environ))
     assert smol_loaded.model_label == f"{GGUF_NAME}@{fingerprint}"
     assert smol_loaded.identity("docs").adapter == "docs@1"
-    # The chat template came through the conversion with the tokenizer.
+    # The chat template came through the conversion with the tokenizer, and the engine reads
+    # its frame: ChatML, its markers single special tokens (so budgets count them exactly).
     assert smol_loaded.tokenizer.chat_template
+    frame = smol_loaded.chat_frame
+    assert frame is not None
+    assert frame.head.endswith("<|im_start|>user\n")
+    assert frame.tail == "<|im_end|>\n<|im_start|>assistant\n"
+    assert smol_loaded.count_tokens("<|im_start|>") == 1
 
 
 def test_a_file_that_is_not_gguf_is_a_clear_error(tmp_path: Path) -> None:

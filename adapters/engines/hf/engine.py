@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from codegen_bot.adapters.engines.base import EngineIdentity, Task
+from codegen_bot.adapters.engines.chat import ChatFrame, TrainedPrompt
 from codegen_bot.adapters.engines.completion import CompletionRequest, CompletionResult
 from codegen_bot.adapters.engines.hf.hf_config import HFConfig
 from codegen_bot.adapters.engines.hf.loading import load_model
@@ -35,6 +36,15 @@ class HFCompleter:
     def max_context(self) -> int | None:
         """The model's position limit."""
         return self.model.max_context
+
+    @property
+    def chat_frame(self) -> ChatFrame | None:
+        """The model's chat template, from its tokenizer."""
+        return self.model.chat_frame
+
+    def trained_prompt(self, task: Task) -> TrainedPrompt | None:
+        """How the task's adapter was prompted in training."""
+        return self.model.trained_prompt(task)
 
     def complete(self, task: Task, requests: Sequence[CompletionRequest]) -> list[CompletionResult]:
         """Continue the prompts with the task's adapter."""

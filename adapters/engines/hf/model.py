@@ -15,6 +15,12 @@ from typing import Any
 import torch
 
 from codegen_bot.adapters.engines.base import EngineIdentity, Task
+from codegen_bot.adapters.engines.chat import (
+    ChatFrame,
+    TrainedPrompt,
+    chat_frame_of,
+    trained_prompt_of,
+)
 from codegen_bot.adapters.engines.completion import (
     Completion,
     CompletionError,
@@ -73,6 +79,8 @@ class LoadedModel:
         if tokenizer.eos_token_id is not None:
             eos_ids.append(tokenizer.eos_token_id)
         self.eos_ids = tuple(sorted(set(eos_ids)))
+        #: The model's chat template around one message (None: it has none).
+        self.chat_frame: ChatFrame | None = chat_frame_of(tokenizer)
 
     # --- identity -------------------------------------------------------------------------------
 
@@ -95,6 +103,11 @@ class LoadedModel:
         """The model and every adapter loaded."""
         labels = ", ".join(ref.label for ref in self.adapters.values())
         return EngineIdentity("hf", self.model_label, labels or None)
+
+    def trained_prompt(self, task: str) -> TrainedPrompt | None:
+        """How `task`'s adapter was prompted in training (None: no adapter, or not recorded)."""
+        ref = self.adapters.get(task)
+        return trained_prompt_of(ref.metadata.hyperparameters) if ref else None
 
     @property
     def max_context(self) -> int | None:
@@ -227,6 +240,7 @@ class LoadedModel:
             "compiled": self.decoder.compiled,
             "compile_error": self.decoder.compile_error,
             "load_seconds": round(self.load_seconds, 3),
+            "chat_template": self.chat_frame is not None,
             "adapters": {
                 task: {"version": ref.version, "path": str(ref.path), **ref.metadata.to_dict()}
                 for task, ref in self.adapters.items()

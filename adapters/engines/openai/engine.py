@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from codegen_bot.adapters.engines.base import TASKS, EngineError, EngineIdentity, Task
+from codegen_bot.adapters.engines.chat import ChatFrame, TrainedPrompt
 from codegen_bot.adapters.engines.completion import (
     Completion,
     CompletionError,
@@ -77,6 +78,21 @@ class OpenAICompleter:
             f"the server has no model named {task!r} and no single base model to fall back on "
             f"(models: {', '.join(models)}); name one for {task}"
         )
+
+    @property
+    def chat_frame(self) -> ChatFrame | None:
+        """The served model's chat template, when the server lists it (codegen serve does)."""
+        for entry in self.models().values():
+            own = entry.get("codegen")
+            frame = ChatFrame.from_dict(own.get("chat_frame")) if isinstance(own, dict) else None
+            if frame is not None:
+                return frame
+        return None
+
+    def trained_prompt(self, task: Task) -> TrainedPrompt | None:
+        """How the task's served adapter was prompted in training, when the server says."""
+        own = self.model_for(task).get("codegen")
+        return TrainedPrompt.from_dict(own.get("trained_prompt")) if isinstance(own, dict) else None
 
     def identity(self, task: Task) -> EngineIdentity:
         """The served model and adapter, as the server names them."""
