@@ -72,20 +72,25 @@ def _write_rows(folder: Path, task: str, rows: Sequence[dict]) -> None:
 def keep_budget(rows: Sequence[dict], train_rows: int, eval_functions: int) -> list[dict]:
     """At most `train_rows` train rows and the rows of `eval_functions` held-out functions.
 
-    Held-out rows are counted by function (a tests row is one function and one of its tests,
-    so a function may have several); 0 keeps everything on that side.
+    The train rows kept are the shortest (function and answer), so that a CPU budget's short
+    sequences lose as few as possible; held-out functions are taken in order and counted by
+    function (a tests row is one function and one of its tests, so a function may have
+    several). 0 keeps everything on that side.
     """
-    kept, train, functions = [], 0, set()
+    train = [row for row in rows if row["split"] == "train"]
+    if train_rows:
+        train = sorted(train, key=lambda row: len(row["input"]) + len(row["output"]))[:train_rows]
+    chosen = {id(row) for row in train}
+    kept, functions = [], set()
     for row in rows:
         if row["split"] == "train":
-            if train_rows and train >= train_rows:
-                continue
-            train += 1
-        else:
-            key = (row["path"], row["symbol"])
-            if eval_functions and key not in functions and len(functions) >= eval_functions:
-                continue
-            functions.add(key)
+            if id(row) in chosen:
+                kept.append(row)
+            continue
+        key = (row["path"], row["symbol"])
+        if eval_functions and key not in functions and len(functions) >= eval_functions:
+            continue
+        functions.add(key)
         kept.append(row)
     return kept
 

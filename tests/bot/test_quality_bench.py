@@ -79,16 +79,20 @@ def _rows(folder: Path, task: str) -> list[dict]:
     return [json.loads(line) for line in (folder / f"{task}.jsonl").read_text().splitlines()]
 
 
-def test_the_budget_counts_held_out_functions_not_rows() -> None:
+def test_the_budget_keeps_the_shortest_train_rows_and_counts_held_out_functions() -> None:
+    def row(split: str, symbol: str, size: int) -> dict:
+        return {"split": split, "path": f"{split}.py", "symbol": symbol, "input": "x" * size,
+                "output": "y"}  # fmt: skip
+
     rows = [
-        {"split": "train", "path": "a.py", "symbol": "f"},
-        {"split": "train", "path": "a.py", "symbol": "g"},
-        {"split": "eval", "path": "b.py", "symbol": "h"},
-        {"split": "eval", "path": "b.py", "symbol": "h"},  # a second test of h
-        {"split": "eval", "path": "b.py", "symbol": "k"},
+        row("train", "long", 50),
+        row("train", "short", 5),
+        row("eval", "h", 9),
+        row("eval", "h", 9),  # a second test of h
+        row("eval", "k", 9),
     ]
     kept = keep_budget(rows, train_rows=1, eval_functions=1)
-    assert kept == [rows[0], rows[2], rows[3]]
+    assert kept == [rows[1], rows[2], rows[3]]
     assert keep_budget(rows, 0, 0) == rows
 
 
