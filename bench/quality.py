@@ -75,7 +75,16 @@ def prepare(spec: str, args: argparse.Namespace) -> Path:
     if codegen(["adapters", "mine", "--repo", str(repo), "--out", str(mined), "-q"]) != 0:
         raise SystemExit(f"{spec}: mining failed")
     budgets = TokenBudgets(docs=args.max_new_tokens, tests=args.tests_new_tokens)
-    return budgeted(mined, work / "data", args.train_rows, args.eval_functions, budgets)
+    # Evaluation prompts as long as the training ones: seq_len less the larger answer budget.
+    prompt = args.seq_len - max(args.max_new_tokens, args.tests_new_tokens)
+    return budgeted(
+        mined,
+        work / "data",
+        args.train_rows,
+        args.eval_functions,
+        budgets=budgets,
+        context_tokens=prompt,
+    )
 
 
 def train(task: str, data: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:

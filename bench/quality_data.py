@@ -96,12 +96,20 @@ def keep_budget(rows: Sequence[dict], train_rows: int, eval_functions: int) -> l
 
 
 def budgeted(
-    mined: Path, out: Path, train_rows: int, eval_functions: int, budgets: TokenBudgets
+    mined: Path,
+    out: Path,
+    train_rows: int,
+    eval_functions: int,
+    *,
+    budgets: TokenBudgets,
+    context_tokens: int,
 ) -> Path:
     """A copy of the mined dataset cut to the budget, with `budgets` as its new-token budgets.
 
     Training sizes each prompt to `seq_len - budget` and evaluation lets the model write
-    `budget` tokens, so both read the same budgets from the copy's `context.json`.
+    `budget` tokens; `context_tokens` caps the prompts evaluation builds, so that an adapter
+    trained on short sequences is asked what it was trained on. Both read the copy's
+    `context.json`.
     """
     if out.exists():
         shutil.rmtree(out)
@@ -109,7 +117,7 @@ def budgeted(
     for task in TASKS:
         _write_rows(out, task, keep_budget(_rows(mined, task), train_rows, eval_functions))
     context = DatasetContext.load(mined)
-    replace(context, max_new_tokens=budgets).save(out)
+    replace(context, max_new_tokens=budgets, context_tokens=context_tokens).save(out)
     return out
 
 
@@ -145,6 +153,9 @@ def other_projects(target: Path, others: Sequence[Path], out: Path) -> Path:
         merged += [row for row in _rows(target, task) if row["split"] == "eval"]
         _write_rows(out, task, merged)
     contexts = [DatasetContext.load(folder) for folder in others]
-    budgets = DatasetContext.load(target).max_new_tokens
-    replace(_merged_context(contexts, sizes), max_new_tokens=budgets).save(out)
+    mine = DatasetContext.load(target)
+    merged = _merged_context(contexts, sizes)
+    replace(merged, max_new_tokens=mine.max_new_tokens, context_tokens=mine.context_tokens).save(
+        out
+    )
     return out

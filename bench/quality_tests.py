@@ -164,7 +164,7 @@ def render_tests(results: Sequence[dict[str, Any]]) -> str:
     ]
     for result in results:
         for row in result.get("tests", []):
-            skipped = sum(row["skipped"].values())
+            skipped = ", ".join(f"{n} {why}" for why, n in row["skipped"].items()) or "0"
             lines.append(
                 f"| {result['project']} | {row['engine']} | {row['functions']} | {skipped} | "
                 f"{row['proposed']} | {row['parses']} | {row['passes_runs']} | "

@@ -100,13 +100,16 @@ def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
     mine = _mined(tmp_path, "shapes", "shapes")
     other = _mined(tmp_path, "forms", "forms")
     budgets = TokenBudgets(docs=48, tests=200)
-    data = budgeted(mine, tmp_path / "shapes" / "data", 1, 1, budgets)
+    data = budgeted(mine, tmp_path / "shapes" / "data", 1, 1, budgets=budgets, context_tokens=300)
     assert load_dataset(data, "docs").context.max_new_tokens == budgets
+    assert load_dataset(data, "tests").context.context_tokens == 300
     for task in ("docs", "tests"):
         rows = _rows(data, task)
         assert sum(r["split"] == "train" for r in rows) <= 1
         assert len({(r["path"], r["symbol"]) for r in rows if r["split"] == "eval"}) <= 1
-    other_data = budgeted(other, tmp_path / "forms" / "data", 0, 0, budgets)
+    other_data = budgeted(
+        other, tmp_path / "forms" / "data", 0, 0, budgets=budgets, context_tokens=900
+    )
     lopo = other_projects(data, [other_data], tmp_path / "shapes" / "data-others")
     for task in ("docs", "tests"):
         rows = _rows(lopo, task)
@@ -116,6 +119,7 @@ def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
         ]
     merged = load_dataset(lopo, "docs")
     assert merged.context.max_new_tokens == budgets
+    assert merged.context.context_tokens == 300  # the target's, as its evaluation uses
     assert merged.manifest["head"] == load_dataset(data, "docs").manifest["head"]
 
 
