@@ -42,7 +42,11 @@ def fetch(spec: str, sdists: Path) -> Path:
 
 
 def as_repository(sdist: Path, root: Path) -> Path:
-    """Unpack the sdist into a one-commit git repository (its history is not needed)."""
+    """Unpack the sdist into a one-commit git repository (its history is not needed).
+
+    Every file of the sdist is committed, also those its `.gitignore` names: a `_version.py`
+    that the build wrote (humanize's) is what the package imports, so its tests need it.
+    """
     if root.exists():
         shutil.rmtree(root)
     with tarfile.open(sdist) as archive:
@@ -51,7 +55,7 @@ def as_repository(sdist: Path, root: Path) -> Path:
     shutil.move(str(top), str(root))
     shutil.rmtree(root.parent / "unpacked")
     repo = git.Repo.init(root, initial_branch="main")
-    repo.git.add("--all")
+    repo.git.add("--all", "--force")
     author = git.Actor("Bench", "bench@example.com")
     repo.index.commit(f"{sdist.name}", author=author, committer=author)
     return root

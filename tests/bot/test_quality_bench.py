@@ -7,6 +7,8 @@ import json
 import tarfile
 from pathlib import Path
 
+import git
+
 from bench.quality_data import as_repository, budgeted, keep_budget, other_projects
 from bench.quality_tests import funnel, render_tests
 from codegen_bot.adapters.engines.base import TokenBudgets
@@ -58,6 +60,8 @@ def _sdist(folder: Path, name: str, package: str) -> Path:
         ),
         "tests/test_core.py": TESTS.replace("shapes", package),
         "pyproject.toml": f'[project]\nname = "{name}"\nversion = "1.0"\n',
+        ".gitignore": f"{package}/_version.py\n",
+        f"{package}/_version.py": 'version = "1.0"\n',  # written by the build, ignored by git
     }
     with tarfile.open(path, "w:gz") as archive:
         for relative, text in files.items():
@@ -99,6 +103,8 @@ def test_the_budget_keeps_the_shortest_train_rows_and_counts_held_out_functions(
 def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
     mine = _mined(tmp_path, "shapes", "shapes")
     other = _mined(tmp_path, "forms", "forms")
+    committed = git.Repo(tmp_path / "shapes" / "repo").git.ls_files().splitlines()
+    assert "shapes/_version.py" in committed  # the sdist's files, ignored or not
     budgets = TokenBudgets(docs=48, tests=200)
     data = budgeted(mine, tmp_path / "shapes" / "data", 1, 1, budgets=budgets, context_tokens=300)
     assert load_dataset(data, "docs").context.max_new_tokens == budgets
