@@ -188,6 +188,10 @@ def evaluate(spec: str, data: Path, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def render(results: Sequence[dict[str, Any]]) -> str:
     """The Markdown tables (docs, then the tests funnel) and one line per project's training."""
     lines = [
@@ -214,7 +218,7 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                 f"{side}: "
                 + (
                     f"{t['examples']} rows trained on in {t['seconds']} s, held-out loss "
-                    f"{t['eval_loss_base']} → {t['eval_loss']}"
+                    f"{_loss(t['eval_loss_base'])} → {_loss(t['eval_loss'])}"
                     if t.get("trained")
                     else f"none ({t.get('why', 'not asked')})"
                 )
