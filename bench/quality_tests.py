@@ -150,7 +150,7 @@ def funnel(
     figures = Funnel(name, targets=sum(len(s.touched) for s in sources))
     figures.seconds = time.perf_counter() - started
     figures.propose_seconds = outcome.timings.get("tests_propose", 0.0)
-    figures.skipped.update(s.reason.split(" (")[0][:60] for s in outcome.skipped)
+    figures.skipped.update(s.reason[:160] for s in outcome.skipped)
     figures.count(outcome.proposals)
     return figures
 
