@@ -62,8 +62,8 @@ def test_the_saved_adapter_reloads_to_the_trained_model(
 ) -> None:
     """The adapter `codegen adapters train` saved, loaded from disk, scores the held-out rows
     exactly as the trained model did in memory before saving (the session's adapter: no second
-    training). Unmerged it is the same computation; merged, the same up to float rounding; with
-    the adapter off, the base model's loss."""
+    training): unmerged it is the same computation, and with the adapter off the base model's
+    loss. (Merged equals unmerged: the fast-path test compares them token for token.)"""
     metadata = AdapterMetadata.load(smol_shop.adapters / "docs" / "1")
     settings = TrainSettings(seq_len=512, batch_size=1, micro_batch=1)  # as TRAIN_FLAGS
     dataset = load_dataset(smol_shop.data, "docs")
@@ -81,6 +81,5 @@ def test_the_saved_adapter_reloads_to_the_trained_model(
 
     trained, base = metadata.metrics["eval_loss"], metadata.metrics["eval_loss_base"]
     assert loss("docs", merged=False) == pytest.approx(trained, rel=1e-6)
-    assert loss("docs", merged=True) == pytest.approx(trained, rel=1e-3)
     assert loss(None, merged=False) == pytest.approx(base, rel=1e-6)
     assert trained != pytest.approx(base, rel=1e-3)  # the adapter does change the model
