@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from codegen_bot.adapters.lora.mining.dataset import read
+from codegen_bot.adapters.lora.mining.dataset import read, split_by_file
 from codegen_bot.adapters.lora.mining.docs import documented_names, good_docstring
 from codegen_bot.adapters.lora.mining.hygiene import has_secret, is_secret_file
+from codegen_bot.adapters.lora.mining.records import Row
 
 PRICES = '''\
 """Prices."""
@@ -171,6 +172,28 @@ def test_split_is_by_file(make_repo, run_cli, tmp_path) -> None:
     for row in rows:
         assert split_of.setdefault(row.path, row.split) == row.split  # a file is on one side
     assert {"train", "eval"} <= set(split_of.values())
+
+
+def test_every_task_holds_out_a_file_even_where_the_hash_picks_another_tasks_file() -> None:
+    def bucket(path: str) -> int:
+        return int(hashlib.sha256(path.encode()).hexdigest()[:8], 16) % 100
+
+    names = [f"pkg/m{i}.py" for i in range(200)]
+    held = next(p for p in names if bucket(p) < 10)  # the hash holds this file out
+    kept = [p for p in names if bucket(p) >= 10][:3]
+
+    def row(task: str, path: str) -> Row:
+        return Row(task, path, "f", "c0", "def f(): ...", "Doc.", "history")  # type: ignore[arg-type]
+
+    rows = [row("refactor", held), row("refactor", kept[0])]
+    rows += [row("docs", p) for p in kept] + [row("tests", kept[0])]
+    split = split_by_file(rows)
+    by_task = {(r.task, r.path): r.split for r in split}
+    assert by_task[("refactor", held)] == "eval"  # the hash's choice stands where it applies
+    assert by_task[("refactor", kept[0])] == "train"
+    docs = [by_task[("docs", p)] for p in kept]
+    assert docs.count("eval") == 1 and docs.count("train") == 2  # docs hold out one file too
+    assert by_task[("tests", kept[0])] == "train"  # a task with one file trains on it
 
 
 def test_since_limits_the_history(make_repo, run_cli, tmp_path) -> None:

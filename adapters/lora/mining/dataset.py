@@ -50,15 +50,24 @@ def split_by_file(rows: list[Row], eval_percent: int = 10) -> list[Row]:
     """Mark rows `eval` for about `eval_percent`% of files, by a hash of the path.
 
     A file's rows never straddle the split, so evaluation never sees a function trained on.
-    With two files or more, at least one file is held out and at least one is kept.
+    The guarantee holds per task, since each task trains its own adapter: a task whose rows come
+    from two files or more has at least one of them held out and at least one kept (a project
+    whose held-out file holds only refactor rows still gets held-out docs and tests rows).
     """
-    paths = sorted({row.path for row in rows})
-    held = {p for p in paths if _bucket(p) < eval_percent}
-    if len(paths) >= 2 and not held:
-        held = {min(paths, key=_bucket)}
-    if len(paths) >= 2 and held == set(paths):
-        held.discard(max(paths, key=_bucket))
-    return [replace(row, split="eval" if row.path in held else "train") for row in rows]
+    held = {p for p in {row.path for row in rows} if _bucket(p) < eval_percent}
+    chosen = {}
+    for task in TASK_FILES:
+        paths = sorted({row.path for row in rows if row.task == task})
+        mine = held & set(paths)
+        if len(paths) >= 2 and not mine:
+            mine = {min(paths, key=_bucket)}
+        if len(paths) >= 2 and mine == set(paths):
+            mine.discard(max(paths, key=_bucket))
+        chosen[task] = mine
+    return [
+        replace(row, split="eval" if row.path in chosen.get(row.task, held) else "train")
+        for row in rows
+    ]
 
 
 def write(

@@ -1,0 +1,175 @@
+"""The quality benchmark's tests side: the TestGen-LLM funnel on held-out functions.
+
+Each engine (heuristic, base model, base model + adapter) writes tests for the same held-out
+functions through the review's own tests task (`bot.tasks.tests.task.run`): the repository's
+suite runs once under coverage in the sandbox, with the held-out functions' own tests cut out of
+the scratch copy (as `codegen adapters eval` does), and each candidate meets every gate a review
+applies. The funnel counts, per function, how far its last candidate got: a test module
+proposed, parses, passes 5 runs in a row, raises the function's coverage, accepted (every gate,
+collection by the project's own command included), and the lines and branches gained.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen_bot.adapters.engines.base import Engine
+from codegen_bot.adapters.lora.dataset_context import cut_test
+from codegen_bot.adapters.lora.pairs import Pair
+from codegen_bot.adapters.lora.trainer import Dataset
+from codegen_bot.bot.report import Proposal
+from codegen_bot.bot.tasks.pipeline import load_config
+from codegen_bot.bot.tasks.tests import task as tests_task
+from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.bot.workspace.sources import SourceFile
+from codegen_bot.refactor.diffs import FileChanges
+from codegen_bot.refactor.targets import is_test_file
+
+Progress = Callable[[str], None]
+#: The funnel's stages, in order: the gate whose pass marks each one.
+STAGES = (("parses", "syntax"), ("passes_runs", "runs"), ("raises_coverage", "coverage"))
+
+
+@dataclass
+class Funnel:
+    """One engine's tests figures on one project's held-out functions."""
+
+    name: str
+    targets: int = 0  # held-out functions offered to the tests task
+    skipped: Counter[str] = field(default_factory=Counter)  # left alone by the task, and why
+    proposed: int = 0  # functions with a test module from the engine
+    stages: Counter[str] = field(default_factory=Counter)  # functions past each stage
+    accepted: int = 0
+    lines_gained: int = 0
+    branches_gained: int = 0
+    rejected_by: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    propose_seconds: float = 0.0
+
+    def count(self, proposals: Sequence[Proposal]) -> None:
+        """Add each function's final proposal to the funnel."""
+        for proposal in proposals:
+            self.proposed += proposal.text is not None
+            passed = {verdict.gate for verdict in proposal.gates if verdict.passed}
+            for stage, gate in STAGES:
+                self.stages[stage] += gate in passed
+            if proposal.status == "accepted":
+                self.accepted += 1
+                self.lines_gained += int(proposal.metrics.get("lines_gained", 0) or 0)
+                self.branches_gained += int(proposal.metrics.get("branches_gained", 0) or 0)
+            else:
+                reason = proposal.reason or "rejected"
+                self.rejected_by[reason.split(":", 1)[0] if ":" in reason[:24] else reason] += 1
+
+    def row(self) -> dict[str, Any]:
+        """The figures as a table row; shares are of the held-out functions offered."""
+        n = max(self.targets, 1)
+        return {
+            "engine": self.name,
+            "functions": self.targets,
+            "skipped": dict(self.skipped.most_common()),
+            "proposed": self.proposed,
+            **{stage: self.stages[stage] for stage, _ in STAGES},
+            "accepted": self.accepted,
+            "accepted_share": round(self.accepted / n, 3),
+            "lines_gained": self.lines_gained,
+            "branches_gained": self.branches_gained,
+            "rejected_by": dict(self.rejected_by.most_common()),
+            "seconds_per_function": round(self.seconds / n, 2),
+            "propose_seconds_per_function": round(self.propose_seconds / n, 2),
+        }
+
+
+def held_out_sources(
+    pairs: Sequence[Pair], workspace: Workspace, head: str
+) -> tuple[list[SourceFile], list[str]]:
+    """The held-out functions as touched definitions of their files, and their real tests."""
+    by_path: dict[str, list[Any]] = {}
+    texts: dict[str, str] = {}
+    for pair in pairs:
+        if workspace.text(head, pair.target.path) != pair.target.source:
+            continue  # the file at head is not the one mined
+        targets = by_path.setdefault(pair.target.path, [])
+        if all(t.qualname != pair.target.qualname for t in targets):
+            targets.append(pair.target)
+            texts[pair.target.path] = pair.target.source
+    sources = [
+        SourceFile(path, texts[path], FileChanges(), tuple(targets))
+        for path, targets in sorted(by_path.items())
+    ]
+    return sources, [p.row.output for p in pairs]
+
+
+def funnel(
+    name: str,
+    engine: Engine,
+    pairs: Sequence[Pair],
+    dataset: Dataset,
+    *,
+    repo: Path,
+    progress: Progress,
+) -> Funnel:
+    """Run the review's tests task with `engine` on the held-out functions; count the funnel."""
+    workspace = Workspace(str(repo))
+    head = workspace.resolve(str(dataset.manifest.get("head") or "HEAD"))
+    sources, held_out = held_out_sources(pairs, workspace, head)
+
+    def take_out_held_out_tests(tree: Path) -> None:
+        """Cut the held-out functions' own tests out of the scratch copy's test files."""
+        for path in tree.rglob("*.py"):
+            if not is_test_file(path.relative_to(tree).as_posix()):
+                continue
+            text = original = path.read_text(encoding="utf-8", errors="replace")
+            for test in held_out:
+                text = cut_test(text, test)
+            if text != original:
+                path.write_text(text, encoding="utf-8")
+
+    example = dataset.context.test_example
+    if example is not None:
+        text = example[1]
+        for test in held_out:
+            text = cut_test(text, test)
+        example = (example[0], text)
+    started = time.perf_counter()
+    outcome = tests_task.run(
+        workspace,
+        head,
+        sources,
+        load_config(workspace, head),
+        engine,
+        progress=progress,
+        context=dataset.context.for_examples((), example),
+        edit_tree=take_out_held_out_tests,
+    )
+    figures = Funnel(name, targets=sum(len(s.touched) for s in sources))
+    figures.seconds = time.perf_counter() - started
+    figures.propose_seconds = outcome.timings.get("tests_propose", 0.0)
+    figures.skipped.update(s.reason[:160] for s in outcome.skipped)
+    figures.count(outcome.proposals)
+    return figures
+
+
+def render_tests(results: Sequence[dict[str, Any]]) -> str:
+    """The Markdown table of the tests funnel, every project and engine."""
+    lines = [
+        "| project | engine | functions | skipped | proposed | parses | passes 5 runs "
+        "| raises coverage | accepted | lines + branches gained | s/function |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        for row in result.get("tests", []):
+            skipped = ", ".join(f"{n} {why}" for why, n in row["skipped"].items()) or "0"
+            lines.append(
+                f"| {result['project']} | {row['engine']} | {row['functions']} | {skipped} | "
+                f"{row['proposed']} | {row['parses']} | {row['passes_runs']} | "
+                f"{row['raises_coverage']} | {row['accepted']} ({row['accepted_share']:.0%}) | "
+                f"{row['lines_gained']} + {row['branches_gained']} | "
+                f"{row['seconds_per_function']:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
