@@ -67,8 +67,15 @@ def test_the_saved_adapter_reloads_to_the_trained_model(
     metadata = AdapterMetadata.load(smol_shop.adapters / "docs" / "1")
     settings = TrainSettings(seq_len=512, batch_size=1, micro_batch=1)  # as TRAIN_FLAGS
     dataset = load_dataset(smol_shop.data, "docs")
+    trained_prompt = smol_loaded.trained_prompt("docs")
+    assert trained_prompt is not None and trained_prompt.format == "chat"  # auto: the template
     examples = tokenize_rows(
-        dataset.split("eval"), dataset.context, smol_loaded.tokenizer, smol_loaded.max_context, 512
+        dataset.split("eval"),
+        dataset.context,
+        smol_loaded.tokenizer,
+        smol_loaded.max_context,
+        512,
+        frame=smol_loaded.chat_frame,
     )
     pad_id = smol_loaded.model.config.pad_token_id
     sequences = pack(examples.tokenized, 512, pad_id if isinstance(pad_id, int) else 0)

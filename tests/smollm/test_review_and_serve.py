@@ -38,6 +38,7 @@ PYPROJECT = tiny.PYPROJECT.replace("docs = 24", "docs = 48")
 ANSWER_REASONS = re.compile(
     r"the model did not close the docstring within \d+ tokens|the model wrote an empty docstring"
     r"|the docstring's first line says nothing|the docstring holds control characters"
+    r"|the summary repeats a line of the prompt"
 )
 
 
