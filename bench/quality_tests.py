@@ -3,10 +3,11 @@
 Each engine (heuristic, base model, base model + adapter) writes tests for the same held-out
 functions through the review's own tests task (`bot.tasks.tests.task.run`): the repository's
 suite runs once under coverage in the sandbox, with the held-out functions' own tests cut out of
-the scratch copy (as `codegen adapters eval` does), and each candidate meets every gate a review
-applies. The funnel counts, per function, how far its last candidate got: a test module
-proposed, parses, passes 5 runs in a row, raises the function's coverage, accepted (every gate,
-collection by the project's own command included), and the lines and branches gained.
+the scratch copy (`held_out_tests_run`, as `codegen adapters eval` does), and each candidate
+meets every gate a review applies. The funnel counts, per function, how far its last candidate
+got: a test module proposed, parses, passes 5 runs in a row, raises the function's coverage,
+accepted (every gate, collection by the project's own command included), and the lines and
+branches gained.
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from codegen_bot.adapters.engines.base import Engine
-from codegen_bot.adapters.lora.dataset_context import cut_test
 from codegen_bot.adapters.lora.pairs import Pair
 from codegen_bot.adapters.lora.trainer import Dataset
 from codegen_bot.bot.report import Proposal
-from codegen_bot.bot.tasks.pipeline import load_config
-from codegen_bot.bot.tasks.tests import task as tests_task
-from codegen_bot.bot.workspace.repository import Workspace
-from codegen_bot.bot.workspace.sources import SourceFile
-from codegen_bot.refactor.diffs import FileChanges
-from codegen_bot.refactor.targets import is_test_file
+from codegen_bot.bot.tasks.adapter_eval import held_out_tests_run
 
 Progress = Callable[[str], None]
 #: The funnel's stages, in order: the gate whose pass marks each one.
@@ -85,26 +80,6 @@ class Funnel:
         }
 
 
-def held_out_sources(
-    pairs: Sequence[Pair], workspace: Workspace, head: str
-) -> tuple[list[SourceFile], list[str]]:
-    """The held-out functions as touched definitions of their files, and their real tests."""
-    by_path: dict[str, list[Any]] = {}
-    texts: dict[str, str] = {}
-    for pair in pairs:
-        if workspace.text(head, pair.target.path) != pair.target.source:
-            continue  # the file at head is not the one mined
-        targets = by_path.setdefault(pair.target.path, [])
-        if all(t.qualname != pair.target.qualname for t in targets):
-            targets.append(pair.target)
-            texts[pair.target.path] = pair.target.source
-    sources = [
-        SourceFile(path, texts[path], FileChanges(), tuple(targets))
-        for path, targets in sorted(by_path.items())
-    ]
-    return sources, [p.row.output for p in pairs]
-
-
 def funnel(
     name: str,
     engine: Engine,
@@ -115,39 +90,9 @@ def funnel(
     progress: Progress,
 ) -> Funnel:
     """Run the review's tests task with `engine` on the held-out functions; count the funnel."""
-    workspace = Workspace(str(repo))
-    head = workspace.resolve(str(dataset.manifest.get("head") or "HEAD"))
-    sources, held_out = held_out_sources(pairs, workspace, head)
-
-    def take_out_held_out_tests(tree: Path) -> None:
-        """Cut the held-out functions' own tests out of the scratch copy's test files."""
-        for path in tree.rglob("*.py"):
-            if not is_test_file(path.relative_to(tree).as_posix()):
-                continue
-            text = original = path.read_text(encoding="utf-8", errors="replace")
-            for test in held_out:
-                text = cut_test(text, test)
-            if text != original:
-                path.write_text(text, encoding="utf-8")
-
-    example = dataset.context.test_example
-    if example is not None:
-        text = example[1]
-        for test in held_out:
-            text = cut_test(text, test)
-        example = (example[0], text)
     started = time.perf_counter()
-    outcome = tests_task.run(
-        workspace,
-        head,
-        sources,
-        load_config(workspace, head),
-        engine,
-        progress=progress,
-        context=dataset.context.for_examples((), example),
-        edit_tree=take_out_held_out_tests,
-    )
-    figures = Funnel(name, targets=sum(len(s.touched) for s in sources))
+    outcome, targets = held_out_tests_run(pairs, dataset, engine, repo=repo, progress=progress)
+    figures = Funnel(name, targets=targets)
     figures.seconds = time.perf_counter() - started
     figures.propose_seconds = outcome.timings.get("tests_propose", 0.0)
     figures.skipped.update(s.reason[:160] for s in outcome.skipped)

@@ -36,7 +36,6 @@ from codegen_bot.adapters.lora.layout import AdapterRef, find_adapter
 from codegen_bot.adapters.lora.metadata import AdapterMetadata
 from codegen_bot.adapters.lora.pairs import Pair, make_pair
 from codegen_bot.adapters.lora.promotion import Promotion, judge, read_promotion, write_promotion
-from codegen_bot.adapters.lora.rouge import rouge_l
 from codegen_bot.adapters.lora.trainer import Dataset, load_dataset
 from codegen_bot.adapters.prompts.build import STOPS
 from codegen_bot.adapters.prompts.parse import parse_answer
@@ -44,6 +43,7 @@ from codegen_bot.refactor.edits.replace_definition import replace_definition
 from codegen_bot.refactor.gates.lint import RuffGate
 from codegen_bot.refactor.gates.syntax import check_syntax
 from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.rouge import rouge_l
 
 Progress = Callable[[str], None]
 

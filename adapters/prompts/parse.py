@@ -14,6 +14,7 @@ from textwrap import dedent
 from codegen_bot.adapters.engines.base import Task
 from codegen_bot.adapters.engines.completion import Completion
 from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.rouge import lcs_length, tokens
 from codegen_bot.refactor.targets import Target
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -100,22 +101,6 @@ COPY_WORDS = 4
 COPY_SHARE = 0.6
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _common(a: list[str], b: list[str]) -> int:
-    """The length of the longest common subsequence of two word lists."""
-    row = [0] * (len(b) + 1)
-    for word in a:
-        previous = 0
-        for j, other in enumerate(b, start=1):
-            current = row[j]
-            row[j] = previous + 1 if word == other else max(row[j], row[j - 1])
-            previous = current
-    return row[-1]
-
-
 def copied_from_prompt(docstring: str, prompt: str, own_code: str = "") -> bool:
     """Whether the docstring's summary repeats a line of the prompt (not of the target's code).
 
@@ -124,17 +109,17 @@ def copied_from_prompt(docstring: str, prompt: str, own_code: str = "") -> bool:
     and still describe another function. Repeating: the longest common sequence of words covers
     at least `COPY_SHARE` of the summary and of the line.
     """
-    summary = _words(docstring.split("\n", 1)[0])
+    summary = tokens(docstring.split("\n", 1)[0])
     if len(summary) < COPY_WORDS:
         return False
     own = set(own_code.splitlines())
     for line in prompt.splitlines():
         if line in own:
             continue
-        words = _words(line)
+        words = tokens(line)
         if len(words) < COPY_WORDS:
             continue
-        common = _common(summary, words)
+        common = lcs_length(summary, words)
         if common >= COPY_SHARE * len(summary) and common >= COPY_SHARE * len(words):
             return True
     return False

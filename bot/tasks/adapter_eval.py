@@ -20,14 +20,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from codegen_bot.adapters.engines.base import Engine
 from codegen_bot.adapters.engines.prompted import PromptedEngine
 from codegen_bot.adapters.lora.dataset_context import cut_test
 from codegen_bot.adapters.lora.eval_sides import PinnedCompleter, Side
 from codegen_bot.adapters.lora.evaluation import EvalTasks
 from codegen_bot.adapters.lora.pairs import Pair
-from codegen_bot.adapters.lora.rouge import rouge_l
 from codegen_bot.adapters.lora.trainer import Dataset
 from codegen_bot.bot.errors import WorkspaceError
+from codegen_bot.bot.report import TaskOutcome
 from codegen_bot.bot.tasks.docs.task import prove_all
 from codegen_bot.bot.tasks.pipeline import load_config
 from codegen_bot.bot.tasks.refactor import task as refactor_task
@@ -36,6 +37,7 @@ from codegen_bot.bot.tasks.tests import task as tests_task
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.bot.workspace.sources import SourceFile
 from codegen_bot.refactor.diffs import FileChanges
+from codegen_bot.refactor.rouge import rouge_l
 from codegen_bot.refactor.targets import Target, is_test_file
 
 Progress = Callable[[str], None]
@@ -45,16 +47,21 @@ def _head(workspace: Workspace, dataset: Dataset) -> str:
     return workspace.resolve(str(dataset.manifest.get("head") or "HEAD"))
 
 
-def tests_side(
-    name: str,
+def held_out_tests_run(
     pairs: Sequence[Pair],
     dataset: Dataset,
-    completer: PinnedCompleter,
+    engine: Engine,
     *,
     repo: Path,
     progress: Progress,
-) -> Side:
-    """The tests task on the mined head, with every held-out test cut from its scratch copy."""
+) -> tuple[TaskOutcome, int]:
+    """The tests task with `engine` on the held-out functions at the mined head; how many.
+
+    The held-out functions' own tests are cut out of the scratch copy (and out of the test
+    example the prompt shows), so that a new test can earn their coverage again; the
+    repository itself is never touched. A function whose file at head is not the mined one
+    (another repository?) is left out.
+    """
     workspace = Workspace(str(repo))
     head = _head(workspace, dataset)
     held_out = [p.row.output for p in pairs]
@@ -75,7 +82,7 @@ def tests_side(
     texts: dict[str, str] = {}
     for pair in pairs:
         if workspace.text(head, pair.target.path) != pair.target.source:
-            continue  # the file at head is not the one mined (another repository?)
+            continue
         targets = by_path.setdefault(pair.target.path, [])
         if all(t.qualname != pair.target.qualname for t in targets):
             targets.append(pair.target)
@@ -90,8 +97,6 @@ def tests_side(
         for test in held_out:
             text = cut_test(text, test)
         example = (example[0], text)
-    context = dataset.context.for_examples((), example)
-    engine = PromptedEngine("hf", completer)
     outcome = tests_task.run(
         workspace,
         head,
@@ -99,10 +104,25 @@ def tests_side(
         load_config(workspace, head),
         engine,
         progress=progress,
-        context=context,
+        context=dataset.context.for_examples((), example),
         edit_tree=take_out_held_out_tests,
     )
-    side = Side(name, targets=sum(len(s.touched) for s in sources))
+    return outcome, sum(len(s.touched) for s in sources)
+
+
+def tests_side(
+    name: str,
+    pairs: Sequence[Pair],
+    dataset: Dataset,
+    completer: PinnedCompleter,
+    *,
+    repo: Path,
+    progress: Progress,
+) -> Side:
+    """The tests task on the mined head with the model, counted as an eval side."""
+    engine = PromptedEngine("hf", completer)
+    outcome, targets = held_out_tests_run(pairs, dataset, engine, repo=repo, progress=progress)
+    side = Side(name, targets=targets)
     side.skipped = len(outcome.skipped)
     for proposal in outcome.proposals:
         side.answered += proposal.text is not None  # None: the parser rejected the answer

@@ -19,7 +19,6 @@ from codegen_bot.adapters.lora.mining.dataset import read
 from codegen_bot.adapters.lora.mining.records import Row
 from codegen_bot.adapters.lora.packing import IGNORE, Tokenized, pack, targets_of
 from codegen_bot.adapters.lora.pairs import make_pair, module_for_test
-from codegen_bot.adapters.lora.rouge import lcs_length, rouge_l
 from codegen_bot.adapters.lora.settings import TrainSettings
 from codegen_bot.adapters.lora.trainer import next_version, unfinished_version
 from codegen_bot.adapters.prompts.build import build_prompt
@@ -34,6 +33,7 @@ from codegen_bot.bot.tasks.run_context import run_context
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.bot.workspace.sources import read_sources, repository_style
 from codegen_bot.refactor.results import Failure, Success
+from codegen_bot.refactor.rouge import lcs_length, rouge_l
 
 
 def count(text: str) -> int:
