@@ -226,6 +226,10 @@ def serve(empty: Path) -> int:
         pytest.main([*args, "-c", os.devnull, "--collect-only", str(empty)])
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
+        # A forked child inherits every descriptor: a spare copy of the host's pipe would let
+        # the repository's code answer "done" for its parent.
+        os.close(saved[0])
+        os.close(saved[1])
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     for line in sys.stdin:

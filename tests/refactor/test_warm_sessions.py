@@ -145,3 +145,39 @@ def test_only_collects_what_the_projects_own_arguments_collect(
     assert "tests/check_kept.py" in kept.collectors
     assert not wrong.outcomes and "tests/test_named_wrong.py" not in wrong.collectors
     assert not decoy.outcomes and "bench/check_decoy.py" not in decoy.collectors
+
+
+# The pull request's own suite runs in a forked child: it tries to answer the host for its
+# parent ("done 0" on every pipe it holds), then keeps running, so that the host would read its
+# results before it wrote them and take the parent's real answer for the next session's.
+FORGER = """
+import os, time
+
+def test_forges_the_parents_answer():
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2:
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+                    os.write(fd, b"done 0\\n")
+            except OSError:
+                pass
+    time.sleep(3)
+"""
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_a_session_cannot_answer_for_the_parent(tmp_path: Path, isolation: Isolation) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {"test_forger.py": FORGER, "test_fine.py": "def test_fine():\n    assert 1 + 1 == 2\n"},
+    )
+    with WarmSessions(runner):
+        forger = runner.pytest(["test_forger.py"], [], 120)
+        fine = runner.pytest(["test_fine.py"], [], 120)
+    # Each session's answer is its own: the forger's results were read after it ended, and the
+    # next session ran and was read in its turn.
+    forged = "test_forger.py::test_forges_the_parents_answer"
+    assert forger.completed and list(forger.outcomes) == [forged], forger.output
+    assert fine.completed and list(fine.outcomes) == ["test_fine.py::test_fine"], fine.output
