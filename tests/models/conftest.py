@@ -5,6 +5,7 @@ And the shop repository mined and its docs adapter trained once, for the adapter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -104,41 +105,35 @@ class Served:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`codegen serve` in its own process on a free port of 127.0.0.1, stopped with SIGTERM."""
-    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+@contextlib.contextmanager
+def serve_process(
+    model: Path, adapters: Path, log: Path, *extra: str, start_within: float
+) -> Iterator[str]:
+    """`codegen serve` in its own process on a free port of 127.0.0.1; its URL.
+
+    Its stderr goes to `log`. Leaving the block stops it with SIGTERM, and it must exit 0.
+    """
     codegen = Path(sys.executable).with_name("codegen")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
+    argv = [str(codegen), "serve", "--model", str(model), "--adapters", str(adapters)]
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [
-                str(codegen),
-                "serve",
-                "--model",
-                str(tiny_models.model),
-                "--adapters",
-                str(tiny_models.adapters),
-                "--port",
-                "0",
-                "--device",
-                "cpu",
-                "--warmup",
-            ],
+            [*argv, "--port", "0", "--device", "cpu", *extra],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             env=env,
         )
     try:
         url = None
-        deadline = time.monotonic() + HANG_GUARD  # loading is bounded by work; this catches a hang
+        deadline = (
+            time.monotonic() + start_within
+        )  # loading is bounded by work; this catches a hang
         while url is None and time.monotonic() < deadline and process.poll() is None:
             found = re.search(r"listening on (http://\S+)", log.read_text())
             url = found.group(1) if found else None
             time.sleep(0.1)
         assert url is not None, f"codegen serve did not start:\n{log.read_text()}"
-        assert "warmed up in" in log.read_text()
-        yield Served(url, log)
+        yield url
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -147,4 +142,33 @@ def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) ->
             process.kill()
             raise
     assert code == 0, log.read_text()
+
+
+@pytest.fixture(scope="session")
+def served(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`codegen serve` of the tiny model and adapters, warmed up, stopped with SIGTERM."""
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    with serve_process(
+        tiny_models.model, tiny_models.adapters, log, "--warmup", start_within=HANG_GUARD
+    ) as url:
+        assert "warmed up in" in log.read_text()
+        yield Served(url, log)
     assert "stopped" in log.read_text()
+
+
+def review_json(run_cli: Any, repo: Path, base: str, *engine: str, out: Path) -> dict[str, Any]:
+    """`codegen review --format json` of `repo` from `base` with `engine`'s flags; the report."""
+    result = run_cli(
+        "review",
+        "--repo",
+        str(repo),
+        "--base",
+        base,
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        *engine,
+    )
+    assert result.code == 0, result.err
+    return json.loads(out.read_text())

@@ -8,7 +8,6 @@ under the repository's D400 rule). The same adapter answers in process and behin
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,26 +16,9 @@ from typing import Any
 import pytest
 
 from tests.models import tiny
-from tests.models.conftest import Served, TinyModels, sample_repo
+from tests.models.conftest import Served, TinyModels, review_json, sample_repo
 
 pytestmark = pytest.mark.model
-
-
-def _review(run_cli: Any, repo: Path, base: str, *engine: str, out: Path) -> dict[str, Any]:
-    result = run_cli(
-        "review",
-        "--repo",
-        str(repo),
-        "--base",
-        base,
-        "--format",
-        "json",
-        "--out",
-        str(out),
-        *engine,
-    )
-    assert result.code == 0, result.err
-    return json.loads(out.read_text())
 
 
 def _check(report: dict[str, Any], engine: str) -> None:
@@ -69,7 +51,7 @@ def test_review_with_the_hf_engine(
 ) -> None:
     repo, base, _ = sample_repo(make_repo)
     before = repo.snapshot()
-    report = _review(
+    report = review_json(
         run_cli,
         repo.path,
         base,
@@ -93,7 +75,7 @@ def test_review_with_the_plain_generate_path_gives_the_same_report(
     make_repo: Any, run_cli: Any, tiny_models: TinyModels, tmp_path: Path
 ) -> None:
     repo, base, _ = sample_repo(make_repo)
-    report = _review(
+    report = review_json(
         run_cli,
         repo.path,
         base,
@@ -116,7 +98,7 @@ def test_without_a_docs_adapter_the_base_model_answers_garbage_and_nothing_is_ac
     make_repo: Any, run_cli: Any, tiny_models: TinyModels, tmp_path: Path
 ) -> None:
     repo, base, _ = sample_repo(make_repo)
-    report = _review(
+    report = review_json(
         run_cli,
         repo.path,
         base,
@@ -142,7 +124,7 @@ def test_review_with_the_openai_engine_against_codegen_serve(
     make_repo: Any, run_cli: Any, served: Served, tmp_path: Path
 ) -> None:
     repo, base, _ = sample_repo(make_repo)
-    report = _review(
+    report = review_json(
         run_cli,
         repo.path,
         base,

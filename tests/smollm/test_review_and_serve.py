@@ -8,12 +8,7 @@ answer, that stopped it; and greedy answers are the same in process and over HTT
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +19,7 @@ import pytest
 
 from tests.conftest import GitRepo, ruff_check
 from tests.models import tiny
+from tests.models.conftest import review_json, serve_process
 from tests.models.lora_shop import cli
 from tests.smollm.conftest import GGUF_NAME, SmolShop
 
@@ -40,23 +36,6 @@ ANSWER_REASONS = re.compile(
     r"|the docstring's first line says nothing|the docstring holds control characters"
     r"|the summary repeats a line of the prompt"
 )
-
-
-def _review(run_cli: Any, repo: GitRepo, base: str, out: Path, *engine: str) -> dict[str, Any]:
-    result = run_cli(
-        "review",
-        "--repo",
-        str(repo.path),
-        "--base",
-        base,
-        "--format",
-        "json",
-        "--out",
-        str(out),
-        *engine,
-    )
-    assert result.code == 0, result.err
-    return json.loads(out.read_text())
 
 
 def _check_every_proposal(report: dict[str, Any], repo: GitRepo, tmp_path: Path) -> None:
@@ -151,44 +130,9 @@ def smol_served(
 ) -> Iterator[str]:
     """`codegen serve` of the real model and adapter on a free port, stopped with SIGTERM."""
     log = tmp_path_factory.mktemp("smolserve") / "stderr.txt"
-    codegen = Path(sys.executable).with_name("codegen")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                str(codegen),
-                "serve",
-                "--model",
-                str(smollm),
-                "--adapters",
-                str(smol_shop.adapters),
-                "--port",
-                "0",
-                "--device",
-                "cpu",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
-        )
-    try:
-        url = None
-        # Generous: loading is seconds on an idle machine, minutes on a very busy one.
-        deadline = time.monotonic() + 600
-        while url is None and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(r"listening on (http://\S+)", log.read_text())
-            url = found.group(1) if found else None
-            time.sleep(0.2)
-        assert url is not None, f"codegen serve did not start:\n{log.read_text()}"
+    # Generous: loading is seconds on an idle machine, minutes on a very busy one.
+    with serve_process(smollm, smol_shop.adapters, log, start_within=600) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert code == 0, log.read_text()
 
 
 def test_serve_answers_completions_with_the_real_model(smol_served: str) -> None:
@@ -212,17 +156,17 @@ def test_the_openai_engine_gets_the_same_proposals_as_hf(
     hf = hf_review.report
     # A generous client timeout: on a busy machine a CPU server may take minutes to answer,
     # and a retried request would only add to its queue.
-    served = _review(
+    served = review_json(
         run_cli,
-        hf_review.repo,
+        hf_review.repo.path,
         hf_review.base,
-        tmp_path / "oa.json",
         "--engine",
         "openai",
         "--server",
         smol_served,
         "--timeout",
         "3600",
+        out=tmp_path / "oa.json",
     )
     _check_every_proposal(served, hf_review.repo, tmp_path)
 
