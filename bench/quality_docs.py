@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from codegen_bot.adapters.engines.base import Candidate, RunContext, TokenBudgets
@@ -20,7 +20,8 @@ from codegen_bot.adapters.engines.completion import CompletionError, CompletionR
 from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 from codegen_bot.adapters.engines.prompted import in_preference_order
 from codegen_bot.adapters.lora.eval_sides import PinnedCompleter
-from codegen_bot.adapters.lora.pairs import Pair, make_pair
+from codegen_bot.adapters.lora.evaluation import trained_pairs
+from codegen_bot.adapters.lora.pairs import Pair
 from codegen_bot.adapters.lora.trainer import Dataset
 from codegen_bot.adapters.prompts.build import STOPS
 from codegen_bot.adapters.prompts.parse import parse_answer
@@ -127,21 +128,13 @@ def model_candidates(
 def held_out_pairs(dataset: Dataset, loaded: Any, task: str) -> tuple[list[Pair], Counter[str]]:
     """The held-out rows as the engine's prompts, and why the others could not be used.
 
-    Every engine answers the prompts the task's adapter was trained on: its format and its
-    budget (the adapters of one run are trained with the same settings).
+    Every engine answers the prompts the task's adapter was trained on (`trained_pairs`; the
+    adapters of one run are trained with the same settings).
     """
-    trained = loaded.trained_prompt(task)
-    context = dataset.context
-    if trained is not None:
-        context = replace(context, context_tokens=trained.context_tokens)
-    frame = loaded.chat_frame if trained is not None and trained.format == "chat" else None
-    pairs, unusable = [], Counter[str]()
-    for row in dataset.split("eval"):
-        made = make_pair(row, context, loaded.count_tokens, loaded.max_context, frame)
-        if isinstance(made, Failure):
-            unusable[made.reason.split(":")[0][:60]] += 1
-        else:
-            pairs.append(made.value)
+    pairs, skipped = trained_pairs(dataset.split("eval"), dataset, loaded, task)  # type: ignore[arg-type]
+    unusable = Counter[str]()
+    for reason, count in skipped.items():
+        unusable[reason.split(":")[0][:60]] += count
     return pairs, unusable
 
 

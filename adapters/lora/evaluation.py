@@ -34,6 +34,7 @@ from codegen_bot.adapters.engines.completion import CompletionError, CompletionR
 from codegen_bot.adapters.lora.eval_sides import PinnedCompleter, Side
 from codegen_bot.adapters.lora.layout import AdapterRef, find_adapter
 from codegen_bot.adapters.lora.metadata import AdapterMetadata
+from codegen_bot.adapters.lora.mining.records import Row
 from codegen_bot.adapters.lora.pairs import Pair, make_pair
 from codegen_bot.adapters.lora.promotion import Promotion, judge, read_promotion, write_promotion
 from codegen_bot.adapters.lora.trainer import Dataset, load_dataset
@@ -183,20 +184,15 @@ def _load(request: EvalRequest) -> tuple[Any, AdapterRef]:
     return loaded, ref
 
 
-def evaluate(request: EvalRequest, tasks: EvalTasks, progress: Progress) -> tuple[EvalResult, Path]:
-    """Evaluate base and adapter on the held-out rows; return the result and the adapter folder."""
-    dataset = load_dataset(request.data, request.task)
-    rows = dataset.split("eval")
-    if request.limit:
-        rows = rows[: request.limit]
-    if not rows:
-        raise EvalError(f"{request.data} holds no held-out {request.task} rows")
-    if request.task == "tests" and request.repo is None:
-        raise EvalError("the tests eval runs the tests: give the repository with --repo")
-    loaded, ref = _load(request)
-    # Both sides see the prompts the adapter was trained on: its format and its budget (an
-    # adapter that recorded neither was trained on completion prompts).
-    trained = loaded.trained_prompt(request.task)
+def trained_pairs(
+    rows: Sequence[Row], dataset: Dataset, loaded: Any, task: Task
+) -> tuple[list[Pair], Counter[str]]:
+    """`rows` as the prompts `task`'s adapter was trained on, and why the others made none.
+
+    Every side sees the adapter's format and budget (an adapter that recorded neither was
+    trained on completion prompts, within the dataset's budget).
+    """
+    trained = loaded.trained_prompt(task)
     context = dataset.context
     if trained is not None:
         context = replace(context, context_tokens=trained.context_tokens)
@@ -209,6 +205,21 @@ def evaluate(request: EvalRequest, tasks: EvalTasks, progress: Progress) -> tupl
             skipped[made.reason] += 1
         else:
             pairs.append(made.value)
+    return pairs, skipped
+
+
+def evaluate(request: EvalRequest, tasks: EvalTasks, progress: Progress) -> tuple[EvalResult, Path]:
+    """Evaluate base and adapter on the held-out rows; return the result and the adapter folder."""
+    dataset = load_dataset(request.data, request.task)
+    rows = dataset.split("eval")
+    if request.limit:
+        rows = rows[: request.limit]
+    if not rows:
+        raise EvalError(f"{request.data} holds no held-out {request.task} rows")
+    if request.task == "tests" and request.repo is None:
+        raise EvalError("the tests eval runs the tests: give the repository with --repo")
+    loaded, ref = _load(request)
+    pairs, skipped = trained_pairs(rows, dataset, loaded, request.task)
     if not pairs:
         raise EvalError(f"none of the {len(rows)} held-out rows makes a prompt for this model")
     sides = []
