@@ -31,7 +31,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.quality import as_repository, budgeted, fetch, gate, score
+from bench.quality_data import as_repository, budgeted, fetch
+from bench.quality_docs import gate, score
 from codegen_bot.adapters.engines.base import Candidate
 from codegen_bot.adapters.engines.completion import (
     Completion,
@@ -42,6 +43,7 @@ from codegen_bot.adapters.engines.completion import (
 from codegen_bot.adapters.engines.hf.hf_config import HFConfig
 from codegen_bot.adapters.engines.hf.loading import load_model
 from codegen_bot.adapters.engines.prompted import in_preference_order
+from codegen_bot.adapters.lora.dataset_context import DatasetContext
 from codegen_bot.adapters.lora.pairs import Pair, make_pair
 from codegen_bot.adapters.lora.trainer import load_dataset
 from codegen_bot.adapters.prompts.build import STOPS
@@ -69,7 +71,15 @@ def held_out(spec: str, args: argparse.Namespace) -> Path:
         repo = as_repository(fetch(spec, args.sdists), work / "repo")
         if codegen(["adapters", "mine", "--repo", str(repo), "--out", str(mined), "-q"]) != 0:
             raise SystemExit(f"{spec}: mining failed")
-    return budgeted(mined, work / "prompts-data", 1, args.eval_rows)
+    context = DatasetContext.load(mined)  # the mined budgets: this bench sets its own per run
+    return budgeted(
+        mined,
+        work / "prompts-data",
+        1,
+        args.eval_rows,
+        budgets=context.max_new_tokens,
+        context_tokens=context.context_tokens,
+    )
 
 
 def candidates(
