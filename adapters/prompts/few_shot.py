@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from codegen_bot.refactor.docstrings.examples import has_examples
 from codegen_bot.refactor.docstrings.style import Style, classify
 
 #: Longer docstrings cost more context than they teach.
@@ -25,7 +26,8 @@ def pick_docstring_examples(
 ) -> tuple[str, ...]:
     """Up to `limit` snippets (signature and docstring) from `files` that follow `style`.
 
-    Functions with sections in the repository's convention are preferred, then shorter ones;
+    Functions with sections in the repository's convention are preferred, then ones without
+    doctest examples, then shorter ones;
     among equals the order of `files` decides, so put the nearest file first.
     """
     scored: list[tuple[int, int, int, str]] = []
@@ -51,6 +53,8 @@ def pick_docstring_examples(
             rank = 0 if convention == style else 1
             if isinstance(node, ast.ClassDef):
                 rank += 1
+            if has_examples(docstring):
+                rank += 2  # a model shown examples writes examples, which are refused
             scored.append((rank, order, size, snippet))
     scored.sort(key=lambda item: item[:3])
     chosen: list[str] = []

@@ -13,6 +13,7 @@ from textwrap import dedent
 
 from codegen_bot.adapters.engines.base import Task
 from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.refactor.docstrings.examples import has_examples
 from codegen_bot.refactor.results import Failure, Success
 from codegen_bot.refactor.rouge import lcs_length, tokens
 from codegen_bot.refactor.targets import Target
@@ -130,16 +131,18 @@ def parse_answer(
 ) -> Success[str] | Failure:
     """The usable text of an answer for `task`, or why there is none.
 
-    With the `prompt` it answered, a docstring whose summary is copied from it is refused.
+    With the `prompt` it answered, a docstring whose summary is copied from it is refused; so
+    is one with doctest examples.
     """
     if task == "docs":
         parsed = parse_docstring(completion)
-        if (
-            isinstance(parsed, Success)
-            and prompt
-            and copied_from_prompt(parsed.value, prompt, target.code)
-        ):
+        if isinstance(parsed, Failure):
+            return parsed
+        if prompt and copied_from_prompt(parsed.value, prompt, target.code):
             return Failure("the summary repeats a line of the prompt (another definition's)")
+        if has_examples(parsed.value):
+            # An example's output is a claim about the code that no gate runs.
+            return Failure("the docstring holds doctest examples, whose outputs nobody has run")
         return parsed
     if task == "tests":
         return parse_tests(completion)

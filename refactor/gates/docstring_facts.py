@@ -20,6 +20,7 @@ import ast
 import re
 
 from codegen_bot.refactor.docstrings.code_facts import CodeFacts, code_facts, identifier_words
+from codegen_bot.refactor.docstrings.examples import without_examples
 from codegen_bot.refactor.docstrings.parts import Entry, ParsedDoc, parse_docstring
 from codegen_bot.refactor.docstrings.style import Convention
 from codegen_bot.refactor.docstrings.words import code_spans, content_words, new_words, stems
@@ -199,17 +200,6 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     return problems
 
 
-def _without_examples(text: str) -> str:
-    """The docstring without doctest lines and their output: examples show calls, not claims."""
-    kept, in_example = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        in_example = stripped.startswith((">>>", "...")) or (in_example and bool(stripped))
-        if not in_example:
-            kept.append(line)
-    return "\n".join(kept)
-
-
 def _grounded(text: str, facts: CodeFacts) -> list[str]:
     own = stems(facts.own_words) | stems([facts.name, *facts.params])
     own_names = {w.lower() for w in facts.own_words}
@@ -279,7 +269,7 @@ def facts_problems(
     problems += _raises(parsed, facts)
     problems += _exposed(docstring, facts)
     problems += _capitalised(parsed, facts)
-    problems += _grounded(_without_examples(docstring), facts)
+    problems += _grounded(without_examples(docstring), facts)
     problems += _filler(parsed, facts, docstring)
     return problems
 

@@ -79,6 +79,10 @@ def discount(price: float, percent: int) -> float:
 
     Returns:
         The discounted price.
+
+    Examples:
+        >>> discount(10.0, 15)
+        8.5
     """
     return round(price * (100 - percent) / 100, 2)
 '''
@@ -117,6 +121,9 @@ def test_mine_a_history(make_repo, run_cli, tmp_path) -> None:
     assert '"""' not in docs["net_price"].input
     assert docs["net_price"].output.startswith("Remove value-added tax")
     assert docs["discount"].origin == "accepted" and docs["discount"].weight == 3.0
+    # The adapter learns what the bot may propose: the docstring without its examples.
+    assert docs["discount"].output.endswith("Returns:\n    The discounted price.")
+    assert ">>>" not in docs["discount"].output
     assert docs["discount"].commit == accepted
 
     refactors = [row for row in read(out / "refactor.jsonl") if row.origin == "history"]

@@ -348,3 +348,19 @@ def test_a_docstring_copied_from_the_prompt_is_refused() -> None:
     assert code_line in prompt
     own = _done("Return Decimal sum of self items times Decimal 1 plus tax.")
     assert isinstance(parse_answer("docs", own, target, prompt), Success)
+
+
+def test_a_docstring_with_doctest_examples_is_refused_and_examples_are_shown_last() -> None:
+    target = _target("Cart.total")
+    answer = _done("Return the total.\n\n    >>> Cart([1]).total()\n    1.2\n    ")
+    refused = parse_answer("docs", answer, target, "")
+    assert isinstance(refused, Failure) and "doctest examples" in refused.reason
+    assert isinstance(parse_answer("docs", _done("Return the total, taxed."), target), Success)
+    # A docstring example with doctests is shown only when no other one is at hand.
+    plain = 'def a(x):\n    """Do a with x."""\n    return x\n'
+    shown = 'def b(x):\n    """Do b.\n\n    >>> b(1)\n    1\n    """\n    return x\n'
+    assert pick_docstring_examples([("b.py", shown), ("a.py", plain)], "plain", limit=1) == (
+        plain.rsplit("\n    return x", 1)[0],
+    )
+    only = pick_docstring_examples([("b.py", shown)], "plain", limit=1)
+    assert only == (shown.rsplit("\n    return x", 1)[0],)

@@ -11,6 +11,7 @@ import libcst as cst
 from codegen_bot.adapters.engines.heuristic.wording import words
 from codegen_bot.adapters.lora.mining.records import CommitChange, Origin, Row
 from codegen_bot.refactor.diffs import changed_lines
+from codegen_bot.refactor.docstrings.examples import without_examples
 from codegen_bot.refactor.targets import Target, is_test_file, touched_definitions
 
 _MIN_CHARS, _MAX_CHARS = 20, 3000
@@ -125,6 +126,8 @@ def docs_rows(commit: CommitChange) -> Iterator[Row]:
                 continue
             node = _node_at(tree, target)
             docstring = ast.get_docstring(node, clean=True) if node else None
+            # The adapter learns what the bot may propose: a docstring without examples.
+            docstring = without_examples(docstring) if docstring else None
             if (
                 node is None
                 or docstring is None
