@@ -208,7 +208,8 @@ while time.monotonic() < deadline:
             cwd = os.readlink(f"/proc/{name}/cwd")
         except OSError:
             continue
-        if b"sandbox_main.py" in command and cwd == tree:  # a later session runs
+        args = command.split(b"\\0")  # an interpreter running sandbox_main.py, not bwrap
+        if len(args) > 2 and args[1].endswith(b"sandbox_main.py") and cwd == tree:
             os.kill(int(name), signal.SIGSTOP)
             for spec in glob.glob(os.path.join(batch, "run*", "spec.json")):
                 if os.path.dirname(spec) != own_run:
