@@ -27,6 +27,7 @@ from codegen_bot.bot.tasks.suite_baseline_cache import (
     run_settings,
 )
 from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.refactor.sandbox.crash import stopped_with
 from codegen_bot.refactor.sandbox.generated_files import (
     build_generated_files,
     copy_installed_files,
@@ -104,8 +105,11 @@ def run_baseline(
         if cache is not None and result.completed and not result.collect_errors:
             cache.store(result)
     if not result.completed:
-        why = "the wall-time limit" if result.timed_out else "a crash"
-        tail = " ".join(result.output.split()[-30:])
+        error = "" if result.timed_out else stopped_with(result.output, str(runner.root))
+        why = (
+            "the wall-time limit" if result.timed_out else f"a crash{': ' if error else ''}{error}"
+        )
+        tail = "" if error else " ".join(result.output.split()[-30:])
         distrust = f"the repository's own suite did not finish ({why})"
         return Baseline(
             None,

@@ -13,6 +13,7 @@ import venv
 from pathlib import Path
 
 from codegen_bot.adapters.engines.registry import RunOptions
+from codegen_bot.bot.markdown import code, render
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
 from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
@@ -388,3 +389,26 @@ def test_the_baseline_is_reused_on_the_same_tree(make_repo, monkeypatch, tmp_pat
     figures = [{k: p.metrics.get(k) for k in ("before", "after")} for p in first.proposals]
     assert figures == [{k: p.metrics.get(k) for k in ("before", "after")} for p in second.proposals]
     assert by_symbol(second)["clamp"].status == "accepted"
+
+
+# boltons 24.1.0's conftest.py: a hook with the `path` argument pytest 9 no longer accepts.
+OLD_HOOK_CONFTEST = """\
+def pytest_ignore_collect(path, config):
+    return None
+"""
+
+
+def test_a_suite_that_crashes_at_startup_says_with_which_error(make_repo) -> None:
+    head = BASE + CLAMP
+    repo, base = make_tests_repo(make_repo, head, {"conftest.py": OLD_HOOK_CONFTEST})
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = [n for n in report.notes if n.startswith("no test was accepted")]
+    assert len(notes) == 1, report.notes
+    (note,) = notes
+    # The error pytest stopped with, its message's lines, the worktree's path cut from it.
+    assert "did not finish (a crash: PluginValidationError: Plugin 'conftest.py'" in note, note
+    assert "pytest_ignore_collect(path, config)" in note, note
+    assert "CoverageWarning" not in " ".join(report.notes), report.notes
+    assert not [p for p in report.proposals if p.task == "tests" and p.status == "accepted"]
+    # Like all of the pull request's text, it is rendered inert: one code span per note.
+    assert f"> {code(note)}" in render(report)
