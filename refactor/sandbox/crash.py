@@ -11,11 +11,11 @@ import re
 
 #: A traceback's exception line: an optionally dotted class name ending the way errors do.
 _EXCEPTION = re.compile(
-    r"^(?:[A-Za-z_][\w]*\.)*(?P<name>[A-Za-z_]\w*(?:Error|Exception|Exit|Failure|Interrupt))"
+    r"^(?:[A-Za-z_][\w]*\.)*(?P<name>\w*(?:Error|Exception|Exit|Failure|Interrupt))"
     r"(?::\s*(?P<message>.*))?$"
 )
 #: Prefixes pytest puts before the lines of its own report of an error.
-_PREFIXES = re.compile(r"^(?:INTERNALERROR>|E)\s+")
+_PREFIXES = re.compile(r"^(?:INTERNALERROR>|E|!+)\s+")
 #: What follows the error and is not part of it: a warning, or indented source it quotes.
 _NOT_MESSAGE = re.compile(r"Warning:|^\s|^Traceback \(|^During handling")
 
@@ -25,7 +25,7 @@ def stopped_with(output: str, root: str, limit: int = 400) -> str:
 
     `root` (the session's worktree) is cut from paths, so they read as the repository's own.
     """
-    lines = [_PREFIXES.sub("", line) for line in output.splitlines()]
+    lines = [_PREFIXES.sub("", line).rstrip(" !") for line in output.splitlines()]
     found = None
     for index, line in enumerate(lines):
         match = _EXCEPTION.match(line.strip())
