@@ -328,8 +328,14 @@ def test_reaches_for_the_parent():
         memory = "readable"
     except PermissionError:
         memory = "denied"
+    try:  # the parent's answers to the host, through /proc rather than an inherited copy
+        with open(f"/proc/{os.getppid()}/fd/1", "w") as answers:
+            answers.write("done 0\\n")
+        pipe = "writable"
+    except PermissionError:
+        pipe = "denied"
     with open(os.path.join(os.environ["TMPDIR"], "reach"), "w") as out:
-        out.write(f"{denied} {memory}")
+        out.write(f"{denied} {memory} {pipe}")
 """
 
 
@@ -340,4 +346,4 @@ def test_a_session_can_neither_trace_nor_read_its_parent(tmp_path: Path) -> None
         reached = runner.pytest(["test_ptrace.py"], [], 120)
     assert reached.completed and reached.exit_code == 0, reached.output
     (found,) = (tmp_path / "work").glob("warm1/run*/tmp/reach")
-    assert found.read_text() == "True denied"
+    assert found.read_text() == "True denied denied"
