@@ -16,22 +16,23 @@ import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType, ModuleType
 
-from codegen_bot.adapters.engines.base import EngineError
 from codegen_bot.bot import __version__
 from codegen_bot.bot.errors import CodegenError
 
-#: The subcommands, in the order `codegen --help` lists them; each is `bot/cli/<name>.py`.
-COMMANDS = (
-    "review",
-    "action",
-    "authorize",
-    "publish",
-    "show",
-    "nightly",
-    "adapters",
-    "demo",
-    "serve",
-)
+#: The subcommands, in the order `codegen --help` lists them, each with its one-line help; each
+#: is `bot/cli/<name>.py`. The help lines are written here too, so `codegen --help` imports
+#: no subcommand's module (a test checks they equal what each module registers).
+COMMANDS: dict[str, str] = {
+    "review": "review the diff base..head of a local git repository",
+    "action": "run as the GitHub Action: review the pull request, or run its /codegen command",
+    "authorize": "check that a /codegen command's author may run it (no checkout needed)",
+    "publish": "post a JSON report on its pull request (one review, one summary comment)",
+    "show": "print a JSON report as Markdown (e.g. into $GITHUB_STEP_SUMMARY)",
+    "nightly": "propose proven refactorings for a rotating set of a repository's files",
+    "adapters": "mine data for, train, evaluate and list LoRA adapters",
+    "demo": "review a sample repository with the heuristic engine and print the report",
+    "serve": "keep a model and its adapters loaded behind an OpenAI-compatible API",
+}
 #: The packages of the `model` extra: a missing one means the extra is not installed.
 MODEL_STACK = frozenset(
     {"torch", "transformers", "peft", "safetensors", "tokenizers", "huggingface_hub", "gguf"}
@@ -47,11 +48,13 @@ def named_command(argv: Sequence[str]) -> str | None:
     return argv[0] if argv and argv[0] in COMMANDS else None
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, listed: bool = False) -> argparse.ArgumentParser:
     """The parser for every subcommand, or only for the subcommand `only`.
 
     A run names its subcommand first, so only that one's module is imported: the others (the
     GitHub client, LibCST's matchers, every task) would cost a second before anything starts.
+    `listed`: the other subcommands are there too, by name and help line only (what
+    `codegen --help` and a mistyped command show), without importing their modules.
     """
     parser = argparse.ArgumentParser(
         prog="codegen",
@@ -60,8 +63,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"codegen {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS if only is None else (only,):
-        _command_module(name).register(subparsers)
+    for name, help_line in COMMANDS.items():
+        if name == only or (only is None and not listed):
+            _command_module(name).register(subparsers)
+        elif listed:
+            subparsers.add_parser(name, help=help_line, add_help=False).set_defaults(run=None)
     return parser
 
 
@@ -89,7 +95,12 @@ def _unwind_on_sigterm() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `codegen` with `argv` (default: the process's arguments) and return the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(named_command(arguments)).parse_args(arguments)
+    args = build_parser(named_command(arguments), listed=True).parse_args(arguments)
+    if args.run is None:  # a subcommand not first on the line (`codegen -- review`): load it
+        args = build_parser(args.command).parse_args(arguments)
+    # After parsing: `--help` and `--version` need no engine (LibCST comes with this import).
+    from codegen_bot.adapters.engines.base import EngineError  # noqa: PLC0415
+
     try:
         with _unwind_on_sigterm():
             return int(args.run(args))

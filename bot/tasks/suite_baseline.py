@@ -27,6 +27,7 @@ from codegen_bot.bot.tasks.suite_baseline_cache import (
     run_settings,
 )
 from codegen_bot.bot.workspace.repository import Workspace
+from codegen_bot.refactor.sandbox.crash import stopped_with
 from codegen_bot.refactor.sandbox.generated_files import (
     build_generated_files,
     copy_installed_files,
@@ -103,9 +104,14 @@ def run_baseline(
             result = merged(cached, result)
         if cache is not None and result.completed and not result.collect_errors:
             cache.store(result)
-    if not result.completed:
-        why = "the wall-time limit" if result.timed_out else "a crash"
-        tail = " ".join(result.output.split()[-30:])
+    # pytest itself stopped (interrupted, internal or usage error: a conftest that fails to
+    # load): the session ended, but the suite never ran.
+    stopped = result.completed and result.exit_code in (2, 3, 4)
+    if not result.completed or stopped:
+        error = "" if result.timed_out else stopped_with(result.output, str(runner.root))
+        why = "a crash" if not stopped else f"pytest stopped with exit code {result.exit_code}"
+        why = "the wall-time limit" if result.timed_out else why + (f": {error}" if error else "")
+        tail = "" if error else " ".join(result.output.split()[-30:])
         distrust = f"the repository's own suite did not finish ({why})"
         return Baseline(
             None,

@@ -19,8 +19,10 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-#: Every namespace unshared (no network, no other processes), killed with its parent.
-NAMESPACES = ("--unshare-all", "--die-with-parent", "--new-session")
+#: Every namespace unshared (no network, no other processes), killed with its parent, and no
+#: capability even where the runner is root (else, in the sandbox's user namespace, a test could
+#: ptrace the warm parent that forks the sessions, or remount what the sandbox shows).
+NAMESPACES = ("--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL")
 #: System folders, bound read-only when present (a link such as `/bin -> usr/bin` stays a link).
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 #: Files of /etc that programs read while starting (the dynamic linker's cache, users and groups

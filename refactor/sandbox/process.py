@@ -134,7 +134,9 @@ class Isolation:
         return (
             f"isolation was NOT available ({self.detail}); tests ran in a plain subprocess with a "
             "scrubbed environment and CPU/memory/time limits, but with the host's network and "
-            "file system"
+            "file system, and a process a test started could outlive its session (each "
+            "session's processes are killed when it ends, but one started through another "
+            "service, or left when the session killed its own parent, escapes that)"
         )
 
 

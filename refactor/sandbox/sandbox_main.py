@@ -12,8 +12,9 @@ it leaves `sys.path`, and their names cannot shadow the repository's own modules
 Given `--serve` instead of a spec, it stays warm: it runs pytest once in an empty folder (so
 pytest, coverage and the interpreter's pytest plugins are imported and rewritten once, never
 the repository's code), then reads one spec path per line on stdin and runs each in a forked
-child of its own, answering `done` on stdout when that child has ended. Children share
-nothing of each other's imports: each is forked from the same warm parent.
+child of its own, answering `done` on stdout when that child and every process it started
+have ended (`_codegen_reaper.py`). Children share nothing of each other's imports: each is
+forked from the same warm parent.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,13 @@ import pytest
 from _codegen_coverage import quiet_hypothesis, summarize_coverage
 from _codegen_guard import Guard
 from _codegen_probe import run_probe
+from _codegen_reaper import (
+    adopt_orphans,
+    sweep,
+    traceable_again,
+    untraceable,
+    wait_within,
+)
 from _pytest.runner import runtestprotocol
 
 # --- pytest ----------------------------------------------------------------------------------
@@ -213,10 +222,21 @@ def run_pytest(spec: dict[str, Any], guard: Guard | None) -> dict[str, Any]:
 # --- warm parent -----------------------------------------------------------------------------
 
 
-def serve(empty: Path) -> int:
-    """Warm up once in `empty`, then run each spec named on stdin in a forked child."""
+def serve(empty: Path, whole_namespace: bool) -> int:
+    """Warm up once in `empty`, then run each spec named on stdin in a forked child.
+
+    Each line is `SPEC_PATH` or `SPEC_PATH<TAB>WALL_SECONDS`. After each child (killed when
+    its wall time passed), every process it started is killed before the answer (`done CODE`
+    or `timeout`) is written, so that nothing of one session is left when the host reads its
+    results or the next session starts: below this process, or `whole_namespace` (alone in a
+    PID namespace) every other process there. Where that cannot be made sure, the answer is
+    `unclean` and the parent ends.
+    """
     import coverage  # noqa: F401, PLC0415 - imported once here, for every child
 
+    if not (adopt_orphans() and untraceable()):
+        _answer("unsafe")
+        return 1
     os.chdir(empty)
     with open(os.devnull, "w", encoding="utf-8") as quiet:
         saved = os.dup(1), os.dup(2)
@@ -230,19 +250,37 @@ def serve(empty: Path) -> int:
         # the repository's code answer "done" for its parent.
         os.close(saved[0])
         os.close(saved[1])
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    for line in sys.stdin:
-        spec_path = line.strip()
-        if not spec_path:
-            continue
+    answer = "ready" if not sweep(whole_namespace) else "unclean"
+    for line in _lines(answer):
+        spec_path, _, wall = line.partition("\t")
         pid = os.fork()
         if pid == 0:
+            traceable_again()
             os._exit(_child(Path(spec_path)))
-        _, status = os.waitpid(pid, 0)
-        sys.stdout.write(f"done {os.waitstatus_to_exitcode(status)}\n")
-        sys.stdout.flush()
+        status = wait_within(pid, float(wall) if wall else None)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        if sweep(whole_namespace):
+            _answer("unclean")
+            return 1
+        _answer("timeout" if status is None else f"done {os.waitstatus_to_exitcode(status)}")
     return 0
+
+
+def _lines(first_answer: str) -> Iterator[str]:
+    """Answer `first_answer`, then yield each spec line from stdin (none after `unclean`)."""
+    _answer(first_answer)
+    if first_answer != "ready":
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _answer(text: str) -> None:
+    sys.stdout.write(f"{text}\n")
+    sys.stdout.flush()
 
 
 def _child(spec_path: Path) -> int:
@@ -297,5 +335,10 @@ if __name__ == "__main__":
     # This file's folder is sys.path[0]; it must not shadow the repository's own modules.
     sys.path.pop(0)
     if sys.argv[1] == "--serve":
-        sys.exit(serve(Path(sys.argv[2])))
-    sys.exit(main(sys.argv))
+        sys.exit(serve(Path(sys.argv[2]), whole_namespace="--own-pid-namespace" in sys.argv[3:]))
+    # A cold run without a PID namespace of its own: what the tests started goes with it.
+    adopt_orphans()
+    try:
+        sys.exit(main(sys.argv))
+    finally:
+        sweep(whole_namespace=False)

@@ -24,6 +24,10 @@ from typing import IO
 from codegen_bot.refactor.sandbox.process import SandboxResult, kill_group
 from codegen_bot.refactor.sandbox.runner import SANDBOX_MAIN, TestRunner
 
+#: How much longer than a session's wall time the host waits for the parent's answer (the
+#: parent kills the session at its wall time, then sweeps what it started).
+_SPARE_SECONDS = 90.0
+
 
 class WarmSessions:
     """While entered, the runner's sessions (pytest and probe) fork from one warm parent.
@@ -112,6 +116,8 @@ class WarmSessions:
         )
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the parent
         argv = [runner.python, str(SANDBOX_MAIN), "--serve", str(batch / "empty")]
+        if sandbox.isolation.isolated:  # bubblewrap: the parent is alone in its PID namespace
+            argv.append("--own-pid-namespace")
         try:
             self._process = sandbox.start(
                 argv,
@@ -129,14 +135,19 @@ class WarmSessions:
         return True
 
     def _ask(self, spec_path: Path, folder: Path, wall_seconds: float) -> SandboxResult:
-        """Hand the parent one spec and wait for its child, within `wall_seconds`."""
+        """Hand the parent one spec and wait for its child, within `wall_seconds`.
+
+        The parent kills a child past its wall time, and every process a child started,
+        before it answers. The host waits longer (`_SPARE_SECONDS`) only for a parent that
+        itself stopped answering (a session can signal it): then the whole sandbox goes.
+        """
         assert self._process is not None and self._process.stdin is not None
         isolation = self.runner.sandbox.isolation
         started = time.perf_counter()
         try:
-            self._process.stdin.write(f"{spec_path}\n".encode())
+            self._process.stdin.write(f"{spec_path}\t{wall_seconds}\n".encode())
             self._process.stdin.flush()
-            line = self._line(time.monotonic() + wall_seconds)
+            line = self._line(time.monotonic() + wall_seconds + _SPARE_SECONDS)
         except OSError:
             line = None
         seconds = time.perf_counter() - started
@@ -152,10 +163,16 @@ class WarmSessions:
                 seconds,
                 isolation,
             )
-        # Out of time, or the parent died: its whole group goes, the next session starts anew.
+        if line == "timeout":  # killed by the parent, which is clean and serves on
+            return SandboxResult(None, output, "", True, seconds, isolation)
+        # The parent died, stopped answering or could not kill what the session started: the
+        # whole sandbox goes, the session's results are not read, the next session starts anew.
         timed_out = line == ""
         errors = self._error_text()
+        if line == "unclean":
+            errors += "\na process the session started could not be killed; its results are void"
         self.close()
+        (folder / "result.json").unlink(missing_ok=True)
         return SandboxResult(None, output, errors, timed_out, seconds, isolation)
 
     def _line(self, deadline: float) -> str | None:

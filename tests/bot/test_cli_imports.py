@@ -75,3 +75,23 @@ def test_nightly_starts_without_libcsts_codemods_or_the_github_client() -> None:
     assert "codegen_bot.bot.tasks.refactor.task" not in modules
     assert "github" not in modules
     assert not modules & set(NEVER_FOR_A_HEURISTIC_RUN)
+
+
+def test_the_help_of_codegen_imports_no_subcommand() -> None:
+    modules = imported("--help")
+    assert not {m for m in modules if m.startswith("codegen_bot.bot.cli.")} - {
+        "codegen_bot.bot.cli.main"
+    }
+    assert "libcst" not in modules and "github" not in modules
+
+
+def test_the_listed_help_lines_are_what_each_subcommand_registers() -> None:
+    from codegen_bot.bot.cli.main import COMMANDS, build_parser
+
+    # The full parser imports every subcommand's module, which registers its own help line.
+    registered = build_parser().format_help()
+    assert build_parser(listed=True).format_help() == registered
+    for name, help_line in COMMANDS.items():
+        assert name in registered and help_line.split()[0] in registered
+    # A run's parser: the named subcommand in full, the others listed.
+    assert build_parser("show", listed=True).format_help() == registered

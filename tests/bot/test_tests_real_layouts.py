@@ -12,7 +12,10 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 from codegen_bot.adapters.engines.registry import RunOptions
+from codegen_bot.bot.markdown import code, render
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
 from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
@@ -388,3 +391,33 @@ def test_the_baseline_is_reused_on_the_same_tree(make_repo, monkeypatch, tmp_pat
     figures = [{k: p.metrics.get(k) for k in ("before", "after")} for p in first.proposals]
     assert figures == [{k: p.metrics.get(k) for k in ("before", "after")} for p in second.proposals]
     assert by_symbol(second)["clamp"].status == "accepted"
+
+
+# boltons 24.1.0's conftest.py: a hook with the `path` argument pytest 9 no longer accepts
+# (pytest crashes); a conftest.py that cannot import (pytest ends with a usage error, exit 4).
+CRASHING_CONFTESTS = {
+    "def pytest_ignore_collect(path, config):\n    return None\n": (
+        "did not finish (a crash: PluginValidationError: Plugin 'conftest.py'",
+        "pytest_ignore_collect(path, config)",
+    ),
+    "import not_installed_anywhere\n": (
+        "did not finish (pytest stopped with exit code 4: ModuleNotFoundError",
+        "No module named 'not_installed_anywhere'",
+    ),
+}
+
+
+@pytest.mark.parametrize("conftest", list(CRASHING_CONFTESTS), ids=["old-hook", "import"])
+def test_a_suite_that_stops_at_startup_says_with_which_error(make_repo, conftest: str) -> None:
+    repo, base = make_tests_repo(make_repo, BASE + CLAMP, {"conftest.py": conftest})
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    notes = [n for n in report.notes if n.startswith("no test was accepted")]
+    assert len(notes) == 1, report.notes
+    (note,) = notes
+    # The error pytest stopped with, its message's lines, the worktree's path cut from it.
+    for expected in CRASHING_CONFTESTS[conftest]:
+        assert expected in note, note
+    assert "CoverageWarning" not in " ".join(report.notes), report.notes
+    assert not [p for p in report.proposals if p.task == "tests" and p.status == "accepted"]
+    # Like all of the pull request's text, it is rendered inert: one code span per note.
+    assert f"> {code(note)}" in render(report)

@@ -1,8 +1,13 @@
-"""Sessions forked from a warm sandboxed parent: one parent, fresh imports, leftovers, timeouts."""
+"""Sessions forked from a warm sandboxed parent: one parent, fresh imports, leftovers, timeouts.
+
+And no process of one session outlives it (daemons, a killed parent, ptrace).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -10,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from codegen_bot.refactor.sandbox.process import Isolation, Limits, Sandbox, detect_isolation
-from codegen_bot.refactor.sandbox.runner import TestRunner
+from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.sandbox.warm import WarmSessions, warm_sessions
 
 BWRAP = detect_isolation()
@@ -116,10 +121,11 @@ def test_leftovers_are_found_and_a_hung_session_does_not_take_the_next(
     assert writes.completed and "left_behind.txt" in writes.leftovers
     assert not hangs.completed and hangs.timed_out
     assert hangs.in_flight is None or "test_hangs" in hangs.in_flight
-    # The hung session's parent was killed with it; the next session got a new one.
+    # The parent killed the hung session (and all it started) and ran the next one itself.
     assert fine.completed and fine.exit_code == 0, fine.output
     assert [o.outcome for o in fine.outcomes["test_fine.py::test_fine"]] == ["passed"]
-    assert (tmp_path / "work" / "warm2").is_dir()
+    assert len(list((tmp_path / "work").glob("warm1/run*"))) == 3
+    assert not (tmp_path / "work" / "warm2").exists()
 
 
 @pytest.mark.parametrize("isolation", MODES)
@@ -181,3 +187,163 @@ def test_a_session_cannot_answer_for_the_parent(tmp_path: Path, isolation: Isola
     forged = "test_forger.py::test_forges_the_parents_answer"
     assert forger.completed and list(forger.outcomes) == [forged], forger.output
     assert fine.completed and list(fine.outcomes) == ["test_fine.py::test_fine"], fine.output
+
+
+# The pull request's code leaves a daemon behind (an intermediate process starts it in a session
+# of its own and exits: it hangs from no session's tree). During a later session it stops that
+# session's process, writes a forged result into its results folder and kills it.
+DAEMON = """
+import glob, json, os, signal, sys, time
+
+marker, tree, batch, own_run, spared = sys.argv[1:6]
+forged = {"exit_code": 0, "outcomes": {"test_later.py::test_forged": [
+    {"outcome": "passed", "seconds": 0.0, "message": None, "timeout": False}]}}
+deadline = time.monotonic() + 240
+while time.monotonic() < deadline:
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (os.getpid(), int(spared)):
+            continue
+        try:
+            command = open(f"/proc/{name}/cmdline", "rb").read()
+            cwd = os.readlink(f"/proc/{name}/cwd")
+        except OSError:
+            continue
+        args = command.split(b"\\0")  # an interpreter running sandbox_main.py, not bwrap
+        if len(args) > 2 and args[1].endswith(b"sandbox_main.py") and cwd == tree:
+            os.kill(int(name), signal.SIGSTOP)
+            for spec in glob.glob(os.path.join(batch, "run*", "spec.json")):
+                if os.path.dirname(spec) != own_run:
+                    with open(os.path.join(os.path.dirname(spec), "result.json"), "w") as out:
+                        json.dump(forged, out)
+            os.kill(int(name), signal.SIGKILL)
+            sys.exit(0)
+    time.sleep(0.01)
+"""
+
+PLANTER = """
+import os, subprocess, sys
+
+DAEMON = {daemon!r}
+
+def test_plants_a_daemon():
+    run = os.path.dirname(os.environ["TMPDIR"])
+    argv = [sys.executable, "-c", DAEMON, {marker!r}, os.getcwd(), os.path.dirname(run), run,
+            str(os.getpid())]
+    starter = "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True,"
+    starter += " stdin=-3, stdout=-3, stderr=-3)"
+    subprocess.run([sys.executable, "-c", starter, *argv], check=True)
+    {then}
+"""
+
+# The later session looks for the daemon itself, in what it can see of the processes.
+LATER = """
+import os
+
+def test_later():
+    seen = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and {marker!r}.encode() in open(f"/proc/{{name}}/cmdline", "rb").read():
+                seen.append(name)
+        except OSError:
+            pass
+    assert not seen, seen
+"""
+
+
+def _daemons(marker: str) -> list[int]:
+    """Host processes carrying `marker` (a daemon that escaped the sandbox's namespaces)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def _planted(tmp_path: Path, isolation: Isolation, then: str = "pass") -> tuple[TestRunner, str]:
+    marker = f"codegen-daemon-{tmp_path.name}-{os.getpid()}"
+    planter = PLANTER.format(daemon=DAEMON, marker=marker, then=then)
+    files = {"test_plant.py": planter, "test_later.py": LATER.format(marker=marker)}
+    return _runner(tmp_path, isolation, files), marker
+
+
+def _assert_own_result(later: RunResult) -> None:
+    assert later.completed and later.exit_code == 0, later.output
+    assert {k: [o.outcome for o in v] for k, v in later.outcomes.items()} == {
+        "test_later.py::test_later": ["passed"]
+    }
+
+
+@pytest.mark.parametrize("isolation", MODES)
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_a_daemon_a_session_leaves_is_gone_before_the_next_session(
+    tmp_path: Path, isolation: Isolation, warm: bool
+) -> None:
+    runner, marker = _planted(tmp_path, isolation)
+    try:
+        with warm_sessions(runner) if warm else contextlib.nullcontext(runner):
+            planted = runner.pytest(["test_plant.py"], [], 120)
+            gone_before_the_next = not _daemons(marker)
+            later = runner.pytest(["test_later.py"], [], 120)
+    finally:
+        left = _daemons(marker)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert planted.completed and planted.exit_code == 0, planted.output
+    _assert_own_result(later)  # neither forged nor killed: no daemon saw it
+    assert gone_before_the_next and not left
+    if warm:  # one parent ran both sessions: it swept up after the first and served on
+        assert len(list((tmp_path / "work").glob("warm1/run*"))) == 2
+
+
+@pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+def test_a_session_that_kills_its_parent_takes_its_daemon_down_with_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    # Without bubblewrap a daemon whose parent was killed lives on (the run's isolation note
+    # says so); with it, the parent's death ends the namespace and all in it.
+    then = "import signal; os.kill(os.getppid(), signal.SIGKILL)"
+    runner, marker = _planted(tmp_path, BWRAP, then)
+    with WarmSessions(runner):
+        planted = runner.pytest(["test_plant.py"], [], 120)
+        later = runner.pytest(["test_later.py"], [], 120)
+    assert not planted.completed  # its parent died: its own results are void
+    _assert_own_result(later)
+    assert (tmp_path / "work" / "warm2").is_dir()  # the later session got a fresh sandbox
+    assert not _daemons(marker)
+
+
+PTRACER = """
+import ctypes, errno, os
+
+def test_reaches_for_the_parent():
+    libc = ctypes.CDLL(None, use_errno=True)
+    attached = libc.ptrace(16, os.getppid(), 0, 0)  # PTRACE_ATTACH
+    denied = attached == -1 and ctypes.get_errno() == errno.EPERM
+    try:
+        open(f"/proc/{os.getppid()}/mem", "rb").close()
+        memory = "readable"
+    except PermissionError:
+        memory = "denied"
+    try:  # the parent's answers to the host, through /proc rather than an inherited copy
+        with open(f"/proc/{os.getppid()}/fd/1", "w") as answers:
+            answers.write("done 0\\n")
+        pipe = "writable"
+    except PermissionError:
+        pipe = "denied"
+    with open(os.path.join(os.environ["TMPDIR"], "reach"), "w") as out:
+        out.write(f"{denied} {memory} {pipe}")
+"""
+
+
+@pytest.mark.skipif(not BWRAP.isolated, reason=BWRAP.detail)
+def test_a_session_can_neither_trace_nor_read_its_parent(tmp_path: Path) -> None:
+    runner = _runner(tmp_path, BWRAP, {"test_ptrace.py": PTRACER})
+    with WarmSessions(runner):
+        reached = runner.pytest(["test_ptrace.py"], [], 120)
+    assert reached.completed and reached.exit_code == 0, reached.output
+    (found,) = (tmp_path / "work").glob("warm1/run*/tmp/reach")
+    assert found.read_text() == "True denied denied"
