@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the grid and print the table (and write JSON with --out)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True, help="a model folder or .gguf file")
-    parser.add_argument("--projects", default="humanize==4.11.0,boltons==24.1.0")
+    parser.add_argument("--projects", default="humanize==4.11.0,boltons==26.2.0")
     parser.add_argument("--formats", default="completion,chat")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--eval-rows", type=int, default=6, help="held-out rows per project")
