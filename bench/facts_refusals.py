@@ -118,10 +118,10 @@ def replay(run: list[dict], files_by_project: dict[str, dict[str, str]]) -> list
             if not summary or (row["project"], symbol, summary) in seen:
                 continue
             seen.add((row["project"], symbol, summary))
-            found = _locate(files, symbol)
+            found = locate(files, symbol)
             if found is None:
                 continue
-            source, line = found
+            _, source, line = found
             problems = facts_problems(source, line, symbol.rsplit(".", 1)[-1], summary)
             verdicts.append(
                 {"project": row["project"], "symbol": symbol, "summary": summary,
@@ -130,20 +130,21 @@ def replay(run: list[dict], files_by_project: dict[str, dict[str, str]]) -> list
     return verdicts
 
 
-def _locate(files: dict[str, str], symbol: str) -> tuple[str, int] | None:
+def locate(files: dict[str, str], symbol: str) -> tuple[str, str, int] | None:
+    """The first definition named `symbol`: its path, source (its docstring out) and line."""
     name = symbol.rsplit(".", 1)[-1]
-    for source in files.values():
+    for path, source in files.items():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, Definition) and node.name == name:
                 if ast.get_docstring(node) and len(node.body) >= 2:
                     stripped = without_docstring(source, node)
                     if stripped is not None:
-                        return stripped, node.lineno
-                return source, node.lineno
+                        return path, stripped, node.lineno
+                return path, source, node.lineno
     return None
 
 
-def _sdist(folder: Path, spec: str) -> Path:
+def sdist(folder: Path, spec: str) -> Path:
     project, version = spec.split("==")
     for candidate in sorted(folder.glob("*.tar.gz")):
         if candidate.name.lower().replace("_", "-").startswith(f"{project.lower()}-{version}"):
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     files_by_project: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="codegen-facts-") as scratch:
         for spec in args.projects:
-            root = unpack(_sdist(args.sdists, spec), Path(scratch) / spec)
+            root = unpack(sdist(args.sdists, spec), Path(scratch) / spec)
             files_by_project[spec] = package_files(root)
             found, refusals = measure(spec, files_by_project[spec])
             tallies += found
