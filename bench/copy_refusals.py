@@ -43,7 +43,9 @@ def _rule_from(path: Path) -> Rule:
     return module.copied_from_prompt  # type: ignore[no-any-return]
 
 
-def prompt_of(files: dict[str, str], path: str, source: str, line: int, budget: int):
+def prompt_of(
+    files: dict[str, str], path: str, source: str, line: int, budget: int
+) -> tuple[Target, str] | None:
     """The target on `line` of `source` (a version of `files[path]`) and its docs prompt."""
     target: Target | None = next(
         (t for t in find_definitions(path, source) if t.def_line == line), None
@@ -58,7 +60,9 @@ def prompt_of(files: dict[str, str], path: str, source: str, line: int, budget: 
     return (target, built.value.text) if isinstance(built, Success) else None
 
 
-def people(files: dict[str, str], per_project: int, budget: int, rules: dict[str, Rule]):
+def people(
+    files: dict[str, str], per_project: int, budget: int, rules: dict[str, Rule]
+) -> tuple[int, dict[str, int], list[dict[str, object]]]:
     """Per rule, how many of the authors' first lines it refuses; and the lines refused."""
     items = [
         (path, source, node)
@@ -68,7 +72,7 @@ def people(files: dict[str, str], per_project: int, budget: int, rules: dict[str
     ]
     step = max(1, len(items) // max(per_project, 1))
     counts = dict.fromkeys(rules, 0)
-    checked, refused = 0, []
+    checked, refused = 0, list[dict[str, object]]()
     for path, source, node in items[::step][:per_project]:
         stripped = without_docstring(source, node)
         found = prompt_of(files, path, stripped, node.lineno, budget) if stripped else None
@@ -112,16 +116,18 @@ def main(argv: list[str] | None = None) -> None:
             out["people"].append(
                 {"project": spec, "checked": checked, **counts, "refused": refused}
             )
-        seen = set()
+        seen: set[tuple[str, str, str]] = set()
         for run in args.replay:
             for row in json.loads(run.read_text()):
-                files = files_by_project.get(row["project"])
-                for symbol, summary in (row.get("kept") or []) if files else []:
+                project_files = files_by_project.get(row["project"])
+                if project_files is None:
+                    continue
+                for symbol, summary in row.get("kept") or []:
                     if not summary or (row["project"], symbol, summary) in seen:
                         continue
                     seen.add((row["project"], symbol, summary))
-                    where = locate(files, symbol)
-                    found = where and prompt_of(files, where[0], where[1], where[2], args.budget)
+                    where = locate(project_files, symbol)
+                    found = where and prompt_of(project_files, *where, args.budget)
                     if not found:
                         continue
                     target, prompt = found

@@ -220,6 +220,6 @@ def docs_sides(
             )
             sides.append(gate(side, groups, ruff))
             sides[-1].seconds = time.perf_counter() - started
-    for side in sides:
-        score(side, pairs)
+    for figures in sides:
+        score(figures, pairs)
     return sides
