@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality_data import as_repository, budgeted, fetch
-from bench.quality_docs import gate, score
+from bench.quality_docs import gate, rejections, score
 from codegen_bot.adapters.engines.base import Candidate
 from codegen_bot.adapters.engines.completion import (
     Completion,
@@ -209,7 +209,7 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        rejected = ", ".join(f"{k} {v}" for k, v in r["rejected_by"].items()) or "—"
+        rejected = rejections(r)
         lines.append(
             f"| {r['project']} | {r['format']} | {r['context_tokens']} | {r['max_new_tokens']} | "
             f"{r['k']} | {r['targets']} | {r['pass_rate']:.2f} | {r['rouge_l']:.3f} | "

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality_data import TASKS, as_repository, budgeted, fetch, other_projects
-from bench.quality_docs import docs_sides, held_out_pairs
+from bench.quality_docs import docs_sides, held_out_pairs, rejections
 from bench.quality_tests import funnel, render_tests
 from codegen_bot.adapters.engines.base import TokenBudgets
 from codegen_bot.adapters.engines.heuristic import HeuristicEngine
@@ -209,7 +209,7 @@ def render(results: Sequence[dict[str, Any]]) -> str:
     ]
     for result in results:
         for row in result.get("docs", []):
-            rejected = ", ".join(f"{k} {v}" for k, v in row["rejected_by"].items()) or "—"
+            rejected = rejections(row)
             lines.append(
                 f"| {result['project']} | {row['engine']} | {row['targets']} | "
                 f"{row['pass_rate']:.2f} | {row['rouge_l']:.3f} | {row['bleu4']:.1f} | "

@@ -9,6 +9,7 @@ log-probability; the first that passes the gates is kept.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +30,45 @@ from codegen_bot.bot.tasks.docs.task import prove_all
 from codegen_bot.refactor.gates.lint import RuffGate
 from codegen_bot.refactor.results import Failure
 
+# A parser's refusal (or an engine's silence) as a short kind, by a phrase of its reason.
+_ANSWER_KINDS = (
+    ("did not close", "unclosed"),
+    ("did not finish", "unfinished"),
+    ("empty docstring", "empty"),
+    ("repeats a line of the prompt", "copied from the prompt"),
+    ("doctest examples", "unrun examples"),
+    ("first line says nothing", "no words"),
+    ("control characters", "control characters"),
+    ("no chat template", "no chat template"),
+    ("no answer", "no answer"),
+    ("proposed nothing", "nothing proposed"),
+)
+
+
+def answer_kind(reason: str) -> str:
+    """Why an answer never reached the gates, in short: "unclosed", "copied from the prompt"…
+
+    An unknown reason is kept, its particulars (numbers, what follows a colon) left out.
+    """
+    if reason == "none":
+        return "nothing proposed"  # the heuristic found nothing beyond the name
+    for phrase, kind in _ANSWER_KINDS:
+        if phrase in reason:
+            return kind
+    return re.sub(r"\d+", "N", reason.split(":", 1)[0]).strip()[:50] or "answer"
+
+
+def rejections(row: dict[str, Any]) -> str:
+    """The "rejected by" cell: gates with counts, the answer refusals broken down by kind."""
+    kinds = row.get("answer_reasons") or {}
+    cells = []
+    for gate_name, count in row["rejected_by"].items():
+        detail = (
+            ", ".join(f"{kind} {n}" for kind, n in kinds.items()) if gate_name == "answer" else ""
+        )
+        cells.append(f"{gate_name} {count}" + (f" ({detail})" if detail else ""))
+    return ", ".join(cells) or "—"
+
 
 @dataclass
 class Figures:
@@ -39,6 +79,9 @@ class Figures:
     passed: int = 0
     answered: int = 0
     rejected_by: Counter[str] = field(default_factory=Counter)
+    # Per target refused before the gates: its shown reason's kind; per candidate: every one's.
+    answer_reasons: Counter[str] = field(default_factory=Counter)
+    candidate_reasons: Counter[str] = field(default_factory=Counter)
     rouge: list[float] = field(default_factory=list)
     bleu: list[float] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
@@ -56,6 +99,8 @@ class Figures:
             "bleu4": round(sum(self.bleu) / n, 2),
             "rouge_l_both": round(sum(self.rouge[i] for i in both) / max(len(both), 1), 3),
             "rejected_by": dict(self.rejected_by.most_common()),
+            "answer_reasons": dict(self.answer_reasons.most_common()),
+            "candidate_reasons": dict(self.candidate_reasons.most_common()),
             "seconds_per_proposal": round(self.seconds / n, 2),
         }
 
@@ -82,6 +127,9 @@ def gate(name: str, candidates: list[list[Candidate]], ruff: RuffGate) -> Figure
     for group in candidates:
         texts = [c.text for c in group if c.text is not None]
         figures.answered += bool(texts)
+        figures.candidate_reasons.update(
+            answer_kind(c.error or "") for c in group if c.text is None
+        )
         (proposal,) = prove_all(group, ruff)
         if proposal.status == "accepted":
             figures.passed += 1
@@ -90,6 +138,8 @@ def gate(name: str, candidates: list[list[Candidate]], ruff: RuffGate) -> Figure
             reason = proposal.reason or "rejected"
             gate_name = reason.split(":", 1)[0] if ":" in reason[:24] else "answer"
             figures.rejected_by[gate_name] += 1
+            if gate_name == "answer":
+                figures.answer_reasons[answer_kind(reason)] += 1
             figures.texts.append(texts[0] if texts else None)
     return figures
 
@@ -171,6 +221,6 @@ def docs_sides(
             )
             sides.append(gate(side, groups, ruff))
             sides[-1].seconds = time.perf_counter() - started
-    for side in sides:
-        score(side, pairs)
+    for figures in sides:
+        score(figures, pairs)
     return sides

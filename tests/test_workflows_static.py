@@ -154,3 +154,30 @@ def test_least_permissions_and_concurrency() -> None:
         "reopened",
         "ready_for_review",
     ]
+
+
+def _readme_inputs() -> set[str]:
+    """The inputs README's "Setting up the Action" names, in its sentence "its inputs are …"."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    sentence = text.split("its inputs are ", 1)[1].split("; its outputs", 1)[0]
+    return set(re.findall(r"`([a-z-]+)`", sentence))
+
+
+def test_every_action_input_is_documented_and_engine_inputs_reach_codegen() -> None:
+    action = yaml.safe_load(ACTION.read_text())
+    assert set(action["inputs"]) == _readme_inputs()
+    run = next(step for step in action["runs"]["steps"] if step.get("id") == "run")
+    # The engine's settings are the runner's inputs, passed as codegen's own flags.
+    for name, flag in {
+        "engine": "--engine",
+        "model": "--model",
+        "adapters": "--adapters",
+        "server": "--server",
+        "samples": "--samples",
+        "prompt-format": "--prompt-format",
+    }.items():
+        variable = name.upper().replace("-", "_")
+        assert run["env"][variable] == f"${{{{ inputs.{name} }}}}", name
+        assert f'{flag} "${variable}"' in run["run"], name
+    for name in ("samples", "prompt-format"):
+        assert action["inputs"][name]["default"] == ""  # empty: the repository's settings

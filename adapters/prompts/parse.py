@@ -8,12 +8,14 @@ asked for is rejected with its reason (the report shows it), never guessed at.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from textwrap import dedent
 
 from codegen_bot.adapters.engines.base import Task
 from codegen_bot.adapters.engines.completion import Completion
 from codegen_bot.refactor.docstrings.examples import has_examples
+from codegen_bot.refactor.docstrings.words import stem, stems
 from codegen_bot.refactor.results import Failure, Success
 from codegen_bot.refactor.rouge import lcs_length, tokens
 from codegen_bot.refactor.targets import Target
@@ -98,30 +100,57 @@ def parse_refactor(completion: Completion, target: Target) -> Success[str] | Fai
 
 #: A summary of this many words or more is compared with the prompt's lines.
 COPY_WORDS = 4
-#: Copied: the longest common word sequence covers this share of both summary and line.
+#: Copied: the longest common sequence of normalised words covers this share of both, …
 COPY_SHARE = 0.6
+#: … and holds at least this many words.
+COPY_COMMON = 3
+# Grammar that a paraphrase changes freely ("for a locale" → "for the specified locale").
+_GRAMMAR = frozenset(
+    """
+    a an the of to for in into on onto by with at as from and or is are be been it its this
+    that these those all any each every some specified given provided passed current
+    """.split()
+)
+
+
+def _normalised(words: list[str], own: set[str]) -> list[str]:
+    """Stems of the words, grammar and the target's own code words left out."""
+    kept = (stem(word) for word in words if word not in _GRAMMAR)
+    return [word for word in kept if word not in own]
 
 
 def copied_from_prompt(docstring: str, prompt: str, own_code: str = "") -> bool:
     """Whether the docstring's summary repeats a line of the prompt (not of the target's code).
 
     A small model shown another definition's docstring as an example often answers with it, or
-    with a word or two changed ("thousand" for "thousands"); such an answer may pass every gate
-    and still describe another function. Repeating: the longest common sequence of words covers
-    at least `COPY_SHARE` of the summary and of the line.
+    with its words reworded ("Returns the thousands separator for the specified locale." for
+    "Return the thousands separator for a locale, default to comma."); such an answer may pass
+    every gate and still describe another function. Words are compared normalised: lower case,
+    stemmed ("returns" is "return"), grammar dropped, and the target's own code words dropped
+    too, so that a summary and a neighbour's line that both name what the target itself uses
+    (a helper it calls, its parameters) do not count as a copy. Repeating: the longest common
+    sequence of those words has at least `COPY_COMMON` words and covers at least `COPY_SHARE`
+    of the summary and of the line.
     """
-    summary = tokens(docstring.split("\n", 1)[0])
-    if len(summary) < COPY_WORDS:
+    raw = tokens(docstring.split("\n", 1)[0])
+    if len(raw) < COPY_WORDS:
         return False
-    own = set(own_code.splitlines())
+    own = stems(w for w in re.findall(r"[A-Za-z_]\w*", own_code) if not keyword.iskeyword(w))
+    summary = _normalised(raw, own)
+    own_lines = set(own_code.splitlines())
     for line in prompt.splitlines():
-        if line in own:
+        if line in own_lines:
             continue
         words = tokens(line)
         if len(words) < COPY_WORDS:
             continue
-        common = lcs_length(summary, words)
-        if common >= COPY_SHARE * len(summary) and common >= COPY_SHARE * len(words):
+        normalised = _normalised(words, own)
+        common = lcs_length(summary, normalised)
+        if (
+            common >= COPY_COMMON
+            and common >= COPY_SHARE * len(summary)
+            and common >= COPY_SHARE * len(normalised)
+        ):
             return True
     return False
 

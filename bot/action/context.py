@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen_bot.adapters.engines.chat import PromptFormat
 from codegen_bot.adapters.engines.registry import EngineStartup, build_engine
 from codegen_bot.bot.config import IsolationChoice
 from codegen_bot.bot.errors import UsageError
@@ -43,6 +44,9 @@ class ActionInputs:
     engine: str = "heuristic"
     #: The engine's start-up settings (model, adapters, server); the docstring style is the run's.
     engine_startup: EngineStartup = field(default_factory=EngineStartup)
+    #: The runner's `--samples` and `--prompt-format` (None: the repository's engine settings).
+    samples: int | None = None
+    prompt_format: PromptFormat | None = None
     #: Tasks for pull-request reviews (None: the repository's configuration decides).
     tasks: tuple[str, ...] | None = None
     config_file: Path | None = None
@@ -195,6 +199,8 @@ class ActionContext:
                 engine=self.inputs.engine,
                 config_file=self.inputs.config_file,
                 isolation=self.inputs.run_isolation,
+                samples=self.inputs.samples,
+                prompt_format=self.inputs.prompt_format,
             )
         )
         repository = self.inputs.repository or ""

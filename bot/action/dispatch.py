@@ -82,6 +82,8 @@ def run_nightly(ctx: ActionContext, job: Job) -> int:
         config_file=ctx.inputs.config_file,
         closed_keys=closed_nightly_keys(ctx),
         isolation=ctx.inputs.run_isolation,
+        samples=ctx.inputs.samples,
+        prompt_format=ctx.inputs.prompt_format,
     )
     report = nightly(
         request,

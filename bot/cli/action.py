@@ -12,6 +12,7 @@ from codegen_bot.bot.action.dispatch import run_action
 from codegen_bot.bot.cli.review import (
     add_engine_options,
     add_isolation_option,
+    add_prompt_options,
     engine_startup,
     parse_tasks,
     progress_printer,
@@ -66,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pinned-base", help="that pull request's base commit (from authorize)")
     parser.add_argument("--pinned-base-ref", help="that pull request's base branch")
     add_engine_options(parser)
+    add_prompt_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(run=run)
 
@@ -84,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         publish=args.publish,
         engine=args.engine,
         engine_startup=engine_startup(args),
+        samples=args.samples,
+        prompt_format=args.prompt_format,
         tasks=parse_tasks(args.tasks),
         config_file=args.config,
         review_drafts=args.review_drafts,

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from codegen_bot.adapters.engines.base import Engine, EngineIdentity
+from codegen_bot.adapters.engines.chat import PromptFormat
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import __version__
-from codegen_bot.bot.config import Config, IsolationChoice, with_isolation
+from codegen_bot.bot.config import Config, IsolationChoice, with_engine, with_isolation
 from codegen_bot.bot.nightly.selection import Selection, exclusion, select_files
 from codegen_bot.bot.report import FileNote, Report
 from codegen_bot.bot.tasks.pipeline import load_config, quiet
@@ -51,6 +52,9 @@ class NightlyRequest:
     closed_keys: frozenset[str] = frozenset()
     #: The runner operator's isolation (`--isolation`); None: the repository's (never lower).
     isolation: IsolationChoice | None = None
+    #: The runner's `--samples` and `--prompt-format` (None: the repository's engine settings).
+    samples: int | None = None
+    prompt_format: PromptFormat | None = None
 
 
 def recently_changed(workspace: Workspace, rev: str, days: int) -> list[str]:
@@ -96,6 +100,7 @@ def nightly(
     workspace = Workspace(request.repo)
     head = workspace.resolve(request.rev)
     config = with_isolation(load_config(workspace, head, request.config_file), request.isolation)
+    config = with_engine(config, request.samples, request.prompt_format)
     # The suite's copy and warm parent first: the parent warms up while files are read and
     # changes proposed; both go when the night ends.
     with prepared_suite(workspace, head, config) as suite:

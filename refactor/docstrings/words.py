@@ -75,6 +75,19 @@ def stems(words: Iterable[str]) -> set[str]:
     return found
 
 
+# Words that fit any class or function: without a word of the code beside them, a summary made
+# of the name and these ("A product with its own attributes.") restates the name.
+GENERIC = frozenset(
+    stem(word)
+    for word in """
+    represent represents representation attribute attributes property properties field fields
+    wrapper wrappers helper helpers utility utilities container containers simple basic generic
+    custom main implement implements implementation implementations allow allows used use uses
+    useful various entity entities
+    """.split()
+)
+
+
 def code_spans(text: str) -> list[str]:
     """Return the contents of the text's inline code spans."""
     return [span.strip() for span in _CODE_SPAN.findall(text)]

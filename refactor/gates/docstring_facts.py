@@ -8,6 +8,10 @@ this one proves content. Each rule names the fact it found wrong:
   function's `yield` is not its own), and a generator is described as yielding;
 - raises: only exceptions raised in its own body; a quoted condition is the whole condition;
 - filler: no sentence or entry whose content words are only the name's, a parameter's or a type's;
+- beyond the name: the summary says something the code shows — a word of the code that the name
+  does not hold (an identifier, attribute, parameter, literal, base, called name, exception) or
+  quoted code; a summary whose only other words are generic ("represents", "attributes") or a
+  single unsupported one ("A shopping cart." for `class Cart`) restates the name;
 - grounded: no identifiers, literals or verbs of another definition in the file and not this one;
 - exposure: no private names, local variables or sentinels;
 - markup: no links, images, @mentions or HTML (a model's answer is untrusted text);
@@ -23,7 +27,13 @@ from codegen_bot.refactor.docstrings.code_facts import CodeFacts, code_facts, id
 from codegen_bot.refactor.docstrings.examples import without_examples
 from codegen_bot.refactor.docstrings.parts import Entry, ParsedDoc, parse_docstring
 from codegen_bot.refactor.docstrings.style import Convention
-from codegen_bot.refactor.docstrings.words import code_spans, content_words, new_words, stems
+from codegen_bot.refactor.docstrings.words import (
+    GENERIC,
+    code_spans,
+    content_words,
+    new_words,
+    stems,
+)
 from codegen_bot.refactor.gates.verdict import Verdict, timed
 
 _LINK = re.compile(r"https?://|\bwww\.|\]\(|!\[|\bmailto:", re.I)
@@ -33,6 +43,9 @@ _PRIVATE = re.compile(r"(?<!\w)_{1,2}[A-Za-z]\w*")  # `_marker`, `self._cache`
 _ALWAYS = re.compile(r"\b(always|unconditionally|in any case)\b", re.I)
 # "If `cond`." quotes a condition; "If `seq` has no items." describes one in words.
 _CONDITION = re.compile(r"\b(?:if|when|whenever)\s+`([^`]+)`\s*(?:[.,;:)]|$)", re.I)
+# A summary's words that the code does not show: one alone is a label ("A shopping cart."),
+# two or more describe (measured on real projects' docstrings: bench/facts_refusals.py).
+MIN_UNSUPPORTED_WORDS = 2
 _YIELD_STEMS = {"yield", "generat", "iterat", "iterator", "lazily", "lazy", "stream"}
 
 
@@ -200,6 +213,31 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     return problems
 
 
+def _summary(docstring: str) -> str:
+    """The summary: the docstring's first paragraph, doctest lines aside, as one line."""
+    paragraph = re.split(r"\n\s*\n", without_examples(docstring).strip(), maxsplit=1)[0]
+    return " ".join(paragraph.split())
+
+
+def _beyond_the_name(docstring: str, facts: CodeFacts) -> list[str]:
+    summary = _summary(docstring)
+    if not summary or _states_code(summary):
+        return []
+    name = stems([facts.name])
+    beyond = content_words(summary) - name
+    code = stems([*facts.own_words, *facts.params, *facts.attributes])
+    code |= stems(w for t in facts.param_types.values() for w in re.findall(r"\w+", t))
+    if beyond & code:
+        return []
+    unsupported = beyond - GENERIC
+    if len(unsupported) >= MIN_UNSUPPORTED_WORDS:
+        return []
+    return [
+        f"restates the name: the summary {summary!r} says nothing the code of `{facts.name}`"
+        " shows beyond its name"
+    ]
+
+
 def _grounded(text: str, facts: CodeFacts) -> list[str]:
     own = stems(facts.own_words) | stems([facts.name, *facts.params])
     own_names = {w.lower() for w in facts.own_words}
@@ -271,6 +309,8 @@ def facts_problems(
     problems += _capitalised(parsed, facts)
     problems += _grounded(without_examples(docstring), facts)
     problems += _filler(parsed, facts, docstring)
+    if not problems:
+        problems += _beyond_the_name(docstring, facts)
     return problems
 
 

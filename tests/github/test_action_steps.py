@@ -280,3 +280,29 @@ def test_nightly_propose_then_publish(make_repo, tmp_path: Path) -> None:
         assert pull.head_ref == "codegen/nightly-refactor" and pull.state == "open"
         branch = git.Repo(origin.origin).commit("refs/heads/codegen/nightly-refactor")
         assert branch.tree["shop/money.py"].data_stream.read().decode() == FINAL_MONEY
+
+
+def test_samples_and_prompt_format_inputs_reach_the_run(
+    world: PullRequestWorld, runner: Runner
+) -> None:
+    event = world.pull_request_event("opened")
+    # Out of range and unknown: codegen itself refuses them, so the inputs did reach it.
+    too_many = runner.job("pull_request", event, mode="propose", samples="17")
+    assert too_many.failed is not None and too_many.failed.id == "run"
+    assert too_many.failed.returncode == 2
+    assert "`engine.samples` must be from 1 to 16, not 17" in too_many.failed.stderr
+    unknown = runner.job("pull_request", event, mode="propose", **{"prompt-format": "jinja"})
+    assert unknown.failed is not None and unknown.failed.returncode == 2
+    assert "--prompt-format: invalid choice: 'jinja'" in unknown.failed.stderr
+    # Valid values change nothing for the heuristic engine, which asks no model.
+    report = runner.tmp / "report.json"
+    fine = runner.job(
+        "pull_request",
+        event,
+        mode="propose",
+        report=str(report),
+        samples="4",
+        **{"prompt-format": "chat"},
+    )
+    assert fine.failed is None, fine.failed
+    assert fine.outputs["accepted"] == "3"
