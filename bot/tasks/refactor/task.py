@@ -246,8 +246,9 @@ def _test_gates(
     progress("refactor: running the repository's suite once under coverage")
     targets = [w.target for w in works]
     baseline, notes = measure_baseline(
-        workspace, rev, runner, conventions=conventions, targets=targets, rules=rules, cached=True
-    )
+        workspace, rev, runner,
+        conventions=conventions, targets=targets, rules=rules, plan=suite.plan,
+    )  # fmt: skip
     outcome.timings["refactor_baseline"] = time.perf_counter() - phase
     if baseline.result is None:
         why = baseline.distrust or baseline.note or "no baseline"
