@@ -269,6 +269,7 @@ class Running:
     isolation: Isolation
     started: float
     wall: float
+    _ended: bool = False
 
     def wait(self) -> SandboxResult:
         """What it did, once it ended or its wall time (counted from its start) ran out."""
@@ -302,8 +303,11 @@ class Running:
         self.err.close()
 
     def _end(self) -> None:
+        if self._ended:  # its group is gone and reaped: the id may belong to another by now
+            return
         kill_group(self.process.pid)
         self.process.wait()
+        self._ended = True
 
 
 def kill_group(pgid: int) -> None:
