@@ -33,8 +33,6 @@ class BaselinePlan:
     """The cache the baseline may use, what was said so far, and the build the copy needs."""
 
     cache: BaselineCache | None
-    #: The version of the commit's latest tag (None: untagged).
-    tag: str | None
     notes: list[str] = field(default_factory=list)
     #: The version file the configuration says the build writes and the copy lacks.
     declared: str | None = None
@@ -81,7 +79,7 @@ def planned_baseline(
                 "and settings, were added to the copy of the commit"
             )
     declared = declared_version_file(runner.root) if conventions.test_files else None
-    plan = BaselinePlan(cache, tag, notes, declared)
+    plan = BaselinePlan(cache, notes, declared)
     try:
         if declared is not None:
             plan.build = start_build(
