@@ -8,29 +8,21 @@ between runs on the same tree (`bot.tasks.suite_baseline_cache`).
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from git.exc import GitCommandError
-
-from codegen_bot.bot import __version__
 from codegen_bot.bot.config import TestsConfig
-from codegen_bot.bot.tasks.suite_baseline_cache import (
-    BaselineCache,
-    baseline_cache,
-    merged,
-    missing,
-    run_settings,
-)
+from codegen_bot.bot.tasks.baseline_plan import BaselinePlan, tag_version
+from codegen_bot.bot.tasks.suite_baseline_cache import BaselineCache, merged, missing
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.refactor.sandbox.crash import stopped_with
 from codegen_bot.refactor.sandbox.generated_files import (
-    build_generated_files,
+    Built,
+    PendingBuild,
     copy_installed_files,
+    start_build,
 )
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.targets import Target
@@ -149,40 +141,21 @@ def measure_baseline(
     conventions: Conventions,
     targets: Sequence[Target],
     rules: TestsConfig,
-    cached: bool,
+    plan: BaselinePlan,
 ) -> tuple[Baseline, list[str]]:
-    """The suite's baseline at `head` and the notes it leaves, the cache used when `cached`.
+    """The suite's baseline at `head` and the notes it leaves, as `plan` (its cache) says.
 
     When test modules do not import, the copy is built the way the project installs itself
     and the suite runs again; the files the build made are kept with that result, and a later
     run on the same tree and settings adds them to its copy before anything runs.
     """
-    cache = None
-    notes: list[str] = []
-    if cached:
-        rootdir = (f"--rootdir={conventions.rootdir}",) if conventions.rootdir else ()
-        settings = run_settings(
-            (*conventions.pytest_args, *rootdir, f"tag={_tag_version(workspace, head)}"),
-            runner.python,
-            runner.sandbox.isolation.kind,
-            rules.suite_timeout,
-            __version__,
-        )
-        cache = baseline_cache(os.environ, workspace.repo.commit(head).tree.hexsha, settings)
-        added = (
-            add_generated(runner.root, conventions.import_root, cache.generated()) if cache else []
-        )
-        if added:
-            shown = ", ".join(f"`{path}`" for path in added[:5])
-            notes.append(
-                f"{shown}, made by the project's own build in an earlier run on the same tree "
-                "and settings, were added to the copy of the commit"
-            )
-    declared = declared_version_file(runner.root) if conventions.test_files else None
+    cache = plan.cache
+    notes = list(plan.notes)
+    declared = plan.declared
     reason = "test modules did not import from a copy of the commit"
     if declared is not None:
         # The project says its build writes this file, and the copy lacks it: build first
-        # rather than run a suite that cannot import.
+        # (the plan started it) rather than run a suite that cannot import.
         reason = f"`{declared}`, which pyproject.toml says the build writes, was not in the copy"
         baseline = Baseline(None, frozenset(), None)
     else:
@@ -196,7 +169,9 @@ def measure_baseline(
             targets=targets,
             rules=rules,
             reason=reason,
+            build=plan.build,
         )
+        plan.build = None
         notes += rebuilt
         made = _texts(runner.root, copied)
         trusted = baseline.result is not None and baseline.distrust is None
@@ -219,6 +194,7 @@ def rebuild_baseline(
     targets: Sequence[Target],
     rules: TestsConfig,
     reason: str = "test modules did not import from a copy of the commit",
+    build: PendingBuild | Built | None = None,
 ) -> tuple[Baseline, list[str], tuple[str, ...]]:
     """The suite's baseline after building the copy the way the project installs itself.
 
@@ -226,13 +202,14 @@ def rebuild_baseline(
     build makes (setuptools-scm's `_version.py`); the build runs in the sandbox, and the suite
     runs again with what it made. Where the build fails or makes none of them, the configured
     interpreter's installed distribution of the project stands in, if its version is the one
-    of the commit's latest tag. `reason` says why it builds; also returns the paths of the
-    files added to the copy.
+    of the commit's latest tag. `reason` says why it builds; `build`, one started earlier (see
+    `baseline_plan`), is awaited instead of starting one. Also returns the paths of the files
+    added to the copy.
     """
-    tag = _tag_version(workspace, head)
-    built = build_generated_files(
-        runner, conventions.import_root, tag or "0.0.0", rules.suite_timeout
-    )
+    tag = tag_version(workspace, head)
+    if build is None:
+        build = start_build(runner, conventions.import_root, tag or "0.0.0", rules.suite_timeout)
+    built = build.finish() if isinstance(build, PendingBuild) else build
     if built.problem is None and built.copied:
         shown = ", ".join(f"`{path}`" for path in built.copied[:5])
         more = f" and {len(built.copied) - 5} more" if len(built.copied) > 5 else ""
@@ -258,55 +235,6 @@ def rebuild_baseline(
     return run_baseline(runner, conventions, targets, rules), [note], installed.copied
 
 
-def declared_version_file(root: Path) -> str | None:
-    """The version file the build writes (setuptools-scm, hatch-vcs), when the copy lacks it."""
-    try:
-        with open(root / "pyproject.toml", "rb") as handle:
-            data = tomllib.loads(handle.read(1_000_000).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    tool = data.get("tool")
-    if not isinstance(tool, dict):
-        return None
-    scm = tool.get("setuptools_scm")
-    hatch = tool.get("hatch")
-    declared = [
-        *((scm.get("version_file"), scm.get("write_to")) if isinstance(scm, dict) else ()),
-        _dig(hatch, "build", "hooks", "vcs", "version-file"),
-    ]
-    for path in declared:
-        if not isinstance(path, str) or not path or Path(path).is_absolute() or ".." in path:
-            continue
-        target = root / path
-        if not target.exists() and not target.is_symlink():
-            return path
-    return None
-
-
-def _dig(table: object, *keys: str) -> object:
-    for key in keys:
-        if not isinstance(table, dict):
-            return None
-        table = table.get(key)
-    return table
-
-
-def add_generated(root: Path, import_root: str, files: Mapping[str, str]) -> list[str]:
-    """Write kept generated files the copy lacks, inside its packages only; their paths."""
-    packages = (root / import_root).resolve() if import_root else root.resolve()
-    added = []
-    for path, text in sorted(files.items()):
-        destination = root / path
-        inside = destination.parent.resolve().is_relative_to(packages)
-        if ".." in Path(path).parts or Path(path).is_absolute() or not inside:
-            continue
-        if destination.exists() or destination.is_symlink() or not destination.parent.is_dir():
-            continue
-        destination.write_text(text, encoding="utf-8")
-        added.append(path)
-    return added
-
-
 def _texts(root: Path, paths: Sequence[str]) -> dict[str, str] | None:
     """The texts of files of the copy, None if one is not text (a compiled part: not kept)."""
     texts = {}
@@ -316,13 +244,3 @@ def _texts(root: Path, paths: Sequence[str]) -> dict[str, str] | None:
         except (OSError, UnicodeDecodeError):
             return None
     return texts or None
-
-
-def _tag_version(workspace: Workspace, head: str) -> str | None:
-    """The version of the latest tag before `head` (`v1.2.3` → `1.2.3`), None without one."""
-    try:
-        tag = workspace.repo.git.describe(head, "--tags", "--abbrev=0")
-    except GitCommandError:
-        return None
-    version = tag.strip().removeprefix("v")
-    return version if re.fullmatch(r"\d+(\.\d+)*\S*", version) else None

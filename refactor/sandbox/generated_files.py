@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen_bot.refactor.sandbox.binds import interpreter_paths
+from codegen_bot.refactor.sandbox.process import Running, SandboxResult
 from codegen_bot.refactor.sandbox.runner import TestRunner
 
 _BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -41,13 +42,50 @@ def build_generated_files(
     `version` is given to setuptools-scm and its kin (the copy has no `.git` to read it from);
     paths in the result are relative to the worktree.
     """
+    started = start_build(runner, import_root, version, wall_seconds)
+    return started if isinstance(started, Built) else started.finish()
+
+
+@dataclass
+class PendingBuild:
+    """A build started by `start_build`, running in the sandbox: `finish` it or `stop` it."""
+
+    running: Running | SandboxResult
+    #: The build's own folder (its copy of the worktree, its `--target` site).
+    folder: Path
+    root: Path
+    packages: Path
+
+    def finish(self) -> Built:
+        """Wait for the build, and copy what it made that the worktree lacks into it."""
+        running = self.running
+        result = running.wait() if isinstance(running, Running) else running
+        try:
+            return _copy_built(result, self.folder / "site", self.root, self.packages)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Kill the build (if it still runs) and remove its folder; the worktree is untouched."""
+        if isinstance(self.running, Running):
+            self.running.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_build(
+    runner: TestRunner, import_root: str, version: str, wall_seconds: float
+) -> PendingBuild | Built:
+    """Start building a copy of the worktree in the sandbox, and return at once.
+
+    The copy is taken now; the files it makes reach the worktree when the build is finished
+    (`PendingBuild.finish`). A `Built` says why there is nothing to build.
+    """
     root = runner.root
     if not any((root / name).is_file() for name in _BUILD_FILES):
         return Built(problem="the project has no pyproject.toml, setup.py or setup.cfg to build")
     folder = runner.new_folder()
     source = folder / "source"
     shutil.copytree(root, source, ignore=shutil.ignore_patterns(*_NOT_COPIED), symlinks=True)
-    site = folder / "site"
     argv = [
         runner.python,
         "-m",
@@ -62,7 +100,7 @@ def build_generated_files(
         "--quiet",
         "--no-compile",  # only the files the build made are wanted, not bytecode of them all
         "--target",
-        str(site),
+        str(folder / "site"),
         str(source),
     ]
     env = {
@@ -70,7 +108,13 @@ def build_generated_files(
         "PDM_BUILD_SCM_VERSION": version,
         "PIP_NO_INPUT": "1",
     }
-    result = runner.command(argv, folder, wall_seconds, env)
+    running = runner.start_command(argv, folder, wall_seconds, env)
+    packages = root / import_root if import_root else root
+    return PendingBuild(running, folder, root, packages)
+
+
+def _copy_built(result: SandboxResult, site: Path, root: Path, packages: Path) -> Built:
+    """The files of a finished build's `site` that `packages` lack, copied into it."""
     if result.returncode != 0:
         lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
         errors = [line for line in lines if "error" in line.lower()] or [
@@ -80,7 +124,6 @@ def build_generated_files(
         errors = named or errors
         why = "it timed out" if result.timed_out else (errors[-1] if errors else "no output")
         return Built(problem=f"building it the way it installs itself failed: {why[:300]}")
-    packages = root / import_root if import_root else root
     copied = []
     for path in sorted(site.rglob("*")):
         relative = path.relative_to(site)
@@ -101,7 +144,6 @@ def build_generated_files(
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
         copied.append(str(destination.relative_to(root)))
-    shutil.rmtree(folder, ignore_errors=True)
     return Built(copied=tuple(copied))
 
 

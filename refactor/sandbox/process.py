@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from codegen_bot.refactor.sandbox.binds import NAMESPACES, bwrap_arguments, system_binds
 
@@ -209,44 +209,27 @@ class Sandbox:
         self, argv: Sequence[str], cwd: Path, wall_seconds: float | None = None
     ) -> SandboxResult:
         """Run `argv` in `cwd`; kill its whole process group when the wall time runs out."""
+        running = self.spawn(argv, cwd, wall_seconds)
+        return running if isinstance(running, SandboxResult) else running.wait()
+
+    def spawn(
+        self, argv: Sequence[str], cwd: Path, wall_seconds: float | None = None
+    ) -> Running | SandboxResult:
+        """Start `argv` in `cwd` and return at once; the result says why it could not start.
+
+        The caller must `wait` for it or `stop` it (both kill its whole process group).
+        """
         wall = wall_seconds if wall_seconds is not None else self.limits.wall_seconds
-        started = time.perf_counter()
         # Output goes to files, not pipes: a grandchild that escapes the kill cannot hold a
         # pipe open and hang us.
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            try:
-                process = self.start(
-                    argv, cwd, wall, stdin=subprocess.DEVNULL, stdout=out, stderr=err
-                )
-            except OSError as error:
-                return SandboxResult(
-                    None, "", f"could not start: {error}", False, 0.0, self.isolation
-                )
-            timed_out = False
-            try:
-                process.wait(timeout=wall)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                kill_group(process.pid)
-                process.wait()
-            except BaseException:
-                # Ctrl-C or SIGTERM: the command runs in a session of its own, so the signal
-                # never reached it; without bubblewrap's --die-with-parent it would live on.
-                kill_group(process.pid)
-                process.wait()
-                raise
-            else:
-                kill_group(process.pid)  # whatever it left running in its group goes too
-            seconds = time.perf_counter() - started
-            stdout, stderr = _tail(out), _tail(err)
-        return SandboxResult(
-            None if timed_out else process.returncode,
-            stdout,
-            stderr,
-            timed_out,
-            seconds,
-            self.isolation,
-        )
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            process = self.start(argv, cwd, wall, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        except OSError as error:
+            out.close()
+            err.close()
+            return SandboxResult(None, "", f"could not start: {error}", False, 0.0, self.isolation)
+        return Running(process, out, err, self.isolation, time.perf_counter(), wall)
 
     def start(
         self, argv: Sequence[str], cwd: Path, wall: float, *, stdin: Any, stdout: Any, stderr: Any
@@ -276,6 +259,57 @@ class Sandbox:
             start_new_session=True,
             preexec_fn=set_limits,  # noqa: PLW1509 - no threads run limits
         )
+
+
+@dataclass
+class Running:
+    """A sandboxed command started by `Sandbox.spawn`, in a process group of its own."""
+
+    process: subprocess.Popen[bytes]
+    out: IO[bytes]
+    err: IO[bytes]
+    isolation: Isolation
+    started: float
+    wall: float
+    _ended: bool = False
+
+    def wait(self) -> SandboxResult:
+        """What it did, once it ended or its wall time (counted from its start) ran out."""
+        timed_out = False
+        try:
+            self.process.wait(timeout=max(0.0, self.started + self.wall - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        except BaseException:
+            # Ctrl-C or SIGTERM: the command runs in a session of its own, so the signal
+            # never reached it; without bubblewrap's --die-with-parent it would live on.
+            self.stop()
+            raise
+        self._end()  # whatever it left running in its group goes too
+        seconds = time.perf_counter() - self.started
+        stdout, stderr = _tail(self.out), _tail(self.err)
+        self.stop()
+        return SandboxResult(
+            None if timed_out else self.process.returncode,
+            stdout,
+            stderr,
+            timed_out,
+            seconds,
+            self.isolation,
+        )
+
+    def stop(self) -> None:
+        """Kill its whole process group, reap it and close its output (again is fine)."""
+        self._end()
+        self.out.close()
+        self.err.close()
+
+    def _end(self) -> None:
+        if self._ended:  # its group is gone and reaped: the id may belong to another by now
+            return
+        kill_group(self.process.pid)
+        self.process.wait()
+        self._ended = True
 
 
 def kill_group(pgid: int) -> None:

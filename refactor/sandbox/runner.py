@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from codegen_bot.refactor.sandbox.process import Sandbox, SandboxResult, redact
+from codegen_bot.refactor.sandbox.process import Running, Sandbox, SandboxResult, redact
 from codegen_bot.refactor.testing.coverage_data import FileCoverage, read_coverage
 
 SANDBOX_MAIN = Path(__file__).with_name("sandbox_main.py")
@@ -247,8 +247,19 @@ class TestRunner:
 
         The worktree stays read-only to it: a build step (pip) works on a copy in `folder`.
         """
+        running = self.start_command(argv, folder, wall_seconds, env)
+        return running if isinstance(running, SandboxResult) else running.wait()
+
+    def start_command(
+        self,
+        argv: Sequence[str],
+        folder: Path,
+        wall_seconds: float,
+        env: Mapping[str, str] | None = None,
+    ) -> Running | SandboxResult:
+        """`command`, started and not waited for: the caller waits for it or stops it."""
         sandbox = self.sandbox.writing((folder,), {**self.env(folder), **(env or {})})
-        return sandbox.run(list(argv), folder, wall_seconds)
+        return sandbox.spawn(list(argv), folder, wall_seconds)
 
     def _start(self, folder: Path, spec: dict[str, Any], wall_seconds: float) -> SandboxResult:
         spec_path = folder / "spec.json"

@@ -169,3 +169,61 @@ def test_sigterm_during_a_night_leaves_no_warm_parent_suite_or_scratch_copy(
     assert not alive(suite), "the repository's suite outlived codegen"
     assert not alive(warm_parent), "the warm parent outlived codegen"
     assert list(scratch_root.glob("codegen-*")) == [], "the scratch copy was left behind"
+
+
+#: A setuptools build that says it started (with its pid), then never ends.
+HANGING_SETUP = """\
+import os
+import time
+
+with open({started!r}, "w") as sink:
+    sink.write(str(os.getpid()))
+while True:
+    time.sleep(0.2)
+"""
+
+
+def test_sigterm_while_a_nights_early_build_runs_leaves_no_build_or_scratch_copy(
+    make_repo, tmp_path: Path
+) -> None:
+    # pyproject.toml declares a version file the copy lacks: the night starts building it with
+    # the copy, before anything is proposed; the build must still die with codegen.
+    started = tmp_path / "build-started"
+    scratch_root = tmp_path / "scratch"
+    scratch_root.mkdir()
+    repo = make_repo()
+    repo.commit(
+        {
+            "pyproject.toml": NIGHTLY_PYPROJECT
+            + '\n[tool.setuptools_scm]\nwrite_to = "shop/_version.py"\n',
+            "setup.py": HANGING_SETUP.format(started=str(started)),
+            "shop/__init__.py": "",
+            "shop/money.py": SIGN,
+            "tests/test_money.py": SIGN_TEST,
+        },
+        "base",
+    )
+    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(repo.path)]
+    command += ["--date", "2024-05-01", "--isolation", "none", "--format", "json"]
+    codegen = subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(scratch_root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: started.exists() and started.read_text().isdigit(), "the build started")
+        build = int(started.read_text())
+        assert alive(build) and any(scratch_root.glob("codegen-refactor-*"))
+        os.killpg(codegen.pid, signal.SIGTERM)
+        _, stderr = codegen.communicate(timeout=LIMIT)
+    finally:
+        if codegen.poll() is None:
+            codegen.kill()
+            codegen.wait()
+    assert codegen.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "codegen: terminated"
+    assert not alive(build), "the build outlived codegen"
+    assert list(scratch_root.glob("codegen-*")) == [], "the scratch copy was left behind"

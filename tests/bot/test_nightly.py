@@ -390,3 +390,25 @@ def test_the_action_runs_the_nightly_job_on_workflow_dispatch(
         "over the limit of 1 changes per night (nightly.max_proposals)"
     )
     assert set(report.final_files) == {"shop/money.py"}
+
+
+def test_a_night_whose_baseline_came_from_the_cache_says_so_not_the_cached_seconds(
+    make_repo, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    repo = make_repo()
+    repo.commit(SHOP, "base")
+    notes = []
+    for number in (1, 2):
+        out = tmp_path / f"night{number}.json"
+        code = main(["nightly", "--repo", str(repo.path), "--date", "2024-05-01", "--format",
+                     "json", "--out", str(out), "-q"])  # fmt: skip
+        assert code == 0
+        report = Report.from_dict(json.loads(out.read_text()))
+        notes.append(next(n for n in report.notes if n.startswith("the suite ran")))
+    first, second = notes
+    assert first.startswith("the suite ran 2 times: once at base under coverage ("), first
+    # The second night ran the suite only with the changes: its coverage at base was cached.
+    assert second.startswith("the suite ran once: suite with 2 changes ("), second
+    assert "its coverage at base came from the cache of an earlier run on the same tree" in second
+    assert " s here; measured in " in second and "once at base" not in second

@@ -17,6 +17,7 @@ import pytest
 from codegen_bot.refactor.sandbox.process import Isolation, Limits, Sandbox, detect_isolation
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.sandbox.warm import WarmSessions, warm_sessions
+from codegen_bot.refactor.testing.coverage_data import covering_tests
 
 BWRAP = detect_isolation()
 MODES = [
@@ -347,3 +348,41 @@ def test_a_session_can_neither_trace_nor_read_its_parent(tmp_path: Path) -> None
     assert reached.completed and reached.exit_code == 0, reached.output
     (found,) = (tmp_path / "work").glob("warm1/run*/tmp/reach")
     assert found.read_text() == "True denied denied"
+
+
+# The test says whether a tracer (coverage's) watched it.
+TRACED = """
+import os, sys
+
+import pkg.mod
+
+def test_traced():
+    assert pkg.mod.double(2) == 4
+    with open(os.path.join(os.environ["TMPDIR"], "tracer"), "w") as out:
+        out.write(type(sys.gettrace()).__name__)
+"""
+
+
+@pytest.mark.parametrize("isolation", MODES)
+def test_a_session_with_nothing_to_cover_runs_without_coverage(
+    tmp_path: Path, isolation: Isolation
+) -> None:
+    runner = _runner(
+        tmp_path,
+        isolation,
+        {
+            "pkg/__init__.py": "",
+            "pkg/mod.py": "def double(x):\n    return 2 * x\n",
+            "test_traced.py": TRACED,
+        },
+    )
+    with warm_sessions(runner):
+        proof = runner.pytest(["test_traced.py"], [], 120)  # a nightly proof: pass or fail only
+        measured = runner.pytest(["test_traced.py"], ["pkg/mod.py"], 120)  # a baseline
+    assert proof.exit_code == 0 and measured.exit_code == 0, proof.output + measured.output
+    (proof_tracer,) = (tmp_path / "work").glob("warm1/run1/tmp/tracer")
+    (measured_tracer,) = (tmp_path / "work").glob("warm1/run2/tmp/tracer")
+    assert proof_tracer.read_text() == "NoneType" and proof.coverage == {}
+    assert measured_tracer.read_text() == "CTracer"
+    covered = measured.coverage["pkg/mod.py"]
+    assert covering_tests(covered, 1, 2) == {"test_traced.py::test_traced"}

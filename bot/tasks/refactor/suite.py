@@ -2,7 +2,8 @@
 
 The warm sandbox parent that runs the suite needs the copy to exist; it then warms up (imports
 pytest and the interpreter's plugins) while the engine proposes and the edit gates lint, instead
-of after them. Nothing of the repository runs before the baseline asks for its suite.
+of after them. The build of a version file the copy lacks (`baseline_plan`) starts then too, in
+the sandbox. Nothing of the repository runs before the baseline asks for its suite.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_bot.bot.config import Config
+from codegen_bot.bot.tasks.baseline_plan import BaselinePlan, planned_baseline
 from codegen_bot.bot.tasks.tests.task import make_sandbox
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.bot.workspace.scratch_copy import export_tree, left_out_note, read_copied
@@ -31,6 +33,8 @@ class Suite:
     runner: TestRunner
     conventions: Conventions
     config: Config
+    #: What the baseline starts from: the cache, and the build the copy needs, started early.
+    plan: BaselinePlan
     notes: list[str] = field(default_factory=list)
 
 
@@ -61,8 +65,15 @@ def prepared_suite(workspace: Workspace, rev: str, config: Config) -> Iterator[S
         runner = TestRunner(
             tree, scratch / "work", sandbox, python, imports, secrets, conventions.rootdir
         )
-        # One warm parent forks every run of the suite: the baseline, then the proofs.
-        with warm_sessions(runner, early=True):
-            yield Suite(runner, conventions, config, notes)
+        # The build of a version file the copy lacks, then one warm parent that forks every
+        # run of the suite (the baseline, then the proofs): both start now, and run while the
+        # host selects, proposes and lints.
+        with (
+            planned_baseline(
+                workspace, rev, runner, conventions=conventions, rules=config.tests, cached=True
+            ) as plan,
+            warm_sessions(runner, early=True),
+        ):
+            yield Suite(runner, conventions, config, plan, notes)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

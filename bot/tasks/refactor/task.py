@@ -20,7 +20,7 @@ from codegen_bot.bot.config import Config
 from codegen_bot.bot.github.markers import digest
 from codegen_bot.bot.report import Proposal, TaskOutcome
 from codegen_bot.bot.tasks.refactor.suite import Suite, prepared_suite
-from codegen_bot.bot.tasks.suite_baseline import measure_baseline
+from codegen_bot.bot.tasks.suite_baseline import Baseline, measure_baseline
 from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.refactor.edits.combine import (
     Combined,
@@ -246,8 +246,9 @@ def _test_gates(
     progress("refactor: running the repository's suite once under coverage")
     targets = [w.target for w in works]
     baseline, notes = measure_baseline(
-        workspace, rev, runner, conventions=conventions, targets=targets, rules=rules, cached=True
-    )
+        workspace, rev, runner,
+        conventions=conventions, targets=targets, rules=rules, plan=suite.plan,
+    )  # fmt: skip
     outcome.timings["refactor_baseline"] = time.perf_counter() - phase
     if baseline.result is None:
         why = baseline.distrust or baseline.note or "no baseline"
@@ -275,15 +276,27 @@ def _test_gates(
         failed = next((g for g in proof.verdicts.get(work.key, ()) if not g.passed), None)
         if failed is not None:
             work.reject(f"{failed.gate}: {failed.reason}")
-    outcome.notes.append(_runs_note(baseline.result.seconds, proof.runs))
+    spent = outcome.timings["refactor_baseline"]
+    outcome.notes.append(_runs_note(baseline, spent, proof.runs))
 
 
-def _runs_note(baseline_seconds: float, runs: Sequence[SuiteRun]) -> str:
-    """How often the suite ran, and for what."""
-    first = f"once at base under coverage ({baseline_seconds:.1f} s)"
+def _runs_note(baseline: Baseline, spent: float, runs: Sequence[SuiteRun]) -> str:
+    """How often the suite ran in this run, and for what; `spent`: the baseline's seconds."""
+    rest = ", ".join(f"{run.purpose} ({run.seconds:.1f} s)" for run in runs)
+    if baseline.reused and baseline.result is not None:
+        # The suite did not run at base: say what this run spent, not what the cached one did.
+        cached = (
+            f"its coverage at base came from the cache of an earlier run on the same tree "
+            f"({spent:.1f} s here; measured in {baseline.result.seconds:.1f} s then)"
+        )
+        if not runs:
+            return f"the suite ran 0 times: {cached}, and no change was covered by passing tests"
+        times = "once" if len(runs) == 1 else f"{len(runs)} times"
+        return f"the suite ran {times}: {rest}; {cached}"
+    seconds = baseline.result.seconds if baseline.result is not None else spent
+    first = f"once at base under coverage ({seconds:.1f} s)"
     if not runs:
         return f"the suite ran {first}: no change was covered by passing tests"
-    rest = ", ".join(f"{run.purpose} ({run.seconds:.1f} s)" for run in runs)
     return f"the suite ran {1 + len(runs)} times: {first}, then {rest}"
 
 

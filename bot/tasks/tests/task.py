@@ -21,6 +21,7 @@ from pathlib import Path
 from codegen_bot.adapters.engines.base import Candidate, Engine, RunContext
 from codegen_bot.bot.config import Config, TestsConfig
 from codegen_bot.bot.report import Proposal, SkippedTarget, TaskOutcome
+from codegen_bot.bot.tasks.baseline_plan import planned_baseline
 from codegen_bot.bot.tasks.suite_baseline import Baseline, measure_baseline
 from codegen_bot.bot.tasks.tests.gather import gather
 from codegen_bot.bot.workspace.repository import Workspace
@@ -182,8 +183,15 @@ def run(
         )
         outcome.timings["tests_setup"] = time.perf_counter() - started
 
-        # One warm parent forks every session of the job: baseline, probe and candidates.
-        with warm_sessions(runner):
+        # The build of a version file the copy lacks starts first (it runs beside the warm-up);
+        # one warm parent forks every session of the job: baseline, probe and candidates.
+        with (
+            planned_baseline(
+                workspace, head, runner, conventions=conventions, rules=rules,
+                cached=edit_tree is None,
+            ) as plan,
+            warm_sessions(runner, early=plan.build is not None),
+        ):  # fmt: skip
             phase = time.perf_counter()
             progress("tests: running the repository's suite once under coverage")
             baseline, notes = measure_baseline(
@@ -193,7 +201,7 @@ def run(
                 conventions=conventions,
                 targets=targets,
                 rules=rules,
-                cached=edit_tree is None,
+                plan=plan,
             )
             outcome.notes.extend(notes)
             outcome.timings["tests_baseline"] = time.perf_counter() - phase
