@@ -57,13 +57,17 @@ def ruff_new_files(
 def format_files(root: Path, paths: Sequence[str], timeout: float = 120.0) -> None:
     """Sort imports and format files in the worktree the way its own settings say.
 
-    `ruff check --select I --fix` applies the repository's isort settings (sections, first-party
-    packages, `as` imports), then `ruff format` its formatter settings (black's style where none
-    are set). A file ruff cannot handle is left as it is: the gates after this judge it.
+    `ruff check --fix` applies ruff's safe fixes for the rules the repository selects (an unused
+    import a model left in; never the unsafe ones, whatever the configuration says), then
+    `--select I` its isort settings (sections, first-party packages, `as` imports), then
+    `ruff format` its formatter settings (black's style where none are set). A file ruff cannot
+    handle is left as it is: the gates after this judge it.
     """
     if not paths:
         return
-    for command in (["check", "--select", "I", "--fix", "--exit-zero"], ["format"]):
+    safe_fixes = ["check", "--fix", "--no-unsafe-fixes", "--exit-zero"]
+    isort = ["check", "--select", "I", "--fix", "--no-unsafe-fixes", "--exit-zero"]
+    for command in (safe_fixes, isort, ["format"]):
         try:
             subprocess.run(
                 [ruff_binary(), *command, "--no-cache", "--force-exclude", "--quiet", *paths],
