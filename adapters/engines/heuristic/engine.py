@@ -113,12 +113,14 @@ class HeuristicEngine:
 
     def _docstring(self, target: Target, trees: dict[str, ast.Module | None]) -> Candidate:
         started = time.perf_counter()
-        if target.path not in trees:
+        # Keyed by the text, not the path: targets of one path may come from different
+        # versions of the file (mined rows, each without its own docstring).
+        if target.source not in trees:
             try:
-                trees[target.path] = ast.parse(target.source)
+                trees[target.source] = ast.parse(target.source)
             except SyntaxError:
-                trees[target.path] = None
-        tree = trees[target.path]
+                trees[target.source] = None
+        tree = trees[target.source]
         node = _find_node(tree, target) if tree is not None else None
         if node is None:
             return Candidate(target, "docs", None, self._identity, "the definition was not found")
