@@ -18,8 +18,9 @@ targets:
 ranked by mean log-probability; the first that passes the gates is kept.
 
     nice -n 10 .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu]
-        [--tasks docs,tests] [--train-rows 8] [--eval-functions 4] [--steps 2] [--seq-len 640]
-        [--max-new-tokens 48] [--tests-new-tokens 192] [--no-others] [--samples 1]
+        [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--steps 12] [--seq-len 768]
+        [--learning-rate 5e-4] [--max-new-tokens 128] [--tests-new-tokens 256] [--no-others]
+        [--samples 1]
 
 The CPU budget (the defaults) is sized for 45 minutes on 2 cores; the full size is
 `--train-rows 0 --eval-functions 0 --steps 200 --seq-len 2048 --batch-size 8
@@ -246,14 +247,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--projects", default=",".join(PROJECTS))
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--train-rows", type=int, default=8, help="0: every train row")
-    parser.add_argument("--eval-functions", type=int, default=4, help="0: every held-out one")
-    parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--train-rows", type=int, default=32, help="0: every train row")
+    parser.add_argument("--eval-functions", type=int, default=6, help="0: every held-out one")
+    parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--seq-len", type=int, default=640)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--max-new-tokens", type=int, default=48, help="docs")
-    parser.add_argument("--tests-new-tokens", type=int, default=192)
+    parser.add_argument("--seq-len", type=int, default=768)
+    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--max-new-tokens", type=int, default=128, help="docs")
+    parser.add_argument("--tests-new-tokens", type=int, default=256)
     parser.add_argument("--no-others", action="store_true", help="skip the others' adapter")
     parser.add_argument("--samples", type=int, default=1)
     parser.add_argument(
