@@ -27,8 +27,8 @@ def has_examples(text: str) -> bool:
 def without_examples(text: str) -> str:
     """The docstring with its doctest examples and their outputs taken out.
 
-    An example runs from its `>>>` line to the next blank line; a heading whose section held
-    only examples goes with them, and runs of blank lines left behind become one.
+    An example runs from its `>>>` line to the next blank line; a code fence or a heading whose
+    section held only examples goes with them, and runs of blank lines left behind become one.
     """
     kept: list[str] = []
     in_example = False
@@ -37,7 +37,24 @@ def without_examples(text: str) -> str:
         in_example = _prompt(line) or (in_example and bool(stripped))
         if not in_example:
             kept.append(line)
-    return _tidy(_drop_empty_headings(kept))
+    return _tidy(_drop_empty_headings(_drop_empty_fences(kept)))
+
+
+def _drop_empty_fences(lines: list[str]) -> list[str]:
+    """Lines without Markdown code fences (```pycon ... ```) that held only the examples."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if lines[index].strip().startswith("```"):
+            close = next(
+                (j for j in range(index + 1, len(lines)) if lines[j].strip() == "```"), None
+            )
+            if close is not None and not any(line.strip() for line in lines[index + 1 : close]):
+                index = close + 1
+                continue
+        out.append(lines[index])
+        index += 1
+    return out
 
 
 def _drop_empty_headings(lines: list[str]) -> list[str]:

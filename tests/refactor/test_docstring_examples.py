@@ -38,6 +38,13 @@ def test_examples_and_their_outputs_go_with_an_emptied_heading() -> None:
     assert without_examples(NUMPY) == "Join words.\n\nNotes\n-----\nSpaces only."
 
 
+def test_a_fence_that_held_only_examples_goes_too() -> None:
+    humanize = "Convert to ordinal.\n\nExamples:\n  ```pycon\n  >>> ordinal(1)\n  '1st'\n\n  ```\n\nArgs:\n    value: A number."
+    assert without_examples(humanize) == "Convert to ordinal.\n\nArgs:\n    value: A number."
+    kept = "Show it.\n\n```python\nshow(1)\n```"
+    assert without_examples(kept) == kept
+
+
 def test_prose_beside_examples_and_lookalikes_stay() -> None:
     inline = "Run it.\n\n>>> run()\n1\nThe call above prints nothing."
     # An example ends at a blank line: the prose right after its output goes with it.
