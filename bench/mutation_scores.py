@@ -1,0 +1,105 @@
+"""Mutation scores for the tests-quality benchmark: mutmut's statuses, and doctests as tests.
+
+mutmut 3 mutates the chosen functions of one module and runs a given list of test files
+against each mutant; the doctests of those functions run as a pytest module of their own, so
+that what they kill can be told apart from what the tests kill.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+#: mutant name (`x_f__mutmut_3`) -> mutmut's status
+Statuses = dict[str, str]
+
+
+def mutation_statuses(tree: Path, module: str, chosen: list[str], tests: list[str]) -> Statuses:
+    """mutmut's status of each mutant of the chosen functions, with only `tests` running."""
+    package = module.split("/", 1)[0]  # the whole package is copied; only `chosen` mutate
+    listed = "".join(f"\n    {t}" for t in tests)
+    copied = "".join(f"\n    {t}" for t in sorted({t.split("/", 1)[0] for t in tests}))
+    with (tree / "setup.cfg").open("a", encoding="utf-8") as handle:
+        handle.write(
+            f"\n[mutmut]\npaths_to_mutate = {package}\nonly_mutate = {module}\n"
+            f"tests_dir ={listed}\nalso_copy ={copied}\n"
+        )
+    dotted = (
+        module.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    )
+    names = [f"{dotted}.x_{name}__mutmut_*" for name in chosen]
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    subprocess.run([mutmut, "run", *names], cwd=tree, capture_output=True, text=True, check=False)
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=tree, capture_output=True, text=True, check=False
+    ).stdout
+    wanted = "|".join(re.escape(name) for name in chosen)
+    found = re.findall(rf"\.(x_(?:{wanted})__mutmut_\d+): ([\w ]+)", listing)
+    return {mutant: status.strip() for mutant, status in found}
+
+
+def function_of(mutant: str) -> str:
+    """The function a mutant belongs to (`x_f__mutmut_3` -> `f`)."""
+    return re.sub(r"^x_|__mutmut_\d+$", "", mutant)
+
+
+def score(statuses: Statuses, functions: set[str]) -> tuple[int, int]:
+    """Mutants of `functions` killed (or timed out), and mutants checked."""
+    checked = [
+        s
+        for m, s in statuses.items()
+        if function_of(m) in functions and s not in ("not checked", "skipped")
+    ]
+    return sum(s in ("killed", "timeout") for s in checked), len(checked)
+
+
+def killed(statuses: Statuses) -> set[str]:
+    """The mutants `statuses` counts as killed."""
+    return {m for m, s in statuses.items() if s in ("killed", "timeout")}
+
+
+def doctest_module(module: str, docstrings: dict[str, str]) -> str:
+    """A pytest module that runs each function's doctest examples (so mutmut can use them)."""
+    dotted = (
+        module.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    )
+    tests = "".join(
+        f"\n\ndef test_doctests_of_{name}():\n    _run({name!r}, {text!r})\n"
+        for name, text in docstrings.items()
+    )
+    return (
+        "import doctest\nimport importlib\n\n\ndef _run(name, text):\n"
+        f"    globs = dict(vars(importlib.import_module({dotted!r})))\n"
+        "    test = doctest.DocTestParser().get_doctest(text, globs, name, None, 0)\n"
+        "    runner = doctest.DocTestRunner(\n"
+        "        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE\n"
+        "    )\n"
+        "    runner.run(test, out=lambda _: None)\n"
+        "    assert test.examples and not runner.failures\n" + tests
+    )
+
+
+def docstrings_with_examples(source: str, chosen: list[str]) -> dict[str, str]:
+    """The chosen functions' docstrings that hold doctest examples."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name in chosen:
+            text = ast.get_docstring(node, clean=False) or ""
+            if doctest.DocTestParser().get_examples(text):
+                found[node.name] = text
+    return found
+
+
+def passing_doctests(tree: Path, path: Path, names: list[str]) -> list[str]:
+    """The doctest tests of `names` that pass unmutated (mutmut needs a green clean run)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(path), "-q", "-rf", "--tb=no",
+         "-p", "no:cacheprovider"],
+        cwd=tree, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    failed = set(re.findall(r"FAILED \S*::test_doctests_of_(\w+)", run.stdout))
+    return [name for name in names if name not in failed]
