@@ -52,7 +52,7 @@ class CallExample:
     """One expression calling the definition, where it came from, and the imports it needs."""
 
     call: str
-    origin: str  # "doctest", "call site PATH:LINE" or "annotations"
+    origin: str  # "doctest", "doctest skipped", "call site PATH:LINE" or "annotations"
     #: what a test imports besides the definition (see `safe_arguments.Import`)
     imports: tuple[Import, ...] = ()
 
@@ -194,8 +194,8 @@ def doctest_examples(
     earlier: list[ast.stmt] = []
     for example in examples:
         source = example.source.strip()
-        if example.options.get(doctest.SKIP):
-            continue
+        # A skipped example may need what the sandbox lacks: only its value is worth a test.
+        origin = "doctest skipped" if example.options.get(doctest.SKIP) else "doctest"
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError:
@@ -214,13 +214,13 @@ def doctest_examples(
             # comment, which would end an assertion's line).
             if not source.replace("\n", "").isprintable() or "#" in source:
                 source = ast.unparse(tree)
-            found.append(CallExample(source, "doctest"))
+            found.append(CallExample(source, origin))
             continue
         scope.imported[head] = ("", head)
         needed = safe_imports(tree.body, scope, frozenset())
         if needed is not None:
             text = ast.unparse(inline(tree.body, scope))
-            found.append(CallExample(text, "doctest", tuple(sorted(needed - {("", head)}))))
+            found.append(CallExample(text, origin, tuple(sorted(needed - {("", head)}))))
     return found
 
 

@@ -273,7 +273,11 @@ def _observed(
             examples.append(ObservedExample(call, origin, returns=seen["value"], imports=imports))
         elif seen.get("raises"):
             name = seen["raises"]
-            # An exception the function raises on purpose, or one a human's own example shows.
-            if origin != "annotations" or re.sub(r".*\.", "", name) in raises:
+            # An exception the function raises on purpose, or one a human's own example shows
+            # (not one skipped: it may raise only where its author's files or network are absent).
+            if (
+                origin not in ("annotations", "doctest skipped")
+                or re.sub(r".*\.", "", name) in raises
+            ):
                 examples.append(ObservedExample(call, origin, raises=name, imports=imports))
     return examples, notes
