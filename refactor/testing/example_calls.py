@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import doctest
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -224,14 +225,34 @@ def doctest_examples(
     return found
 
 
+_STRING_NAME = re.compile(r"(?:^|_)(?:str|text)$|string$")
+
+
+def _unannotated_type(name: str, default: ast.expr | None) -> str | None:
+    """The type an unannotated parameter shows: its literal default's, or a string's by name.
+
+    `sep=", "` takes strings; so does a parameter named `text`, `*_str` or `*string`
+    (`timestring`). Anything else shows no type.
+    """
+    if default is not None:
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            return None
+        kind = type(value).__name__
+        return kind if kind in ("int", "float", "str", "bool", "bytes") else None
+    return "str" if _STRING_NAME.search(name) else None
+
+
 def annotation_examples(
     function: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, kind: str
 ) -> list[CallExample]:
     """A few calls built from simple parameter annotations (`int`, `str`, `list[int]`...).
 
-    Only module-level functions and static methods: an instance needs a constructor call that
-    annotations do not give. Returns nothing when some required parameter has no usable
-    annotation.
+    An unannotated parameter counts as its literal default's type, or as a string when its
+    name says so (`_unannotated_type`). Only module-level functions and static methods: an
+    instance needs a constructor call that annotations do not give. Returns nothing when some
+    required parameter has no usable type.
     """
     if isinstance(function, ast.AsyncFunctionDef):
         return []
@@ -244,9 +265,14 @@ def annotation_examples(
         if "staticmethod" not in decorators:
             return []
     required = len(params) - len(arguments.defaults)
+    defaults: list[ast.expr | None] = [None] * required + list(arguments.defaults)
     choices: list[tuple[str, Sequence[str]]] = []
     for index, param in enumerate(params):
-        annotation = ast.unparse(param.annotation) if param.annotation is not None else None
+        annotation = (
+            ast.unparse(param.annotation)
+            if param.annotation is not None
+            else _unannotated_type(param.arg, defaults[index])
+        )
         samples = _SAMPLES.get((annotation or "").replace("List", "list").replace("Dict", "dict"))
         if samples is None:
             if index < required:

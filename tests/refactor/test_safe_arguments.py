@@ -8,7 +8,11 @@ from dataclasses import fields
 from codegen_bot.adapters.engines.heuristic.testgen import build_test_modules
 from codegen_bot.bot.tasks.tests.gather import candidate_calls
 from codegen_bot.refactor.targets import Target
-from codegen_bot.refactor.testing.example_calls import call_site_examples, doctest_examples
+from codegen_bot.refactor.testing.example_calls import (
+    annotation_examples,
+    call_site_examples,
+    doctest_examples,
+)
 from codegen_bot.refactor.testing.safe_arguments import module_scope, safe_imports
 from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarget
 
@@ -182,3 +186,23 @@ def test_a_call_site_example_brings_its_imports_into_the_test_module():
     [(text, _), *_] = build_test_modules(facts)
     assert "import operator\n\nfrom shop.money import keep\n" in text
     assert "assert keep(operator.truth, [0, 1]) == [1]" in text
+
+
+def test_unannotated_parameters_take_their_defaults_type_or_a_string_by_name():
+    tree = ast.parse(
+        "def parse_time(timestring): ...\n"
+        "def join(items, sep=', ', strict=False): ...\n"
+        "def scale(value, factor=2): ...\n"
+        "def pad(text, width=3, fill=None): ...\n"
+    )
+    parse, join, scale, pad = (n for n in tree.body if isinstance(n, ast.FunctionDef))
+    calls = [c.call for c in annotation_examples(parse, "parse_time", "function")]
+    assert calls == ["parse_time(timestring='')", "parse_time(timestring='abc')",
+                     "parse_time(timestring='Hello World')"]  # fmt: skip
+    # `items` shows no type and is required: no call is guessed
+    assert annotation_examples(join, "join", "function") == []
+    assert annotation_examples(scale, "scale", "function") == []
+    # a literal default tells the type; a None default keeps its default
+    calls = [c.call for c in annotation_examples(pad, "pad", "function")]
+    assert "pad(text='', width=0)" in calls and "pad(text='abc', width=42)" in calls
+    assert not any("fill" in call for call in calls)
