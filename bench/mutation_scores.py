@@ -39,23 +39,25 @@ def mutation_statuses(tree: Path, module: str, chosen: list[str], tests: list[st
     original = settings.read_text(encoding="utf-8") if settings.exists() else ""
     deselected: list[str] = []
     for _ in range(12):
+        # An empty `pytest_add_cli_args =` would reach pytest as the path "": the whole tree.
         arguments = "".join(f"\n    --deselect\n    {node}" for node in deselected)
+        extra = f"pytest_add_cli_args ={arguments}\n" if deselected else ""
         settings.write_text(
             original + f"\n[mutmut]\npaths_to_mutate = {package}\nonly_mutate = {module}\n"
-            f"tests_dir ={listed}\nalso_copy ={copied}\npytest_add_cli_args ={arguments}\n",
+            f"tests_dir ={listed}\nalso_copy ={copied}\n{extra}",
             encoding="utf-8",
         )
         shutil.rmtree(tree / "mutants", ignore_errors=True)
         run = subprocess.run(
             [mutmut, "run", *names], cwd=tree, capture_output=True, text=True, check=False
         )
-        output = run.stdout + run.stderr
+        output = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr)  # pytest's colours
         failing = re.findall(r"^(?:FAILED|ERROR) (\S+?\.py(?:::\S+)?)", output, re.MULTILINE)
         new = [node for node in dict.fromkeys(failing) if node not in deselected]
         if "failed to collect stats" not in output and "Failed to run clean test" not in output:
             break
         if not new:
-            print(f"  mutmut cannot run {tests}: {output[-300:]}", flush=True)
+            print(f"  mutmut cannot run {tests}: {output[-1500:]}", flush=True)
             return {}
         deselected += new
     if deselected:
