@@ -52,7 +52,9 @@ def mutation_statuses(tree: Path, module: str, chosen: list[str], tests: list[st
             [mutmut, "run", *names], cwd=tree, capture_output=True, text=True, check=False
         )
         output = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr)  # pytest's colours
-        failing = re.findall(r"^(?:FAILED|ERROR) (\S+?\.py(?:::\S+)?)", output, re.MULTILINE)
+        # node ids up to the test function: a parameter id may hold spaces, and `--deselect`
+        # takes a prefix
+        failing = re.findall(r"^(?:FAILED|ERROR) (\S+?\.py(?:::[^\s\[]+)?)", output, re.MULTILINE)
         new = [node for node in dict.fromkeys(failing) if node not in deselected]
         if "failed to collect stats" not in output and "Failed to run clean test" not in output:
             break
