@@ -53,11 +53,14 @@ def _probe_targets(probe: dict[str, Any], results: dict[str, Any], guard: Guard,
                 obj: Any = module
                 for part in target["qualname"].split("."):
                     obj = getattr(obj, part)
+                head = target["qualname"].split(".")[0]
+                namespace = {head: getattr(module, head)}
+                for name, (source, attribute) in target.get("names", {}).items():
+                    found = importlib.import_module(source) if source else module
+                    namespace[name] = getattr(found, attribute) if attribute else found
         except (Exception, TestTimeout) as error:
             entry["error"] = f"cannot import {target['module']}: {type(error).__name__}: {error}"
             continue
-        head = target["qualname"].split(".")[0]
-        namespace = {head: getattr(module, head)}
         for call in target["calls"]:
             cov.switch_context(f"call:{key}:{call}")
             try:

@@ -1,7 +1,8 @@
 """Example calls of a definition, for characterization tests.
 
-They come from its doctests, from call sites in the repository whose arguments are all
-literals, and from its parameters' annotations.
+They come from its doctests, from call sites in the repository whose arguments a test can
+write as they stand (literals, pure builtins, lambdas...: see `safe_arguments`), and from its
+parameters' annotations.
 
 Each example is the text of one expression that calls the definition through a name a test can
 import (`clamp(5, 0, 3)`, `Cart.price(2)`, `Cart(3).total()`); running it in the sandbox tells
@@ -12,10 +13,20 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import doctest
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from codegen_bot.refactor.testing.safe_arguments import (
+    Import,
+    Scope,
+    inline,
+    module_scope,
+    safe_imports,
+)
 
 _MAX_CALLS = 20
 _MAX_CALL_TEXT = 200
@@ -39,43 +50,63 @@ _SAMPLES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class CallExample:
-    """One expression calling the definition, and where it came from."""
+    """One expression calling the definition, where it came from, and the imports it needs."""
 
     call: str
-    origin: str  # "doctest", "call site PATH:LINE" or "annotations"
+    origin: str  # "doctest", "doctest skipped", "call site PATH:LINE" or "annotations"
+    #: what a test imports besides the definition (see `safe_arguments.Import`)
+    imports: tuple[Import, ...] = ()
 
 
-def _is_literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
-        return False
-    return True
+#: Calls that turn an iterator into a value (`list(f(x))`): a call site's wrapper is kept.
+_MATERIALIZERS = frozenset({"list", "tuple", "sorted", "set", "frozenset", "dict", "next"})
 
 
-def _literal_arguments(call: ast.Call) -> bool:
-    return all(_is_literal(arg) and not isinstance(arg, ast.Starred) for arg in call.args) and all(
-        k.arg is not None and _is_literal(k.value) for k in call.keywords
-    )
+def _safe_call(call: ast.Call, scope: Scope) -> set[Import] | None:
+    """The imports a call's arguments need, or None when some argument is not safe."""
+    if any(isinstance(arg, ast.Starred) for arg in call.args):
+        return None
+    needed: set[Import] = set()
+    for value in [*call.args, *(k.value for k in call.keywords)]:
+        found = safe_imports(value, scope, frozenset())
+        if found is None:
+            return None
+        needed |= found
+    return needed if all(k.arg is not None for k in call.keywords) else None
 
 
-def _arguments_text(call: ast.Call) -> str:
-    parts = [ast.unparse(arg) for arg in call.args]
-    parts += [f"{k.arg}={ast.unparse(k.value)}" for k in call.keywords]
+def _arguments_text(call: ast.Call, scope: Scope) -> str:
+    parts = [ast.unparse(inline(arg, scope)) for arg in call.args]
+    parts += [f"{k.arg}={ast.unparse(inline(k.value, scope))}" for k in call.keywords]
     return ", ".join(parts)
 
 
+def _packages(module: str) -> list[str]:
+    """`a.b.c` -> `a.b.c`, `a.b`, `a`: where a public name of the module may be imported from."""
+    parts = module.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)] if module else []
+
+
 def call_site_examples(
-    qualname: str, kind: str, sources: Iterable[tuple[str, str]]
+    qualname: str,
+    kind: str,
+    sources: Iterable[tuple[str, str]],
+    *,
+    module: str = "",
+    public: Iterable[str] = (),
 ) -> list[CallExample]:
-    """Calls of `qualname` with only literal arguments, rewritten to call it by its import name.
+    """Calls of `qualname` whose arguments a test can write, rewritten to call it by its name.
 
     A function `f` matches `f(...)` and `anything.f(...)`; a method `C.m` matches `C.m(...)`
     (static and class methods) and `C(...).m(...)` when the constructor's arguments are
-    literals too.
+    safe too. Arguments are literals or the safe expressions of `safe_arguments` (with the
+    imports they need); `module` is the target's dotted module and `public` the names it
+    defines publicly. A call inside `list(...)`, `sorted(...)`... keeps that wrapper, so that a
+    generator's example has a value.
     """
     parts = qualname.split(".")
     name = parts[-1]
+    defined = set(public)
     found: list[CallExample] = []
     seen: set[str] = set()
     for path, text in sources:
@@ -85,20 +116,37 @@ def call_site_examples(
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
+        scope = module_scope(tree.body, own_modules=_packages(module), public=defined)
+        scope.imported[parts[0]] = ("", parts[0])
+        wrappers = {
+            id(node.args[0]): node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _MATERIALIZERS
+            and len(node.args) == 1
+            and not node.keywords
+        }
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not _literal_arguments(node):
+            if not isinstance(node, ast.Call):
                 continue
-            expression = _rewrite(node, parts, kind)
-            if expression is None or expression in seen or len(expression) > _MAX_CALL_TEXT:
+            needed = _safe_call(node, scope)
+            expression = _rewrite(node, parts, kind, scope) if needed is not None else None
+            if expression is None or needed is None:
+                continue
+            if id(node) in wrappers:
+                expression = f"{wrappers[id(node)]}({expression})"
+            if expression in seen or len(expression) > _MAX_CALL_TEXT:
                 continue
             seen.add(expression)
-            found.append(CallExample(expression, f"call site {path}:{node.lineno}"))
+            imports = tuple(sorted(needed - {("", parts[0])}))
+            found.append(CallExample(expression, f"call site {path}:{node.lineno}", imports))
     return found
 
 
-def _rewrite(node: ast.Call, parts: list[str], kind: str) -> str | None:
+def _rewrite(node: ast.Call, parts: list[str], kind: str, scope: Scope) -> str | None:
     func = node.func
-    arguments = _arguments_text(node)
+    arguments = _arguments_text(node, scope)
     if kind == "function":
         callee = (
             func.id
@@ -120,37 +168,80 @@ def _rewrite(node: ast.Call, parts: list[str], kind: str) -> str | None:
         isinstance(owner, ast.Call)
         and isinstance(owner.func, ast.Name | ast.Attribute)
         and ast.unparse(owner.func).split(".")[-1] == parts[0]
-        and _literal_arguments(owner)
+        and _safe_call(owner, scope) == set()
     ):
-        return f"{parts[0]}({_arguments_text(owner)}).{parts[1]}({arguments})"
+        return f"{parts[0]}({_arguments_text(owner, scope)}).{parts[1]}({arguments})"
     return None
 
 
-def doctest_examples(qualname: str, docstring: str | None) -> list[CallExample]:
-    """The single-expression examples of a docstring that use only the definition's own name."""
+def doctest_examples(
+    qualname: str, docstring: str | None, *, module: str = "", public: Iterable[str] = ()
+) -> list[CallExample]:
+    """The single-expression examples of a docstring that a test can write as they stand.
+
+    They may use the definition's own name and builtins, and what earlier examples bound the
+    way `safe_arguments.module_scope` allows (`from operator import add`, a one-line `def`,
+    written back as a lambda); such an example carries the imports it needs.
+    """
     if not docstring:
         return []
-    allowed = {qualname.split(".", maxsplit=1)[0]} | set(dir(builtins))
+    head = qualname.split(".", maxsplit=1)[0]
+    allowed = {head} | set(dir(builtins))
     found = []
     try:
         examples = doctest.DocTestParser().get_examples(docstring)
     except ValueError:
         return []
+    earlier: list[ast.stmt] = []
     for example in examples:
         source = example.source.strip()
+        # A skipped example may need what the sandbox lacks: only its value is worth a test.
+        origin = "doctest skipped" if example.options.get(doctest.SKIP) else "doctest"
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError:
+            with contextlib.suppress(SyntaxError):  # a statement: it may bind a name
+                earlier += ast.parse(source).body
             continue
+        if not any(isinstance(n, ast.Call) for n in ast.walk(tree)):
+            continue
+        scope = module_scope(earlier, own_modules=_packages(module), public=public)
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        if names <= allowed and any(isinstance(n, ast.Call) for n in ast.walk(tree)):
+        rebound = scope.shadowed | set(scope.inlined) | set(scope.imported)
+        if names <= allowed and not names & rebound:
             # A docstring that is not raw turns `'\x1b'` into the character itself: written
             # back as source it would be a raw control character (ruff's PLE2513), so such an
-            # example is written again from its syntax tree, which escapes it.
-            if not source.replace("\n", "").isprintable():
+            # example is written again from its syntax tree, which escapes it (and drops a
+            # comment, which would end an assertion's line).
+            if not source.replace("\n", "").isprintable() or "#" in source:
                 source = ast.unparse(tree)
-            found.append(CallExample(source, "doctest"))
+            found.append(CallExample(source, origin))
+            continue
+        scope.imported[head] = ("", head)
+        needed = safe_imports(tree.body, scope, frozenset())
+        if needed is not None:
+            text = ast.unparse(inline(tree.body, scope))
+            found.append(CallExample(text, origin, tuple(sorted(needed - {("", head)}))))
     return found
+
+
+_STRING_NAME = re.compile(r"(?:^|_)(?:str|text)$|string$")
+
+
+def _unannotated_type(name: str, default: ast.expr | None) -> str | None:
+    """The type an unannotated parameter shows: its literal default's, or a string's by name.
+
+    `sep=", "` takes strings; so does a parameter named `text`, `*_str` or `*string`
+    (`timestring`). Anything else shows no type.
+    """
+    if default is not None:
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            return None
+        kind = type(value).__name__
+        return kind if kind in ("int", "float", "str", "bool", "bytes") else None
+    return "str" if _STRING_NAME.search(name) else None
 
 
 def annotation_examples(
@@ -158,9 +249,10 @@ def annotation_examples(
 ) -> list[CallExample]:
     """A few calls built from simple parameter annotations (`int`, `str`, `list[int]`...).
 
-    Only module-level functions and static methods: an instance needs a constructor call that
-    annotations do not give. Returns nothing when some required parameter has no usable
-    annotation.
+    An unannotated parameter counts as its literal default's type, or as a string when its
+    name says so (`_unannotated_type`). Only module-level functions and static methods: an
+    instance needs a constructor call that annotations do not give. Returns nothing when some
+    required parameter has no usable type.
     """
     if isinstance(function, ast.AsyncFunctionDef):
         return []
@@ -173,9 +265,14 @@ def annotation_examples(
         if "staticmethod" not in decorators:
             return []
     required = len(params) - len(arguments.defaults)
+    defaults: list[ast.expr | None] = [None] * required + list(arguments.defaults)
     choices: list[tuple[str, Sequence[str]]] = []
     for index, param in enumerate(params):
-        annotation = ast.unparse(param.annotation) if param.annotation is not None else None
+        annotation = (
+            ast.unparse(param.annotation)
+            if param.annotation is not None
+            else _unannotated_type(param.arg, defaults[index])
+        )
         samples = _SAMPLES.get((annotation or "").replace("List", "list").replace("Dict", "dict"))
         if samples is None:
             if index < required:

@@ -24,6 +24,9 @@ class ObservedExample:
     returns: str | None = None
     #: The exception it raised: a builtin's name, or `module.Name`.
     raises: str | None = None
+    #: What the call needs imported: `(module, name)`, `(module, "")` for `import module`, and
+    #: the module "" for the target's own module.
+    imports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,17 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
                 uses.add("pytest")
             lines += [f"with {opener}:", f"    {example.call}"]
         tests.append(("raises", "Exceptions observed when these calls ran.", lines))
+    imported: dict[str, set[str]] = {}
+    for example in [*returning, *raising]:
+        for source, name in example.imports:
+            if not source:
+                names.add(name)
+            elif name:
+                imported.setdefault(source, set()).add(name)
+            else:
+                module.add_import(f"import {source}")
+    for source, found in imported.items():
+        module.add_import(f"from {source} import {_names_sorted(found)}")
     module.add_import(f"from {target.module} import {_names_sorted(names)}")
     if "pytest" in uses:
         module.add_import("import pytest")

@@ -75,16 +75,43 @@ def raised_names(node: ast.AST) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def candidate_calls(target: Target, sources: list[tuple[str, str]]) -> list[CallExample]:
-    """Doctest examples, then literal call sites, then calls from annotations (deduplicated)."""
+def public_names(source: str) -> set[str]:
+    """Names a module defines publicly at its top level (functions, classes, assignments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return {name for name in found if not name.startswith("_")}
+
+
+def candidate_calls(
+    target: Target, sources: list[tuple[str, str]], module: str = ""
+) -> list[CallExample]:
+    """Doctest examples, then call sites, then calls from annotations (deduplicated).
+
+    A call whose imports bind a name differently from an earlier call's is left out: all the
+    calls of one target run in one namespace and end up in one test module.
+    """
     node = _definition(target)
     docstring = ast.get_docstring(node) if node is not None else None
-    calls = doctest_examples(target.qualname, docstring)
-    calls += call_site_examples(target.qualname, target.kind, sources)
+    public = public_names(target.source)
+    calls = doctest_examples(target.qualname, docstring, module=module, public=public)
+    calls += call_site_examples(target.qualname, target.kind, sources, module=module, public=public)
     if node is not None:
         calls += annotation_examples(node, target.qualname, target.kind)
     unique: dict[str, CallExample] = {}
+    bound: dict[str, tuple[str, str]] = {target.qualname.split(".")[0]: ("", "")}
     for call in calls:
+        names = {name or source: (source, name) for source, name in call.imports}
+        if any(bound.setdefault(name, how) != how for name, how in names.items()):
+            continue
         unique.setdefault(call.call, call)
     return list(unique.values())[:40]
 
@@ -108,8 +135,8 @@ def gather(
     """Probe each `(target, module, test_path)` in the sandbox and return its `TestTarget`."""
     sources = list(repository_sources(runner.root))
     calls = {
-        target.path + ":" + target.qualname: candidate_calls(target, sources)
-        for target, _, _ in targets
+        target.path + ":" + target.qualname: candidate_calls(target, sources, module)
+        for target, module, _ in targets
     }
     raises = {}
     specs = []
@@ -122,6 +149,10 @@ def gather(
             "module": module,
             "qualname": target.qualname,
             "calls": [c.call for c in calls[key]],
+            # what the calls' imports bind: name -> [module ("" for the target's), attribute]
+            "names": {
+                name or source: [source, name] for c in calls[key] for source, name in c.imports
+            },
         }
         if wants_property_tests(target, conventions, config):
             spec["ghostwriter"] = {"style": conventions.style, "except": list(raises[key])}
@@ -131,7 +162,7 @@ def gather(
     for target, module, test_path in targets:
         key = f"{target.path}:{target.qualname}"
         entry = probe.probe.get(key) or {}
-        origins = {c.call: c.origin for c in calls[key]}
+        origins = {c.call: c for c in calls[key]}
         examples, notes = _observed(entry, origins, raises[key])
         before = baseline.coverage(target)
         examples = _useful(
@@ -224,7 +255,7 @@ def _useful(
 
 
 def _observed(
-    entry: dict[str, object], origins: dict[str, str], raises: tuple[str, ...]
+    entry: dict[str, object], calls: dict[str, CallExample], raises: tuple[str, ...]
 ) -> tuple[list[ObservedExample], list[str]]:
     """Examples worth asserting, and notes on the ones left out."""
     examples: list[ObservedExample] = []
@@ -233,14 +264,20 @@ def _observed(
         notes.append(str(entry["error"]))
     for seen in cast("list[object]", entry.get("examples") or []):
         assert isinstance(seen, dict)
-        call, origin = seen["call"], origins.get(seen["call"], "")
+        call = seen["call"]
+        known = calls.get(call)
+        origin, imports = (known.origin, known.imports) if known else ("", ())
         if "problem" in seen:
             notes.append(f"`{call}` {seen['problem']}")
         elif "value" in seen:
-            examples.append(ObservedExample(call, origin, returns=seen["value"]))
+            examples.append(ObservedExample(call, origin, returns=seen["value"], imports=imports))
         elif seen.get("raises"):
             name = seen["raises"]
-            # An exception the function raises on purpose, or one a human's own example shows.
-            if origin != "annotations" or re.sub(r".*\.", "", name) in raises:
-                examples.append(ObservedExample(call, origin, raises=name))
+            # An exception the function raises on purpose, or one a human's own example shows
+            # (not one skipped: it may raise only where its author's files or network are absent).
+            if (
+                origin not in ("annotations", "doctest skipped")
+                or re.sub(r".*\.", "", name) in raises
+            ):
+                examples.append(ObservedExample(call, origin, raises=name, imports=imports))
     return examples, notes
