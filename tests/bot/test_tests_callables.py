@@ -95,3 +95,31 @@ def test_functions_taking_callables_get_tests_from_call_sites_that_pass_them(
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+SUFFIX = '''
+
+def suffix(number):
+    """Return the English ordinal suffix of `number`.
+
+    >>> suffix(1)
+    'st'
+    """
+    n = abs(int(number))
+    if n % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+'''
+
+
+def test_a_test_pins_the_functions_own_boundary_values(make_repo) -> None:
+    # The doctest runs every line; what it does not pin is 11, 12 and 13: a mutant changing
+    # any of them survives it. The test asserts the values there, as observed.
+    repo, base = make_tests_repo(make_repo, BASE + SUFFIX, {})
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    proposal = by_symbol(report)["suffix"]
+    assert proposal.status == "accepted", proposal.reason
+    for value in ("11", "12", "13"):
+        assert f'assert suffix({value}) == "th"' in proposal.text
+    assert 'assert suffix(1) == "st"' in proposal.text
+    assert 'assert suffix(2) == "nd"' in proposal.text

@@ -21,6 +21,7 @@ from codegen_bot.bot.config import TestsConfig
 from codegen_bot.bot.tasks.suite_baseline import Baseline
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
 from codegen_bot.refactor.targets import Target
+from codegen_bot.refactor.testing.boundary_calls import BOUNDARY, boundary_variants
 from codegen_bot.refactor.testing.conventions import Conventions
 from codegen_bot.refactor.testing.coverage_data import SpanCoverage, span_coverage
 from codegen_bot.refactor.testing.example_calls import (
@@ -34,6 +35,9 @@ from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarge
 _MAX_SCANNED_FILES = 3000
 _MAX_SCANNED_BYTES = 300_000
 _PROBE_CALL_SECONDS = 2.0
+#: Examples kept per target; of them, boundary variants kept without new coverage.
+_MAX_EXAMPLES = 12
+_MAX_BOUNDARY = 6
 
 
 def repository_sources(root: Path) -> Iterator[tuple[str, str]]:
@@ -94,7 +98,7 @@ def public_names(source: str) -> set[str]:
 def candidate_calls(
     target: Target, sources: list[tuple[str, str]], module: str = ""
 ) -> list[CallExample]:
-    """Doctest examples, then call sites, then calls from annotations (deduplicated).
+    """Doctest examples, call sites, calls from annotations, then their boundary variants.
 
     A call whose imports bind a name differently from an earlier call's is left out: all the
     calls of one target run in one namespace and end up in one test module.
@@ -106,6 +110,7 @@ def candidate_calls(
     calls += call_site_examples(target.qualname, target.kind, sources, module=module, public=public)
     if node is not None:
         calls += annotation_examples(node, target.qualname, target.kind)
+        calls += boundary_variants(calls, node)
     unique: dict[str, CallExample] = {}
     bound: dict[str, tuple[str, str]] = {target.qualname.split(".")[0]: ("", "")}
     for call in calls:
@@ -233,16 +238,19 @@ def _useful(
     covered: SpanCoverage,
     doctests_run: bool,
 ) -> list[ObservedExample]:
-    """The examples that each run a line or branch nothing covers yet.
+    """The examples that each run a line or branch nothing covers yet, and boundary values.
 
     What the suite covers today (`covered`, doctests included when the project runs them)
     and the examples kept before count as covered. A doctest example stays when the project
-    does not run its doctests: a test then proves what the documentation shows.
+    does not run its doctests: a test then proves what the documentation shows. A few
+    boundary variants (the function's own constants) stay without new coverage: they pin the
+    values a mutated constant or comparison would change.
     """
     file = probe.coverage.get(target.path)
     lines: set[int] = set(covered.lines)
     arcs: set[tuple[int, int]] = set(covered.arcs)
     kept = []
+    boundaries = 0
     for example in examples:
         is_call = functools.partial(operator.eq, f"call:{key}:{example.call}")
         ran = span_coverage(file, target.start, target.end, is_call)
@@ -251,7 +259,10 @@ def _useful(
             kept.append(example)
             lines |= ran.lines
             arcs |= ran.arcs
-    return kept[:10]
+        elif example.origin == BOUNDARY and boundaries < _MAX_BOUNDARY:
+            kept.append(example)
+            boundaries += 1
+    return kept[:_MAX_EXAMPLES]
 
 
 def _observed(
@@ -268,7 +279,8 @@ def _observed(
         known = calls.get(call)
         origin, imports = (known.origin, known.imports) if known else ("", ())
         if "problem" in seen:
-            notes.append(f"`{call}` {seen['problem']}")
+            if origin != BOUNDARY:  # a variant of ours: its problem is no news to a maintainer
+                notes.append(f"`{call}` {seen['problem']}")
         elif "value" in seen:
             examples.append(ObservedExample(call, origin, returns=seen["value"], imports=imports))
         elif seen.get("raises"):
@@ -276,7 +288,7 @@ def _observed(
             # An exception the function raises on purpose, or one a human's own example shows
             # (not one skipped: it may raise only where its author's files or network are absent).
             if (
-                origin not in ("annotations", "doctest skipped")
+                origin not in ("annotations", "doctest skipped", BOUNDARY)
                 or re.sub(r".*\.", "", name) in raises
             ):
                 examples.append(ObservedExample(call, origin, raises=name, imports=imports))
