@@ -66,7 +66,10 @@ def boundary_variants(
     `limit` come back, spread over the calls they vary.
     """
     constants = int_constants(function)
-    fixed = len(function.args.posonlyargs) + len(function.args.args)
+    positional = [*function.args.posonlyargs, *function.args.args]
+    # A method's call (`cart.add(1, 2)`) does not pass `self` or `cls`.
+    bound = bool(positional) and positional[0].arg in ("self", "cls")
+    fixed = len(positional) - bound
     known = {call.call for call in calls}
     per_call: list[list[CallExample]] = []
     for example in calls:

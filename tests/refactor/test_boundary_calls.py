@@ -67,3 +67,9 @@ def test_a_call_passing_several_args_to_varargs_is_tried_with_none_and_one() -> 
     # Nothing to vary: no integer argument, no spare varargs, a starred call.
     for text in ("merge([1])", "merge(*pairs)", "merge(x, y"):
         assert boundary_variants([CallExample(text, "doctest")], _function(MERGE)) == []
+
+
+def test_a_methods_self_is_not_one_of_the_arguments_its_calls_pass() -> None:
+    method = _function("def add(self, *items):\n    return len(items) > 2\n")
+    calls = [v.call for v in boundary_variants([CallExample("Bag().add(1, 2, 3)", "x")], method)]
+    assert calls[:2] == ["Bag().add()", "Bag().add(1)"]
