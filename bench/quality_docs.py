@@ -42,6 +42,7 @@ _ANSWER_KINDS = (
     ("no chat template", "no chat template"),
     ("no answer", "no answer"),
     ("proposed nothing", "nothing proposed"),
+    ("nothing the code shows beyond the name", "nothing beyond the name"),
 )
 
 
