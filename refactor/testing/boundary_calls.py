@@ -74,7 +74,7 @@ def boundary_variants(
     per_call: list[list[CallExample]] = []
     for example in calls:
         variants: list[CallExample] = []
-        for text in _variant_texts(example.call, function.name, constants, fixed, function):
+        for text in _variant_texts(example.call, function, constants, fixed):
             if text not in known:
                 known.add(text)
                 variants.append(CallExample(text, BOUNDARY, example.imports))
@@ -89,42 +89,47 @@ def boundary_variants(
 
 def _variant_texts(
     text: str,
-    name: str,
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
     constants: Sequence[int],
     fixed: int,
-    function: ast.FunctionDef | ast.AsyncFunctionDef,
 ) -> list[str]:
+    """`text` with fewer `*args` (when it passes several), then with each integer varied."""
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         return []
+    nodes = list(ast.walk(tree))
     calls = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == name
+        index
+        for index, node in enumerate(nodes)
+        if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == function.name
     ]
-    if len(calls) != 1 or any(isinstance(arg, ast.Starred) for arg in calls[0].args):
+    if len(calls) != 1:
         return []
-    index_of = {id(node): i for i, node in enumerate(ast.walk(tree))}
-    position = index_of[id(calls[0])]
+    position = calls[0]
+    arguments = _call_at(tree, position).args
+    if any(isinstance(arg, ast.Starred) for arg in arguments):
+        return []
     texts: list[str] = []
-    if function.args.vararg is not None and len(calls[0].args) > fixed + 1:
+    if function.args.vararg is not None and len(arguments) > fixed + 1:
         for keep in (fixed, fixed + 1):
             varied = copy.deepcopy(tree)
-            call = list(ast.walk(varied))[position]
-            assert isinstance(call, ast.Call)
+            call = _call_at(varied, position)
             call.args = call.args[:keep]
             texts.append(ast.unparse(varied))
-    for argument, node in enumerate(calls[0].args):
-        current = _int_literal(node)
-        if current is None:
-            continue
-        for value in constants:
-            if value == current:
-                continue
-            varied = copy.deepcopy(tree)
-            call = list(ast.walk(varied))[position]
-            assert isinstance(call, ast.Call)
-            call.args[argument] = _literal(value)
-            texts.append(ast.unparse(varied))
+    for index, argument in enumerate(arguments):
+        current = _int_literal(argument)
+        for value in constants if current is not None else ():
+            if value != current:
+                varied = copy.deepcopy(tree)
+                _call_at(varied, position).args[index] = _literal(value)
+                texts.append(ast.unparse(varied))
     return texts
+
+
+def _call_at(tree: ast.AST, position: int) -> ast.Call:
+    """The call at `position` in `ast.walk` order (the same in a deep copy of the tree)."""
+    node = list(ast.walk(tree))[position]
+    if not isinstance(node, ast.Call):
+        raise TypeError(f"no call at position {position}")  # a copy is never shaped otherwise
+    return node
