@@ -124,6 +124,20 @@ def test_sign():
 """
 
 
+def _start_night(repo: Path, scratch_root: Path) -> subprocess.Popen[str]:
+    """`codegen nightly` on `repo` as its own process group, its scratch under `scratch_root`."""
+    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(repo)]
+    command += ["--date", "2024-05-01", "--isolation", "none", "--format", "json"]
+    return subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(scratch_root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def test_sigterm_during_a_night_leaves_no_warm_parent_suite_or_scratch_copy(
     make_repo, tmp_path: Path
 ) -> None:
@@ -142,16 +156,7 @@ def test_sigterm_during_a_night_leaves_no_warm_parent_suite_or_scratch_copy(
         },
         "base",
     )
-    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(repo.path)]
-    command += ["--date", "2024-05-01", "--isolation", "none", "--format", "json"]
-    codegen = subprocess.Popen(
-        command,
-        env={**os.environ, "TMPDIR": str(scratch_root)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    codegen = _start_night(repo.path, scratch_root)
     try:
         wait_for(lambda: started.exists() and started.read_text().isdigit(), "the suite started")
         suite = int(started.read_text())
@@ -203,16 +208,7 @@ def test_sigterm_while_a_nights_early_build_runs_leaves_no_build_or_scratch_copy
         },
         "base",
     )
-    command = [sys.executable, "-m", "codegen_bot.bot.cli", "nightly", "--repo", str(repo.path)]
-    command += ["--date", "2024-05-01", "--isolation", "none", "--format", "json"]
-    codegen = subprocess.Popen(
-        command,
-        env={**os.environ, "TMPDIR": str(scratch_root)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    codegen = _start_night(repo.path, scratch_root)
     try:
         wait_for(lambda: started.exists() and started.read_text().isdigit(), "the build started")
         build = int(started.read_text())

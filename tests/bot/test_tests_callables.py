@@ -4,13 +4,16 @@ real pytest and coverage in the sandbox)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
-from tests.bot.tests_task_repo import BASE, by_symbol, make_tests_repo
+from tests.bot.tests_task_repo import (
+    BASE,
+    apply_and_run_tests,
+    by_symbol,
+    heuristic,
+    make_tests_repo,
+)
 
 TAKING_CALLABLES = """
 
@@ -53,17 +56,11 @@ EVEN = list(evens([1, 2, 3, 4]))
 """
 
 
-def _heuristic(options: RunOptions):
-    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
-
-    return HeuristicEngine(style=options.style)
-
-
 def test_functions_taking_callables_get_tests_from_call_sites_that_pass_them(
     make_repo, tmp_path: Path
 ) -> None:
     repo, base = make_tests_repo(make_repo, BASE + TAKING_CALLABLES, {"shop/use.py": CALLERS})
-    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
     proposals = by_symbol(report)
     assert {"keep", "fold", "apply_to", "evens"} <= set(proposals)  # is_short of use.py is new too
     for symbol in ("keep", "fold", "apply_to", "evens"):
@@ -81,19 +78,8 @@ def test_functions_taking_callables_get_tests_from_call_sites_that_pass_them(
     assert "assert apply_to(double, 21) == 42" in apply_to
     # the generator's call site turned it into a list: that is what the test asserts
     assert "assert list(evens([1, 2, 3, 4])) == [2, 4]" in proposals["evens"].text
-    for proposal in proposals.values():
-        if proposal.status != "accepted":
-            continue
-        patch = tmp_path / f"{proposal.symbol}.patch"
-        patch.write_text(proposal.patch)
-        repo.git("apply", str(patch))
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    accepted = [p for p in proposals.values() if p.status == "accepted"]
+    run = apply_and_run_tests(repo, accepted, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -116,7 +102,7 @@ def test_a_test_pins_the_functions_own_boundary_values(make_repo) -> None:
     # The doctest runs every line; what it does not pin is 11, 12 and 13: a mutant changing
     # any of them survives it. The test asserts the values there, as observed.
     repo, base = make_tests_repo(make_repo, BASE + SUFFIX, {})
-    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
     proposal = by_symbol(report)["suffix"]
     assert proposal.status == "accepted", proposal.reason
     for value in ("11", "12", "13"):

@@ -4,11 +4,8 @@ the sandbox, the heuristic engine and a stub engine whose tests misbehave on pur
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot import markdown
 from codegen_bot.bot.report import Report
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
@@ -18,7 +15,9 @@ from tests.bot.tests_task_repo import (
     CALLERS,
     PYPROJECT,
     THREE_NEW,
+    apply_and_run_tests,
     by_symbol,
+    heuristic,
     make_tests_repo,
 )
 
@@ -76,17 +75,7 @@ def test_three_new_functions_get_proven_tests(make_repo, run_cli, tmp_path: Path
     # The report round-trips with the figures.
     assert Report.from_dict(report.to_dict()).to_dict() == data
     # The patches apply, and the new tests pass in the real repository's checkout.
-    for proposal in proposals.values():
-        patch = tmp_path / f"{proposal.symbol}.patch"
-        patch.write_text(proposal.patch)
-        repo.git("apply", str(patch))
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = apply_and_run_tests(repo, proposals.values(), tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "4 passed" in run.stdout or "5 passed" in run.stdout
     text = markdown.render(report)
@@ -116,7 +105,7 @@ def triple(x: int) -> int:
 """
     )
     repo, base = make_tests_repo(make_repo, head, base_test=broken_test)
-    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
     assert any("suite was red at head: 1 of 2 tests failed" in note for note in report.notes), (
         report.notes
     )
@@ -172,7 +161,7 @@ def spawn() -> int:
     return os.fork()
 '''
     repo, base = make_tests_repo(make_repo, head)
-    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
     skipped = {s.symbol: s.reason for s in report.skipped if s.task == "tests"}
     assert (
         skipped["double"]
@@ -194,12 +183,6 @@ def spawn() -> int:
             proposal.reason
         )
         assert cause in proposal.reason, (symbol, proposal.reason)
-
-
-def _heuristic(options: RunOptions):
-    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
-
-    return HeuristicEngine(style=options.style)
 
 
 def test_unittest_style_repo_gets_unittest_examples_and_property_tests(make_repo) -> None:
@@ -227,7 +210,7 @@ def scale(a: int, clip: bool = False) -> int:
     repo, base = make_tests_repo(
         make_repo, head, {"pyproject.toml": pyproject}, base_test=base_test
     )
-    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), _heuristic)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
     proposal = by_symbol(report)["scale"]
     assert proposal.status == "accepted", (proposal.reason, proposal.metrics)
     text = proposal.text or ""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from codegen_bot.adapters.engines.base import Engine
+from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.report import Proposal, Report
+from tests.conftest import GitRepo
 
 TOKEN = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8"
 
@@ -56,6 +64,17 @@ def ratio(a: float, b: float) -> float:
     return a / b
 """
 
+#: A function every layout's head adds: one the suite does not test yet.
+CLAMP = """
+
+def clamp(x: int, lo: int = 0, hi: int = 10) -> int:
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+"""
+
 CALLERS = """\
 from shop.money import ratio, slug
 
@@ -88,3 +107,27 @@ def make_tests_repo(
 
 def by_symbol(report: Report) -> dict[str, Proposal]:
     return {p.symbol: p for p in report.proposals if p.task == "tests"}
+
+
+def heuristic(options: RunOptions) -> Engine:
+    """The heuristic engine in the review's style: the engine factory these tests review with."""
+    from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+
+    return HeuristicEngine(style=options.style)
+
+
+def apply_and_run_tests(
+    repo: GitRepo, proposals: Iterable[Proposal], patches: Path
+) -> subprocess.CompletedProcess[str]:
+    """Apply each proposal's patch to the checkout (`git apply`), then run its own pytest."""
+    for proposal in proposals:
+        patch = patches / f"{proposal.symbol}.patch"
+        patch.write_text(proposal.patch)
+        repo.git("apply", str(patch))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

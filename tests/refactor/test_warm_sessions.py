@@ -47,17 +47,15 @@ def test_spy():
     with open(os.path.join(os.environ["TMPDIR"], "parent"), "w") as out:
         out.write(f"{os.getppid()} {seen}")
 """
+#: Two sessions' tests and the package the first one imports.
+SPY_TREE = {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY}
 
 
 @pytest.mark.parametrize("isolation", MODES)
 def test_sessions_fork_from_one_parent_and_share_no_imports(
     tmp_path: Path, isolation: Isolation
 ) -> None:
-    runner = _runner(
-        tmp_path,
-        isolation,
-        {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY},
-    )
+    runner = _runner(tmp_path, isolation, SPY_TREE)
     with WarmSessions(runner):
         first = runner.pytest(["test_a.py"], [], 120)
         second = runner.pytest(["test_b.py"], [], 120)
@@ -74,11 +72,7 @@ def test_sessions_fork_from_one_parent_and_share_no_imports(
 def test_an_early_parent_starts_on_entry_and_runs_the_later_sessions(
     tmp_path: Path, isolation: Isolation
 ) -> None:
-    runner = _runner(
-        tmp_path,
-        isolation,
-        {"pkg/__init__.py": "", "pkg/flag.py": "", "test_a.py": SPY, "test_b.py": SPY},
-    )
+    runner = _runner(tmp_path, isolation, SPY_TREE)
     with warm_sessions(runner, early=True):
         # Started before any session asked for it: it warms up while the host works.
         assert (tmp_path / "work" / "warm1" / "empty").is_dir()
