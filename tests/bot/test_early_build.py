@@ -18,7 +18,7 @@ from codegen_bot.bot.workspace.repository import Workspace
 from codegen_bot.refactor.sandbox.generated_files import PendingBuild
 from codegen_bot.refactor.sandbox.process import detect_isolation
 from tests.bot.test_interrupts import alive, wait_for
-from tests.bot.test_tests_real_layouts import VERSIONED
+from tests.bot.test_tests_baselines import VERSIONED
 
 BWRAP = detect_isolation()
 MODES = [

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bot.test_nightly import SHOP
+from tests.bot.nightly_shop import SHOP
 from tests.conftest import HANG_GUARD
 
 
