@@ -30,11 +30,13 @@ The CPU budget (the defaults) is sized for 45 minutes on 2 cores; the full size 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import math
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,17 +93,23 @@ def prepare(spec: str, args: argparse.Namespace) -> Path:
 def train(task: str, data: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Train one adapter on `data`'s train rows; its figures (or why none was trained)."""
     shutil.rmtree(out / task, ignore_errors=True)
+    steps = args.steps
+    if args.epochs:
+        # Passes over the rows rather than a fixed count: 10 rows and 400 rows want different
+        # step counts, and a fixed one over-fits the small project or under-trains the large.
+        rows = len(load_dataset(data, task).split("train"))  # type: ignore[arg-type]
+        steps = min(steps, max(1, math.ceil(args.epochs * rows / args.batch_size)))
     settings = TrainSettings(
         rank=8,
         alpha=16,
         dropout=0.0,
         learning_rate=args.learning_rate,
         warmup_steps=1,
-        steps=args.steps,
+        steps=steps,
         seq_len=args.seq_len,
         batch_size=args.batch_size,
         micro_batch=1,
-        log_every=max(args.steps // 4, 1),
+        log_every=max(steps // 4, 1),
         checkpoint_every=10_000,
     )
     label = f"{data.parent.name}/{out.name}/{task}"
@@ -124,6 +132,7 @@ def train(task: str, data: Path, out: Path, args: argparse.Namespace) -> dict[st
         return {"trained": False, "why": str(error)}
     return {
         "trained": True,
+        "steps": steps,
         "examples": metadata.data.get("examples_train"),
         "skipped": metadata.data.get("skipped"),
         "seconds": round(time.perf_counter() - started, 1),
@@ -133,8 +142,13 @@ def train(task: str, data: Path, out: Path, args: argparse.Namespace) -> dict[st
     }
 
 
-def evaluate(spec: str, data: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Every engine on one project's held-out functions, for each task asked."""
+def evaluate(
+    spec: str, data: Path, args: argparse.Namespace, partial: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Every engine on one project's held-out functions, for each task asked.
+
+    `partial` gets the result so far after each engine's tests (they take minutes each).
+    """
     loaded = {
         folder: load_model(
             HFConfig(
@@ -194,6 +208,7 @@ def evaluate(spec: str, data: Path, args: argparse.Namespace) -> dict[str, Any]:
                 progress=lambda line: log(f"    {line}"),
             )
             result["tests"].append(found.row())
+            partial(result)
     return result
 
 
@@ -240,6 +255,23 @@ def render(results: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(
+    out: Path | None,
+    finished: list[dict[str, Any]],
+    so_far: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
+) -> None:
+    """Write the finished projects, and the one under way marked partial, to `out`."""
+    if out is None:
+        return
+    rows = (
+        finished
+        if so_far is None
+        else [*finished, {**so_far, "training": training, "partial": True}]
+    )
+    out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Prepare every project, train the adapters, evaluate, print the tables (JSON: --out)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -249,7 +281,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--train-rows", type=int, default=32, help="0: every train row")
     parser.add_argument("--eval-functions", type=int, default=6, help="0: every held-out one")
-    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--steps", type=int, default=12, help="the most steps per adapter")
+    parser.add_argument(
+        "--epochs", type=float, default=0, help="passes over the train rows (0: --steps)"
+    )
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--seq-len", type=int, default=768)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
@@ -274,27 +309,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     for spec in specs:
         log(f"{spec}: mining")
         data[spec] = prepare(spec, args)
-    training: dict[str, dict[str, dict[str, Any]]] = {spec: {} for spec in specs}
+    results = []
+    # One project at a time, trained then evaluated, and the JSON rewritten after each: a run
+    # stopped at a time limit (a lent GPU's) still leaves every finished project's figures.
     for spec in specs:
         others = [data[o] for o in specs if o != spec]
+        training: dict[str, dict[str, Any]] = {}
         if others and not args.no_others:
             other_projects(data[spec], others, data[spec].parent / "data-others")
         for task in args.tasks:
-            mine = training[spec].setdefault(task, {})
+            mine = training.setdefault(task, {})
             mine["adapter"] = train(task, data[spec], data[spec].parent / "adapters", args)
             if others and not args.no_others:
                 folder = data[spec].parent / "data-others"
                 out = data[spec].parent / "adapters-others"
                 mine["others' adapter"] = train(task, folder, out, args)
-    results = []
-    for spec in specs:
         log(f"{spec}: evaluating")
-        results.append({**evaluate(spec, data[spec], args), "training": training[spec]})
+        project = evaluate(
+            spec, data[spec], args, functools.partial(_save, args.out, results, training=training)
+        )
+        results.append({**project, "training": training})
+        _save(args.out, results)
         log(render(results[-1:]))
     sys.stdout.write(render(results))
     sys.stdout.write(f"\nwhole run: {time.perf_counter() - started:.0f} s\n")
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
