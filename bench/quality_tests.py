@@ -43,6 +43,8 @@ class Funnel:
     lines_gained: int = 0
     branches_gained: int = 0
     rejected_by: Counter[str] = field(default_factory=Counter)
+    # The same rejections, each with its own words (which ruff rule, which assertion failed).
+    reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     propose_seconds: float = 0.0
 
@@ -60,6 +62,7 @@ class Funnel:
             else:
                 reason = proposal.reason or "rejected"
                 self.rejected_by[reason.split(":", 1)[0] if ":" in reason[:24] else reason] += 1
+                self.reasons[" ".join(reason.split())[:200]] += 1
 
     def row(self) -> dict[str, Any]:
         """The figures as a table row; shares are of the held-out functions offered."""
@@ -75,6 +78,7 @@ class Funnel:
             "lines_gained": self.lines_gained,
             "branches_gained": self.branches_gained,
             "rejected_by": dict(self.rejected_by.most_common()),
+            "reasons": dict(self.reasons.most_common()),
             "seconds_per_function": round(self.seconds / n, 2),
             "propose_seconds_per_function": round(self.propose_seconds / n, 2),
         }

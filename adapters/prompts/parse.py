@@ -1,7 +1,10 @@
 """Read a model's answer: the docstring or the code it wrote, or why the answer is unusable.
 
 Nothing is repaired: an answer that was cut off, is empty, does not parse or lacks what the task
-asked for is rejected with its reason (the report shows it), never guessed at.
+asked for is rejected with its reason (the report shows it), never guessed at. One cut is made,
+never an addition: a test module cut off at the token budget keeps the top-level statements the
+model finished before the one it was writing (each test stands alone, and the gates run them),
+and a docstring cut off keeps its summary paragraph if a blank line ended it.
 `docstring_completion` is the inverse for training: the answer a model should learn to write.
 """
 
@@ -29,12 +32,22 @@ def _leading_tabs_to_spaces(line: str) -> str:
 
 
 def parse_docstring(completion: Completion) -> Success[str] | Failure:
-    """The docstring's content from an answer that continues `\"\"\"` (summary first, dedented)."""
+    """The docstring's content from an answer that continues `\"\"\"` (summary first, dedented).
+
+    Cut off at the token budget, only a summary paragraph that a blank line ended is kept.
+    """
+    text = completion.text
     if completion.finish_reason == "length":
-        return Failure(f"the model did not close the docstring within {completion.tokens} tokens")
-    if _CONTROL.search(completion.text):
+        # Cut off: the summary stands if a blank line ended it before the cut.
+        summary = re.match(r"\s*\S.*?\n[ \t]*\n", text, flags=re.DOTALL)
+        if summary is None:
+            return Failure(
+                f"the model did not close the docstring within {completion.tokens} tokens"
+            )
+        text = summary.group(0)
+    if _CONTROL.search(text):
         return Failure("the docstring holds control characters")
-    lines = [_leading_tabs_to_spaces(line.rstrip()) for line in completion.text.split("\n")]
+    lines = [_leading_tabs_to_spaces(line.rstrip()) for line in text.split("\n")]
     first, rest = lines[0].strip(), dedent("\n".join(lines[1:])).split("\n")
     body = [first, *rest] if first else rest
     while body and not body[0].strip():
@@ -60,7 +73,11 @@ def docstring_completion(text: str, indent: str, quotes: str = '"""') -> str:
 def _code(completion: Completion) -> Success[tuple[str, ast.Module]] | Failure:
     if completion.finish_reason == "length":
         return Failure(f"the model did not finish the code within {completion.tokens} tokens")
-    code = dedent(completion.text).strip("\n")
+    return _parsed(completion.text)
+
+
+def _parsed(text: str) -> Success[tuple[str, ast.Module]] | Failure:
+    code = dedent(text).strip("\n")
     if not code.strip():
         return Failure("the model wrote no code")
     try:
@@ -70,18 +87,53 @@ def _code(completion: Completion) -> Success[tuple[str, ast.Module]] | Failure:
     return Success((code + "\n", tree))
 
 
-def parse_tests(completion: Completion) -> Success[str] | Failure:
-    """A test module: Python that parses and defines at least one test."""
-    parsed = _code(completion)
-    if isinstance(parsed, Failure):
-        return parsed
-    code, tree = parsed.value
-    has_test = any(
+def _statement_starts(lines: list[str]) -> list[int]:
+    """Lines that begin a top-level statement (a decorated definition at its first decorator)."""
+    starts: list[int] = []
+    previous = ""
+    for index, line in enumerate(lines):
+        if not line or line[0].isspace() or line.startswith(("#", ")", "]", "}")):
+            continue
+        if not previous.startswith("@"):
+            starts.append(index)
+        previous = line
+    return starts
+
+
+def _has_test(tree: ast.Module) -> bool:
+    return any(
         (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"))
         or (isinstance(node, ast.ClassDef) and node.name.startswith("Test"))
         for node in tree.body
     )
-    if not has_test:
+
+
+def _finished_part(completion: Completion) -> Success[tuple[str, ast.Module]] | Failure:
+    """The top-level statements of a cut-off module before the one being written, if any test."""
+    lines = dedent(completion.text).strip("\n").split("\n")
+    for start in reversed(_statement_starts(lines)[1:]):
+        parsed = _parsed("\n".join(lines[:start]))
+        if isinstance(parsed, Success) and _has_test(parsed.value[1]):
+            return parsed
+    return Failure(
+        f"the model did not finish the code within {completion.tokens} tokens, "
+        "and no test was complete before the cut"
+    )
+
+
+def parse_tests(completion: Completion) -> Success[str] | Failure:
+    """A test module: Python that parses and defines at least one test.
+
+    Cut off at the token budget, it keeps what came before the unfinished last statement.
+    """
+    if completion.finish_reason == "length":
+        parsed = _finished_part(completion)
+    else:
+        parsed = _parsed(completion.text)
+    if isinstance(parsed, Failure):
+        return parsed
+    code, tree = parsed.value
+    if not _has_test(tree):
         return Failure("the code defines no test (no top-level `test_*` function or `Test*` class)")
     return Success(code)
 

@@ -224,6 +224,14 @@ def test_malformed_docstring_answers_are_rejected_with_their_reason() -> None:
     assert parse_docstring(_done("never closed", "length", 24)) == Failure(
         "the model did not close the docstring within 24 tokens"
     )
+    # Cut off after a finished summary paragraph: the summary stands, the rest is dropped.
+    rambling = "Merge the dicts, later keys winning.\n\n    Args:\n        dicts: the dicts, in"
+    assert parse_docstring(_done(rambling, "length", 24)) == Success(
+        "Merge the dicts, later keys winning."
+    )
+    assert parse_docstring(_done("Merge the dicts,\n    later keys", "length", 24)) == Failure(
+        "the model did not close the docstring within 24 tokens"
+    )
     assert parse_docstring(_done("   \n  ")) == Failure("the model wrote an empty docstring")
     assert parse_docstring(_done("}}} ...")) == Failure(
         "the docstring's first line says nothing: '}}} ...'"
@@ -270,7 +278,7 @@ def test_test_and_refactor_answers() -> None:
         "the code defines no test"
     )  # type: ignore[union-attr]
     assert parse_tests(_done("def test_x(): pass", "length", 9)) == Failure(
-        "the model did not finish the code within 9 tokens"
+        "the model did not finish the code within 9 tokens, and no test was complete before the cut"
     )
     assert parse_refactor(_done("def far_away(x):\n    return x * 1\n"), target) == Success(
         "def far_away(x):\n    return x * 1\n"
@@ -278,6 +286,49 @@ def test_test_and_refactor_answers() -> None:
     assert parse_refactor(_done("def other(x):\n    return x\n"), target) == Failure(
         "the code does not define function `far_away`"
     )
+
+
+CUT_MODULE = """\
+import pytest
+
+from pkg import clamp
+
+
+@pytest.mark.parametrize("value", [1, 2])
+def test_clamp_keeps_values_inside(value):
+    assert clamp(value, 0, 3) == value
+
+
+class TestClampEdges:
+    def test_low(self):
+        assert clamp(-1, 0, 3) == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [5, 6],
+)
+def test_clamp_cuts_values_above(value):
+    assert clamp(value, 0, 3) == 3
+    assert clamp(value, 0, 3) =="""
+
+
+def test_a_cut_off_test_module_keeps_the_statements_finished_before_the_cut() -> None:
+    kept = parse_tests(_done(CUT_MODULE, "length", 120))
+    assert isinstance(kept, Success)
+    assert kept.value.endswith("assert clamp(-1, 0, 3) == 0\n")
+    assert "test_clamp_keeps_values_inside" in kept.value and "@pytest.mark" in kept.value
+    # The unfinished test goes with its decorator, even where its body would still parse.
+    cut_in_body = CUT_MODULE.rsplit("\n", 1)[0]
+    assert parse_tests(_done(cut_in_body, "length", 110)) == kept
+    # Cut inside the first test: nothing before it is a test, so nothing is kept.
+    inside_first = CUT_MODULE[: CUT_MODULE.index("    assert clamp(value, 0, 3) == value")]
+    assert parse_tests(_done(inside_first, "length", 40)) == Failure(
+        "the model did not finish the code within 40 tokens, "
+        "and no test was complete before the cut"
+    )
+    # Finished answers and refactorings are not cut: a whole answer or nothing.
+    assert parse_tests(_done(CUT_MODULE)).reason.startswith("the code does not parse")  # type: ignore[union-attr]
 
 
 def test_templates_split_after_their_cue_line_and_join_back_unchanged() -> None:
