@@ -308,7 +308,7 @@ class Running:
         if self._ended:  # its group is gone and reaped: the id may belong to another by now
             return
         kill_group(self.process.pid)
-        self.process.wait()
+        reap(self.process)
         self._ended = True
 
 
@@ -316,6 +316,22 @@ def kill_group(pgid: int) -> None:
     """Kill every process of a process group; a group that is already gone is fine."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def reap(process: subprocess.Popen[bytes]) -> None:
+    """Wait for a killed child to end, without `Popen`'s own lock.
+
+    Ctrl-C landing just as `Popen.wait(timeout=...)` has taken that lock (CPython runs signal
+    handlers when the lock's `acquire` returns, before the `try` that releases it) leaves the
+    lock held for good, and a plain `wait()` after it blocks forever: codegen hung on Ctrl-C.
+    """
+    if process.returncode is not None:
+        return
+    try:
+        _, status = os.waitpid(process.pid, 0)
+    except ChildProcessError:  # Popen reaped it already
+        return
+    process.returncode = os.waitstatus_to_exitcode(status)
 
 
 def _tail(handle: object, limit: int = 200_000) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from codegen_bot.refactor.sandbox.process import SandboxResult, kill_group
+from codegen_bot.refactor.sandbox.process import SandboxResult, kill_group, reap
 from codegen_bot.refactor.sandbox.runner import SANDBOX_MAIN, TestRunner
 
 #: How much longer than a session's wall time the host waits for the parent's answer (the
@@ -68,7 +68,7 @@ class WarmSessions:
             with contextlib.suppress(OSError):  # a parent already gone reads nothing any more
                 self._process.stdin.close()
             kill_group(self._process.pid)
-            self._process.wait()
+            reap(self._process)
             self._process = None
         if self._errors is not None:
             self._errors.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from codegen_bot.refactor.sandbox.process import (
     Isolation,
     Limits,
     Sandbox,
+    SandboxResult,
     detect_isolation,
     hidden_paths,
     redact,
@@ -110,6 +112,26 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path, isolation: Isolat
     while _processes_naming(token) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _processes_naming(token), "the child outlived the timeout"
+
+
+def test_stopping_a_run_whose_wait_was_interrupted_does_not_hang(tmp_path: Path) -> None:
+    """Ctrl-C can land just as `Popen.wait(timeout=...)` took its lock, which then stays held
+    (CPython runs the signal handler before the `try` that releases it); stopping the run must
+    still kill and reap it. The lock is taken here as that interrupt leaves it."""
+    sandbox = Sandbox((tmp_path,), dict(os.environ), PLAIN)
+    running = sandbox.spawn([sys.executable, "-c", "import time; time.sleep(600)"], tmp_path, 600)
+    assert not isinstance(running, SandboxResult)
+    # The state the interrupt leaves: Popen's private lock held.
+    lock = running.process._waitpid_lock  # type: ignore[attr-defined]
+    assert lock.acquire(blocking=False)
+    stopper = threading.Thread(target=running.stop, daemon=True)
+    stopper.start()
+    stopper.join(timeout=120)  # it takes milliseconds; only a hang reaches the limit
+    hung = stopper.is_alive()
+    lock.release()  # let a hung stop finish, so the test leaves nothing behind
+    stopper.join()
+    assert not hung, "stop() waited forever on the interrupted wait's lock"
+    assert running.process.returncode == -signal.SIGKILL
 
 
 def _processes_naming(token: str) -> list[str]:
