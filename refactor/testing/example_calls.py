@@ -208,6 +208,10 @@ def doctest_examples(
         scope = module_scope(earlier, own_modules=_packages(module), public=public)
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         rebound = scope.shadowed | set(scope.inlined) | set(scope.imported)
+        if head not in _names(tree, scope):
+            # `iseven(2)` in `complement`'s docstring shows the helper, not the definition: a
+            # test of it would assert nothing about the code under test.
+            continue
         if names <= allowed and not names & rebound:
             # A docstring that is not raw turns `'\x1b'` into the character itself: written
             # back as source it would be a raw control character (ruff's PLE2513), so such an
@@ -223,6 +227,17 @@ def doctest_examples(
             text = ast.unparse(inline(tree.body, scope))
             found.append(CallExample(text, origin, tuple(sorted(needed - {("", head)}))))
     return found
+
+
+def _names(tree: ast.AST, scope: Scope) -> set[str]:
+    """The names an example reads, with those of the one-line definitions it would inline."""
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    pending = names & set(scope.inlined)
+    while pending:  # a definition may call another one
+        found = {n.id for n in ast.walk(scope.inlined[pending.pop()]) if isinstance(n, ast.Name)}
+        pending |= (found - names) & set(scope.inlined)
+        names |= found
+    return names
 
 
 _STRING_NAME = re.compile(r"(?:^|_)(?:str|text)$|string$")
