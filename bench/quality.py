@@ -18,13 +18,15 @@ targets:
 ranked by mean log-probability; the first that passes the gates is kept.
 
     nice -n 10 .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu]
-        [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--steps 12] [--seq-len 768]
-        [--learning-rate 5e-4] [--max-new-tokens 128] [--tests-new-tokens 256] [--no-others]
-        [--samples 1]
+        [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--steps 12 | --epochs E]
+        [--seq-len 768] [--learning-rate 5e-4] [--max-new-tokens 128] [--tests-new-tokens 256]
+        [--no-others] [--samples 1]
 
 The CPU budget (the defaults) is sized for 45 minutes on 2 cores; the full size is
-`--train-rows 0 --eval-functions 0 --steps 200 --seq-len 2048 --batch-size 8
---max-new-tokens 256 --tests-new-tokens 1024 --device cuda` (0: every row).
+`--train-rows 0 --eval-functions 0 --epochs 3 --seq-len 2048 --batch-size 8
+--max-new-tokens 256 --tests-new-tokens 1024 --device cuda` (0: every row). The JSON (`--out`)
+is rewritten after each project and each tests engine, so a run stopped at a time limit keeps
+what finished.
 """
 
 from __future__ import annotations

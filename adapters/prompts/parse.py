@@ -1,10 +1,11 @@
 """Read a model's answer: the docstring or the code it wrote, or why the answer is unusable.
 
-Nothing is repaired: an answer that was cut off, is empty, does not parse or lacks what the task
-asked for is rejected with its reason (the report shows it), never guessed at. One cut is made,
-never an addition: a test module cut off at the token budget keeps the top-level statements the
-model finished before the one it was writing (each test stands alone, and the gates run them),
-and a docstring cut off keeps its summary paragraph if a blank line ended it.
+Nothing is guessed: an answer that is empty, does not parse or lacks what the task asked for is
+rejected with its reason (the report shows it). Two cuts and one addition are made, each
+mechanical: a test module cut off at the token budget keeps the top-level statements the model
+finished before the one it was writing (each test stands alone, and the gates run them); a
+docstring cut off keeps its summary paragraph if a blank line ended it; and a test module that
+uses names of the target's file without importing them gets that import (`target_imports`).
 `docstring_completion` is the inverse for training: the answer a model should learn to write.
 """
 
@@ -17,6 +18,7 @@ from textwrap import dedent
 
 from codegen_bot.adapters.engines.base import Task
 from codegen_bot.adapters.engines.completion import Completion
+from codegen_bot.adapters.prompts.target_imports import with_target_imports
 from codegen_bot.refactor.docstrings.examples import has_examples
 from codegen_bot.refactor.docstrings.words import stem, stems
 from codegen_bot.refactor.results import Failure, Success
@@ -226,5 +228,8 @@ def parse_answer(
             return Failure("the docstring holds doctest examples, whose outputs nobody has run")
         return parsed
     if task == "tests":
-        return parse_tests(completion)
+        parsed = parse_tests(completion)
+        if isinstance(parsed, Failure):
+            return parsed
+        return Success(with_target_imports(parsed.value, target))
     return parse_refactor(completion, target)

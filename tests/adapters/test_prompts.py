@@ -288,49 +288,6 @@ def test_test_and_refactor_answers() -> None:
     )
 
 
-CUT_MODULE = """\
-import pytest
-
-from pkg import clamp
-
-
-@pytest.mark.parametrize("value", [1, 2])
-def test_clamp_keeps_values_inside(value):
-    assert clamp(value, 0, 3) == value
-
-
-class TestClampEdges:
-    def test_low(self):
-        assert clamp(-1, 0, 3) == 0
-
-
-@pytest.mark.parametrize(
-    "value",
-    [5, 6],
-)
-def test_clamp_cuts_values_above(value):
-    assert clamp(value, 0, 3) == 3
-    assert clamp(value, 0, 3) =="""
-
-
-def test_a_cut_off_test_module_keeps_the_statements_finished_before_the_cut() -> None:
-    kept = parse_tests(_done(CUT_MODULE, "length", 120))
-    assert isinstance(kept, Success)
-    assert kept.value.endswith("assert clamp(-1, 0, 3) == 0\n")
-    assert "test_clamp_keeps_values_inside" in kept.value and "@pytest.mark" in kept.value
-    # The unfinished test goes with its decorator, even where its body would still parse.
-    cut_in_body = CUT_MODULE.rsplit("\n", 1)[0]
-    assert parse_tests(_done(cut_in_body, "length", 110)) == kept
-    # Cut inside the first test: nothing before it is a test, so nothing is kept.
-    inside_first = CUT_MODULE[: CUT_MODULE.index("    assert clamp(value, 0, 3) == value")]
-    assert parse_tests(_done(inside_first, "length", 40)) == Failure(
-        "the model did not finish the code within 40 tokens, "
-        "and no test was complete before the cut"
-    )
-    # Finished answers and refactorings are not cut: a whole answer or nothing.
-    assert parse_tests(_done(CUT_MODULE)).reason.startswith("the code does not parse")  # type: ignore[union-attr]
-
-
 def test_templates_split_after_their_cue_line_and_join_back_unchanged() -> None:
     for task in ("docs", "tests", "refactor"):
         request, answer_start = template_parts(task)  # type: ignore[arg-type]
