@@ -82,6 +82,7 @@ def test_a_signal_leaves_no_test_run_and_no_scratch_copy(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell's foreground job has
+        preexec_fn=_as_a_foreground_job,  # noqa: PLW1509 - the test starts no threads
     )
     try:
         wait_for(lambda: started.exists() and started.read_text().isdigit(), "the suite started")
@@ -122,6 +123,12 @@ from shop.money import sign
 def test_sign():
     assert sign(2) == 1 and sign(-2) == -1
 """
+
+
+def _as_a_foreground_job() -> None:
+    """Ctrl-C as a terminal's foreground job gets it: a test suite started in the background of a
+    shell without job control inherits SIGINT ignored, and codegen rightly keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _start_night(repo: Path, scratch_root: Path) -> subprocess.Popen[str]:
