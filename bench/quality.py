@@ -14,8 +14,9 @@ targets:
 - tests: the review's own tests task writes tests for the held-out functions, with their real
   tests cut out, and the TestGen-LLM funnel counts how far each got (`bench.quality_tests`).
 
-`--samples k` adds k - 1 sampled docs answers per target (temperature 0.8) after the greedy one,
-ranked by mean log-probability; the first that passes the gates is kept.
+`--samples k` adds k - 1 sampled answers per target (temperature 0.8) after the greedy one,
+ranked by mean log-probability; the first that passes the gates is kept (for tests, the
+review's tests task validates them in that order, one round per candidate).
 
     nice -n 10 .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu]
         [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--steps 12 | --epochs E]
@@ -211,6 +212,7 @@ def evaluate(
                 dataset,
                 repo=data.parent / "repo",
                 progress=lambda line: log(f"    {line}"),
+                samples=args.samples,
             )
             result["tests"].append(found.row())
             partial(result)

@@ -92,10 +92,16 @@ def funnel(
     *,
     repo: Path,
     progress: Progress,
+    samples: int = 1,
 ) -> Funnel:
-    """Run the review's tests task with `engine` on the held-out functions; count the funnel."""
+    """Run the review's tests task with `engine` on the held-out functions; count the funnel.
+
+    `samples` > 1: a model's candidates per function (greedy first), the first that passes kept.
+    """
     started = time.perf_counter()
-    outcome, targets = held_out_tests_run(pairs, dataset, engine, repo=repo, progress=progress)
+    outcome, targets = held_out_tests_run(
+        pairs, dataset, engine, repo=repo, progress=progress, samples=samples
+    )
     figures = Funnel(name, targets=targets)
     figures.seconds = time.perf_counter() - started
     figures.propose_seconds = outcome.timings.get("tests_propose", 0.0)

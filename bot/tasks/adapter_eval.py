@@ -17,6 +17,7 @@ apply, in the same sandbox.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,12 @@ def held_out_tests_run(
     *,
     repo: Path,
     progress: Progress,
+    samples: int = 1,
 ) -> tuple[TaskOutcome, int]:
     """The tests task with `engine` on the held-out functions at the mined head; how many.
+
+    `samples` > 1 asks a model engine for that many candidates per function (greedy first); the
+    task keeps the first that passes every gate, as a review with `--samples` does.
 
     The held-out functions' own tests are cut out of the scratch copy (and out of the test
     example the prompt shows), so that a new test can earn their coverage again; the
@@ -104,7 +109,7 @@ def held_out_tests_run(
         load_config(workspace, head),
         engine,
         progress=progress,
-        context=dataset.context.for_examples((), example),
+        context=replace(dataset.context.for_examples((), example), samples=samples),
         edit_tree=take_out_held_out_tests,
     )
     return outcome, sum(len(s.touched) for s in sources)
