@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, cast
@@ -71,6 +72,25 @@ class Target:
     def is_trivial_property(self) -> bool:
         """Whether the target is a property getter whose body is one `return`."""
         return self.returns_only and any(d in _PROPERTY_DECORATORS for d in self.decorators)
+
+
+def top_level_names(source: str) -> set[str]:
+    """Names a file defines at its top level (functions, classes, plain assignments).
+
+    A file that does not parse defines none.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return found
 
 
 def is_test_file(path: str) -> bool:

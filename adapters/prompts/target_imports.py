@@ -13,19 +13,7 @@ import ast
 import builtins
 
 from codegen_bot.adapters.prompts.code_context import module_name
-from codegen_bot.refactor.targets import Target
-
-
-def _top_level_names(tree: ast.Module) -> set[str]:
-    """The names a file defines at its top level (definitions and plain assignments)."""
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names |= {t.id for t in targets if isinstance(t, ast.Name)}
-    return names
+from codegen_bot.refactor.targets import Target, top_level_names
 
 
 def _bound_names(tree: ast.Module) -> set[str]:
@@ -53,9 +41,9 @@ def with_target_imports(code: str, target: Target) -> str:
     """`code`, with the names of the target's file it reads unbound imported from that file."""
     try:
         tree = ast.parse(code)
-        defined = _top_level_names(ast.parse(target.source))
     except SyntaxError:
         return code
+    defined = top_level_names(target.source)
     if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
         return code  # a star import may bind anything
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}

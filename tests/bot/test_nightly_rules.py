@@ -6,15 +6,13 @@ Real git repositories, real ruff, real pytest and coverage in the sandbox, the h
 
 from __future__ import annotations
 
-import datetime
-
 from codegen_bot.adapters.engines.registry import RunOptions
 from codegen_bot.bot.config import config_from_files
 from codegen_bot.bot.nightly.night import NightlyRequest, nightly
 from codegen_bot.bot.nightly.pull_body import pr_body
+from tests.bot.nightly_shop import NIGHT
 from tests.conftest import GitRepo
 
-NIGHT = datetime.date(2024, 5, 1)
 NARROW = """\
 [project]
 name = "shop"

@@ -20,7 +20,7 @@ from typing import Any, cast
 from codegen_bot.bot.config import TestsConfig
 from codegen_bot.bot.tasks.suite_baseline import Baseline
 from codegen_bot.refactor.sandbox.runner import RunResult, TestRunner
-from codegen_bot.refactor.targets import Target
+from codegen_bot.refactor.targets import Target, top_level_names
 from codegen_bot.refactor.testing.boundary_calls import BOUNDARY, boundary_variants
 from codegen_bot.refactor.testing.conventions import Conventions
 from codegen_bot.refactor.testing.coverage_data import SpanCoverage, span_coverage
@@ -81,18 +81,7 @@ def raised_names(node: ast.AST) -> tuple[str, ...]:
 
 def public_names(source: str) -> set[str]:
     """Names a module defines publicly at its top level (functions, classes, assignments)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    found: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            found |= {t.id for t in targets if isinstance(t, ast.Name)}
-    return {name for name in found if not name.startswith("_")}
+    return {name for name in top_level_names(source) if not name.startswith("_")}
 
 
 def candidate_calls(
