@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import doctest
 import itertools
+import keyword
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from codegen_bot.refactor.testing.safe_arguments import (
     module_scope,
     safe_imports,
 )
+from codegen_bot.refactor.testing.target_facts import OnInstance, probe_expression
 
 _MAX_CALLS = 20
 _MAX_CALL_TEXT = 200
@@ -56,6 +58,13 @@ class CallExample:
     origin: str  # "doctest", "doctest skipped", "call site PATH:LINE" or "annotations"
     #: what a test imports besides the definition (see `safe_arguments.Import`)
     imports: tuple[Import, ...] = ()
+    #: the fresh instance a method's call is made on (`instance_calls`), if any
+    instance: OnInstance | None = None
+
+    @property
+    def expression(self) -> str:
+        """What the sandbox evaluates for this example."""
+        return probe_expression(self.call, self.instance)
 
 
 #: Calls that turn an iterator into a value (`list(f(x))`): a call site's wrapper is kept.
@@ -81,6 +90,12 @@ def _arguments_text(call: ast.Call, scope: Scope) -> str:
     return ", ".join(parts)
 
 
+def receiver_name(class_name: str) -> str:
+    """The variable a test binds an instance of `class_name` to: `BarrelList` -> `barrel_list`."""
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", class_name).lower().lstrip("_") or "instance"
+    return name + "_" if keyword.iskeyword(name) or hasattr(builtins, name) else name
+
+
 def _packages(module: str) -> list[str]:
     """`a.b.c` -> `a.b.c`, `a.b`, `a`: where a public name of the module may be imported from."""
     parts = module.split(".")
@@ -99,10 +114,12 @@ def call_site_examples(
 
     A function `f` matches `f(...)` and `anything.f(...)`; a method `C.m` matches `C.m(...)`
     (static and class methods) and `C(...).m(...)` when the constructor's arguments are
-    safe too. Arguments are literals or the safe expressions of `safe_arguments` (with the
-    imports they need); `module` is the target's dotted module and `public` the names it
-    defines publicly. A call inside `list(...)`, `sorted(...)`... keeps that wrapper, so that a
-    generator's example has a value.
+    safe too. The kind "receiver" matches `anything.m(...)` but a module's or the class's
+    own, written as a call on `receiver_name(C)` (see `instance_calls`). Arguments are
+    literals or the safe expressions of `safe_arguments` (with the imports they need);
+    `module` is the target's dotted module and `public` the names it defines publicly. A
+    call inside `list(...)`, `sorted(...)`... keeps that wrapper, so that a generator's
+    example has a value.
     """
     parts = qualname.split(".")
     name = parts[-1]
@@ -127,11 +144,15 @@ def call_site_examples(
             and len(node.args) == 1
             and not node.keywords
         }
+        # What a call on an instance is not: `module.m(...)`, `C.m(...)`.
+        not_instances = _imported_names(tree) | {parts[0]}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             needed = _safe_call(node, scope)
-            expression = _rewrite(node, parts, kind, scope) if needed is not None else None
+            expression = (
+                _rewrite(node, parts, kind, scope, not_instances) if needed is not None else None
+            )
             if expression is None or needed is None:
                 continue
             if id(node) in wrappers:
@@ -144,7 +165,19 @@ def call_site_examples(
     return found
 
 
-def _rewrite(node: ast.Call, parts: list[str], kind: str, scope: Scope) -> str | None:
+def _imported_names(tree: ast.Module) -> frozenset[str]:
+    """The names a module's imports bind, anywhere in it."""
+    return frozenset(
+        alias.asname or alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    )
+
+
+def _rewrite(
+    node: ast.Call, parts: list[str], kind: str, scope: Scope, not_instances: frozenset[str]
+) -> str | None:
     func = node.func
     arguments = _arguments_text(node, scope)
     if kind == "function":
@@ -159,6 +192,13 @@ def _rewrite(node: ast.Call, parts: list[str], kind: str, scope: Scope) -> str |
     if not isinstance(func, ast.Attribute) or func.attr != parts[-1] or len(parts) != 2:
         return None
     owner = func.value
+    if kind == "receiver":
+        root = owner
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in not_instances:
+            return None
+        return f"{receiver_name(parts[0])}.{parts[1]}({arguments})"
     if (
         isinstance(owner, ast.Name | ast.Attribute)
         and ast.unparse(owner).split(".")[-1] == parts[0]

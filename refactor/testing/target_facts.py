@@ -15,6 +15,31 @@ from codegen_bot.refactor.testing.conventions import Conventions
 
 
 @dataclass(frozen=True)
+class OnInstance:
+    """A method's call made on a fresh instance, whose state an observer shows.
+
+    The test binds `receiver = constructor`, makes the call (`barrel_list.append(4)`), and
+    asserts `observer(receiver)` afterwards (`list(barrel_list)`), when the call changed it.
+    """
+
+    receiver: str
+    constructor: str
+    #: A builtin whose value shows the instance's state: `list`, `dict` or `len`.
+    observer: str
+
+
+def probe_expression(call: str, instance: OnInstance | None) -> str:
+    """The one expression the sandbox evaluates for `call`.
+
+    On an instance it is `(state before, value returned, state after)`, in that order.
+    """
+    if instance is None:
+        return call
+    state = f"{instance.observer}({instance.receiver})"
+    return f"(lambda {instance.receiver}: ({state}, {call}, {state}))({instance.constructor})"
+
+
+@dataclass(frozen=True)
 class ObservedExample:
     """One call and what it did when run twice in the sandbox: the same value, or an exception."""
 
@@ -27,6 +52,15 @@ class ObservedExample:
     #: What the call needs imported: `(module, name)`, `(module, "")` for `import module`, and
     #: the module "" for the target's own module.
     imports: tuple[tuple[str, str], ...] = ()
+    #: The instance a method's call was made on, if any.
+    instance: OnInstance | None = None
+    #: `repr` of the instance's observed state after the call, when the call changed it.
+    state: str | None = None
+
+    @property
+    def expression(self) -> str:
+        """What the sandbox evaluated (and names its coverage context)."""
+        return probe_expression(self.call, self.instance)
 
 
 @dataclass(frozen=True)

@@ -71,9 +71,8 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-def _assertion(example: ObservedExample, style: str, uses: set[str]) -> str:
-    """One line asserting the observed value (pytest `assert` or unittest `self.assert...`)."""
-    call, value = example.call, example.returns or ""
+def _assertion(call: str, value: str, style: str, uses: set[str]) -> str:
+    """One line asserting that `call` gives `value` (pytest `assert` or `self.assert...`)."""
     node = ast.parse(call, mode="eval").body
     if isinstance(node, ast.Compare) and value in ("True", "False"):
         # A doctest's `f(x) == y` that held: assert it as it stands (or its negation).
@@ -105,43 +104,69 @@ def _is_fractional(value: str) -> bool:
     return isinstance(parsed, float) and not parsed.is_integer()
 
 
+def _on_instance(example: ObservedExample, style: str, uses: set[str]) -> list[str]:
+    """A fresh instance, the call (its value asserted unless None), then the state it left."""
+    instance = example.instance
+    assert instance is not None and example.returns is not None  # `example_blocks` picks these
+    lines = [f"{instance.receiver} = {instance.constructor}"]
+    if example.returns == "None":
+        lines.append(example.call)
+    else:
+        lines.append(_assertion(example.call, example.returns, style, uses))
+    if example.state is not None:
+        state = f"{instance.observer}({instance.receiver})"
+        lines.append(_assertion(state, example.state, style, uses))
+    return lines
+
+
+def _raising(
+    raising: list[ObservedExample], unittest: bool, names: set[str], uses: set[str]
+) -> list[str]:
+    """`with pytest.raises(E):` (or `self.assertRaises`) around each call; names to import."""
+    lines = []
+    for example in raising:
+        exception = example.raises or "Exception"
+        if "." in exception:
+            exception = exception.rsplit(".", 1)[1]
+            names.add(exception)
+        opener = f"self.assertRaises({exception})" if unittest else f"pytest.raises({exception})"
+        if not unittest:
+            uses.add("pytest")
+        if example.instance is not None:
+            lines.append(f"{example.instance.receiver} = {example.instance.constructor}")
+        lines += [f"with {opener}:", f"    {example.call}"]
+    return lines
+
+
 def example_blocks(target: TestTarget, module: Module) -> bool:
     """Add the example tests of `target` to `module`; False when there is nothing to assert."""
-    returning = [e for e in target.examples if e.returns is not None][:_MAX_ASSERTIONS]
+    observed = [e for e in target.examples if e.returns is not None]
+    returning = [e for e in observed if e.instance is None][:_MAX_ASSERTIONS]
+    on_instances = [e for e in observed if e.instance is not None][:_MAX_ASSERTIONS]
     raising = [e for e in target.examples if e.raises][:_MAX_ASSERTIONS]
-    if not returning and not raising:
+    if not returning and not on_instances and not raising:
         return False
     head = target.qualname.split(".")[0]
     names = {head}
     stem = _snake(target.qualname.replace(".", "_"))
     unittest = target.conventions.style == "unittest"
+    style = "unittest" if unittest else "pytest"
     uses: set[str] = set()
     tests: list[tuple[str, str, list[str]]] = []
     if returning:
-        lines = [_assertion(e, "unittest" if unittest else "pytest", uses) for e in returning]
-        tests.append(
-            (
-                "returns",
-                "Return values observed when these calls ran.",
-                lines,
-            )
-        )
-    if raising:
+        lines = [_assertion(e.call, e.returns or "", style, uses) for e in returning]
+        tests.append(("returns", "Return values observed when these calls ran.", lines))
+    if on_instances:
         lines = []
-        for example in raising:
-            exception = example.raises or "Exception"
-            if "." in exception:
-                exception = exception.rsplit(".", 1)[1]
-                names.add(exception)
-            opener = (
-                f"self.assertRaises({exception})" if unittest else f"pytest.raises({exception})"
-            )
-            if not unittest:
-                uses.add("pytest")
-            lines += [f"with {opener}:", f"    {example.call}"]
+        for example in on_instances:  # a blank line between instances
+            lines += [*([""] if lines else []), *_on_instance(example, style, uses)]
+        doc = "Values and state of fresh instances observed when these calls ran."
+        tests.append(("on_instances", doc, lines))
+    if raising:
+        lines = _raising(raising, unittest, names, uses)
         tests.append(("raises", "Exceptions observed when these calls ran.", lines))
     imported: dict[str, set[str]] = {}
-    for example in [*returning, *raising]:
+    for example in [*returning, *on_instances, *raising]:
         for source, name in example.imports:
             if not source:
                 names.add(name)
@@ -158,7 +183,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
         module.add_import("import unittest")
         methods = []
         for suffix, doc, lines in tests:
-            body = "\n".join(f"        {line}" for line in lines)
+            body = "\n".join(f"        {line}" if line else "" for line in lines)
             methods.append(f'    def test_{suffix}(self) -> None:\n        """{doc}"""\n{body}')
         title = "".join(part[:1].upper() + part[1:] for part in target.qualname.split("."))
         module.blocks.append(
@@ -167,7 +192,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
         )
     else:
         for suffix, doc, lines in tests:
-            body = "\n".join(f"    {line}" for line in lines)
+            body = "\n".join(f"    {line}" if line else "" for line in lines)
             module.blocks.append(f'def test_{stem}_{suffix}() -> None:\n    """{doc}"""\n{body}')
     return True
 

@@ -30,6 +30,7 @@ from codegen_bot.refactor.testing.example_calls import (
     call_site_examples,
     doctest_examples,
 )
+from codegen_bot.refactor.testing.instance_calls import instance_examples
 from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarget
 
 _MAX_SCANNED_FILES = 3000
@@ -100,13 +101,17 @@ def candidate_calls(
     if node is not None:
         calls += annotation_examples(node, target.qualname, target.kind)
         calls += boundary_variants(calls, node)
+        if target.kind == "method":
+            calls += instance_examples(
+                target.qualname, node, target.source, sources, module=module, public=public
+            )
     unique: dict[str, CallExample] = {}
     bound: dict[str, tuple[str, str]] = {target.qualname.split(".")[0]: ("", "")}
     for call in calls:
         names = {name or source: (source, name) for source, name in call.imports}
         if any(bound.setdefault(name, how) != how for name, how in names.items()):
             continue
-        unique.setdefault(call.call, call)
+        unique.setdefault(call.expression, call)
     return list(unique.values())[:40]
 
 
@@ -142,7 +147,7 @@ def gather(
             "key": key,
             "module": module,
             "qualname": target.qualname,
-            "calls": [c.call for c in calls[key]],
+            "calls": [c.expression for c in calls[key]],
             # what the calls' imports bind: name -> [module ("" for the target's), attribute]
             "names": {
                 name or source: [source, name] for c in calls[key] for source, name in c.imports
@@ -156,7 +161,7 @@ def gather(
     for target, module, test_path in targets:
         key = f"{target.path}:{target.qualname}"
         entry = probe.probe.get(key) or {}
-        origins = {c.call: c for c in calls[key]}
+        origins = {c.expression: c for c in calls[key]}
         examples, notes = _observed(entry, origins, raises[key])
         before = baseline.coverage(target)
         examples = _useful(
@@ -241,7 +246,7 @@ def _useful(
     kept = []
     boundaries = 0
     for example in examples:
-        is_call = functools.partial(operator.eq, f"call:{key}:{example.call}")
+        is_call = functools.partial(operator.eq, f"call:{key}:{example.expression}")
         ran = span_coverage(file, target.start, target.end, is_call)
         keep_doctest = example.origin == "doctest" and not doctests_run
         if keep_doctest or (ran.lines - lines) or (ran.arcs - arcs) or file is None:
@@ -264,21 +269,50 @@ def _observed(
         notes.append(str(entry["error"]))
     for seen in cast("list[object]", entry.get("examples") or []):
         assert isinstance(seen, dict)
-        call = seen["call"]
-        known = calls.get(call)
-        origin, imports = (known.origin, known.imports) if known else ("", ())
+        known = calls.get(seen["call"])
+        if known is None:
+            continue  # not a call of ours
+        call, origin, imports = known.call, known.origin, known.imports
+        variant = origin == BOUNDARY or known.instance is not None
+        ours = variant or origin == "annotations"
         if "problem" in seen:
-            if origin != BOUNDARY:  # a variant of ours: its problem is no news to a maintainer
+            if not variant:  # a variant of ours: its problem is no news to a maintainer
                 notes.append(f"`{call}` {seen['problem']}")
+        elif "value" in seen and known.instance is not None:
+            examples += _on_instance(known, seen["value"])
         elif "value" in seen:
             examples.append(ObservedExample(call, origin, returns=seen["value"], imports=imports))
         elif seen.get("raises"):
             name = seen["raises"]
             # An exception the function raises on purpose, or one a human's own example shows
-            # (not one skipped: it may raise only where its author's files or network are absent).
-            if (
-                origin not in ("annotations", "doctest skipped", BOUNDARY)
-                or re.sub(r".*\.", "", name) in raises
-            ):
-                examples.append(ObservedExample(call, origin, raises=name, imports=imports))
+            # (not one skipped: it may raise only where its author's files or network are
+            # absent; on a made-up instance, the constructor may be what raised).
+            if (not ours and origin != "doctest skipped") or re.sub(r".*\.", "", name) in raises:
+                examples.append(
+                    ObservedExample(
+                        call, origin, raises=name, imports=imports, instance=known.instance
+                    )
+                )
     return examples, notes
+
+
+def _on_instance(known: CallExample, value: str) -> list[ObservedExample]:
+    """The example a probe's `(state before, value returned, state after)` gives, if any.
+
+    Nothing when the call returned None and left the state as it was: there is nothing to
+    assert.
+    """
+    before, returned, after = ast.literal_eval(value)  # the probe's literal of that triple
+    state = repr(after) if after != before else None
+    if returned is None and state is None:
+        return []
+    return [
+        ObservedExample(
+            known.call,
+            known.origin,
+            returns=repr(returned),
+            imports=known.imports,
+            instance=known.instance,
+            state=state,
+        )
+    ]

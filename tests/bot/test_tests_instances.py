@@ -1,0 +1,153 @@
+"""`codegen review --tasks tests` for instance methods: a fresh instance, one call, and the state
+it leaves, observed in the sandbox (real git repository, real pytest and coverage)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
+from codegen_bot.refactor.testing.instance_calls import instance_examples
+from tests.bot.tests_task_repo import (
+    BASE,
+    apply_and_run_tests,
+    by_symbol,
+    heuristic,
+    make_tests_repo,
+)
+
+CLASSES = '''
+
+class Basket:
+    """Items in the order they were added."""
+
+    def __init__(self, items=None):
+        self.items = list(items or [])
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def add(self, item):
+        self.items.append(item)
+
+    def take(self):
+        if not self.items:
+            raise IndexError("the basket is empty")
+        return self.items.pop()
+
+    def size(self):
+        return len(self.items)
+
+    def touch(self):
+        pass
+
+
+class Meter:
+    """A counter that shows nothing of itself but an attribute."""
+
+    def __init__(self):
+        self.reading = 0
+
+    def bump(self):
+        self.reading += 1
+'''
+
+CALLERS = """\
+from shop.money import Basket
+
+FRUIT = Basket(["pear"])
+FRUIT.add("plum")
+"""
+
+
+def _body(text: str, test: str) -> list[str]:
+    """The statements of the test function `test` in the module `text`, as source lines."""
+    tree = ast.parse(text)
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == test)
+    return [ast.unparse(statement) for statement in function.body[1:]]  # after the docstring
+
+
+def test_instance_methods_get_tests_of_the_state_they_leave(make_repo, tmp_path: Path) -> None:
+    repo, base = make_tests_repo(make_repo, BASE + CLASSES, {"shop/use.py": CALLERS})
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
+    proposals = by_symbol(report)
+    for symbol in ("Basket.add", "Basket.take", "Basket.size"):
+        assert proposals[symbol].status == "accepted", (symbol, proposals[symbol].reason)
+    # `add` returns None: the test calls it on a fresh instance and asserts what it left there.
+    # The arguments are the repository's own call's.
+    add = _body(proposals["Basket.add"].text or "", "test_basket_add_on_instances")
+    assert add[:3] == [
+        "basket = Basket(items=[])",
+        "basket.add('plum')",
+        "assert list(basket) == ['plum']",
+    ]
+    # `take` raises on an empty basket (its own `raise`), and returns and removes the last item.
+    take = proposals["Basket.take"].text or ""
+    assert _body(take, "test_basket_take_raises") == [
+        "basket = Basket(items=[])",
+        "with pytest.raises(IndexError):\n    basket.take()",
+    ]
+    assert _body(take, "test_basket_take_on_instances") == [
+        "basket = Basket(items=[3, 1, 2])",
+        "assert basket.take() == 2",
+        "assert list(basket) == [3, 1]",
+    ]
+    # `size` changes nothing: its value is asserted, and no state.
+    size = _body(proposals["Basket.size"].text or "", "test_basket_size_on_instances")
+    assert size == ["basket = Basket(items=[])", "assert basket.size() == 0"]
+    # A call that returns None and leaves the state as it was asserts nothing: no test. Nor
+    # does a class that shows no state (no iteration, no length) get one.
+    for symbol in ("Basket.touch", "Meter.bump"):
+        assert proposals[symbol].status != "accepted", symbol
+        assert proposals[symbol].text is None, proposals[symbol].text
+    accepted = [p for p in proposals.values() if p.status == "accepted"]
+    run = apply_and_run_tests(repo, accepted, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_instance_examples_leave_out_what_is_not_called_on_an_instance() -> None:
+    source = """
+import os
+
+
+class Stack(list):
+    def push(self, item):
+        self.append(item)
+
+    @staticmethod
+    def make():
+        return Stack()
+
+    @property
+    def top(self):
+        return self[-1]
+
+    def __repr__(self):
+        return "Stack"
+
+
+class Plain:
+    def poke(self, x):
+        return x
+"""
+    tree = ast.parse(source)
+    methods = {
+        f"{c.name}.{f.name}": f
+        for c in tree.body
+        if isinstance(c, ast.ClassDef)
+        for f in c.body
+        if isinstance(f, ast.FunctionDef)
+    }
+    # The repository calls `os.path.push(...)` (a module's) and `stack.push(...)`: only the
+    # second is a call on an instance.
+    sources = [("use.py", "import os\nos.push(9)\nstack.push(5)\n")]
+    push = instance_examples("Stack.push", methods["Stack.push"], source, sources)
+    calls = {(e.instance.constructor, e.call) for e in push if e.instance is not None}
+    assert ("Stack()", "stack.push(5)") in calls
+    assert ("Stack([3, 1, 2])", "stack.push(5)") in calls
+    assert not any("9" in call for _, call in calls)
+    assert all(e.instance is not None and e.instance.observer == "list" for e in push)
+    # static methods, properties and dunders are not called on a fresh instance; a class
+    # that shows no state gets nothing
+    for name in ("Stack.make", "Stack.top", "Stack.__repr__", "Plain.poke"):
+        assert instance_examples(name, methods[name], source, sources) == [], name
