@@ -47,6 +47,9 @@ class Funnel:
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     propose_seconds: float = 0.0
+    #: Each accepted test module's text, by its function: what a maintainer would be asked to
+    #: merge, for a reader to judge.
+    accepted_texts: dict[str, str] = field(default_factory=dict)
 
     def count(self, proposals: Sequence[Proposal]) -> None:
         """Add each function's final proposal to the funnel."""
@@ -57,6 +60,7 @@ class Funnel:
                 self.stages[stage] += gate in passed
             if proposal.status == "accepted":
                 self.accepted += 1
+                self.accepted_texts[f"{proposal.path}:{proposal.symbol}"] = proposal.text or ""
                 self.lines_gained += int(proposal.metrics.get("lines_gained", 0) or 0)
                 self.branches_gained += int(proposal.metrics.get("branches_gained", 0) or 0)
             else:
@@ -81,6 +85,7 @@ class Funnel:
             "reasons": dict(self.reasons.most_common()),
             "seconds_per_function": round(self.seconds / n, 2),
             "propose_seconds_per_function": round(self.propose_seconds / n, 2),
+            "accepted_texts": dict(self.accepted_texts),
         }
 
 

@@ -152,5 +152,8 @@ def test_the_tests_funnel_runs_the_review_tests_task_on_held_out_functions(tmp_p
     assert found.lines_gained > 0
     row = found.row()
     assert row["accepted_share"] == 1.0
+    # the accepted module itself is kept, for a reader to judge what would be merged
+    (text,) = row["accepted_texts"].values()
+    assert "def test_" in text and "area(" in text
     table = render_tests([{"project": "shapes==1.0", "tests": [row]}])
     assert "| shapes==1.0 | heuristic | 1 | 0 | 1 | 1 | 1 | 1 | 1 (100%) |" in table

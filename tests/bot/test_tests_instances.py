@@ -105,6 +105,33 @@ def test_instance_methods_get_tests_of_the_state_they_leave(make_repo, tmp_path:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+UNITTEST_BASE_TEST = """\
+import unittest
+
+from shop.money import double
+
+
+class TestDouble(unittest.TestCase):
+    def test_double(self):
+        self.assertEqual(double(2), 4)
+"""
+
+
+def test_a_unittest_repository_gets_instance_tests_in_its_style(make_repo, tmp_path: Path) -> None:
+    repo, base = make_tests_repo(make_repo, BASE + CLASSES, base_test=UNITTEST_BASE_TEST)
+    report = review(ReviewRequest(str(repo.path), base, tasks=("tests",)), heuristic)
+    take = by_symbol(report)["Basket.take"]
+    assert take.status == "accepted", take.reason
+    text = take.text or ""
+    assert "class TestBasketTakeExamples(unittest.TestCase):" in text
+    assert "        basket = Basket(items=[3, 1, 2])\n" in text
+    assert "        self.assertEqual(basket.take(), 2)\n" in text
+    assert "        self.assertEqual(list(basket), [3, 1])\n" in text
+    assert "        with self.assertRaises(IndexError):\n            basket.take()\n" in text
+    run = apply_and_run_tests(repo, [take], tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_instance_examples_leave_out_what_is_not_called_on_an_instance() -> None:
     source = """
 import os
