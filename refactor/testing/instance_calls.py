@@ -38,7 +38,10 @@ _MAX_CONSTRUCTOR_TEXT = 60
 #: What an unannotated parameter of a container's method takes, by its name: a guess the
 #: sandbox checks (a call that raises what the method does not raise itself is dropped).
 _NAMED_TYPES = (
-    (re.compile(r"^(?:iterable|items|values|elements|seq|sequence|data|initial)$"), "list[int]"),
+    (
+        re.compile(r"^(?:iterable|items|values|elements|seq|sequence|data|initial|others?)$"),
+        "list[int]",
+    ),
     (
         re.compile(
             r"^(?:i|j|n|idx|index|count|num|size|pos|position|start|stop|end|step|offset)$"
@@ -46,7 +49,7 @@ _NAMED_TYPES = (
         ),
         "int",
     ),
-    (re.compile(r"^(?:item|value|element|elem|x|obj)$"), "int"),
+    (re.compile(r"^(?:item|value|val|element|elem|x|obj)$"), "int"),
     (re.compile(r"^(?:key|name|k)$"), "str"),
 )
 
@@ -140,11 +143,15 @@ def _constructors(
     init = next(
         (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
     )
+    filled = {"list": "[3, 1, 2]", "dict": "{'a': 1, 'b': 2}"}.get(observer)
     found: list[CallExample] = []
     if init is not None:
-        found += annotation_examples(_typed(init, observer), name, "function")
+        typed = _typed(init, observer)
+        found += annotation_examples(typed, name, "function")
+        if filled and len(typed.args.args) == 1 and typed.args.args[0].annotation is None:
+            # A container's one parameter (`other=None`) is most likely its initial items.
+            found.append(CallExample(f"{name}({filled})", "a builtin container's"))
     elif _bases(cls) - {"object"}:
-        filled = {"list": "[3, 1, 2]", "dict": "{'a': 1, 'b': 2}"}.get(observer)
         found.append(CallExample(f"{name}()", "no arguments"))
         if filled and _bases(cls) & (_ITERABLE_BASES | _MAPPING_BASES):
             found.append(CallExample(f"{name}({filled})", "a builtin container's"))
@@ -160,12 +167,14 @@ def _constructors(
 def _typed(function: ast.FunctionDef | ast.AsyncFunctionDef, observer: str) -> ast.FunctionDef:
     """`function` without `self`, its unannotated parameters typed by their names (a copy).
 
-    Only for a container's methods (`list` or `dict` observers): there `item` and `index`
-    mean what they say. A parameter with a literal default keeps the default's type.
+    `*args` and `**kwargs` are left out: a call need not pass them. Names count only for a
+    container's methods (`list` or `dict` observers): there `item` and `index` mean what they
+    say. A parameter with a literal default keeps the default's type.
     """
     typed = copy.deepcopy(function)
     assert isinstance(typed, ast.FunctionDef)  # `instance_examples` takes no async methods
     typed.args.args = typed.args.args[1:]
+    typed.args.vararg = typed.args.kwarg = None
     if observer not in ("list", "dict"):
         return typed
     defaults = [None] * (len(typed.args.args) - len(typed.args.defaults))

@@ -178,3 +178,40 @@ class Plain:
     # that shows no state gets nothing
     for name in ("Stack.make", "Stack.top", "Stack.__repr__", "Plain.poke"):
         assert instance_examples(name, methods[name], source, sources) == [], name
+
+
+def test_a_containers_one_parameter_takes_items_and_star_arguments_are_not_passed() -> None:
+    source = """
+from collections.abc import MutableSet
+
+
+class Bag(MutableSet):
+    def __init__(self, other=None):
+        self.items = list(other or [])
+
+    def sort(self, *args, **kwargs):
+        self.items.sort(*args, **kwargs)
+
+
+class Box(list):
+    def __init__(self, contents=None):
+        super().__init__(contents or [])
+
+    def sort(self, *args, **kwargs):
+        super().sort(*args, **kwargs)
+"""
+    tree = ast.parse(source)
+
+    def made(name: str) -> list[tuple[str, str]]:
+        cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+        sort = cls.body[1]
+        assert isinstance(sort, ast.FunctionDef)
+        examples = instance_examples(f"{name}.sort", sort, source, [])
+        return [(e.instance.constructor, e.call) for e in examples if e.instance is not None]
+
+    # `other` names a container's items: tried empty and filled, by keyword. `*args` and
+    # `**kwargs` are not passed.
+    assert made("Bag") == [("Bag(other=[])", "bag.sort()"), ("Bag(other=[3, 1, 2])", "bag.sort()")]
+    # A name that says nothing (`contents`) is left at its default, and the container's one
+    # parameter is tried with items, positionally.
+    assert made("Box") == [("Box()", "box.sort()"), ("Box([3, 1, 2])", "box.sort()")]
