@@ -169,7 +169,8 @@ def _typed(function: ast.FunctionDef | ast.AsyncFunctionDef, observer: str) -> a
 
     `*args` and `**kwargs` are left out: a call need not pass them. Names count only for a
     container's methods (`list` or `dict` observers): there `item` and `index` mean what they
-    say. A parameter with a literal default keeps the default's type.
+    say, and `other` is a list or a dict like the container. A parameter with a literal
+    default keeps the default's type.
     """
     typed = copy.deepcopy(function)
     assert isinstance(typed, ast.FunctionDef)  # `instance_examples` takes no async methods
@@ -184,6 +185,8 @@ def _typed(function: ast.FunctionDef | ast.AsyncFunctionDef, observer: str) -> a
         if param.annotation is not None or (default is not None and not none_default):
             continue
         guess = next((kind for pattern, kind in _NAMED_TYPES if pattern.search(param.arg)), None)
+        if guess == "list[int]" and observer == "dict":
+            guess = "dict[str, int]"  # a mapping's `other` or `values` is a mapping too
         if guess is not None:
             param.annotation = ast.parse(guess, mode="eval").body
     return typed

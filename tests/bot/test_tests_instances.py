@@ -199,6 +199,14 @@ class Box(list):
 
     def sort(self, *args, **kwargs):
         super().sort(*args, **kwargs)
+
+
+class Table(dict):
+    def __init__(self, other=None):
+        super().__init__(other or {})
+
+    def sort(self):
+        pass
 """
     tree = ast.parse(source)
 
@@ -215,3 +223,8 @@ class Box(list):
     # A name that says nothing (`contents`) is left at its default, and the container's one
     # parameter is tried with items, positionally.
     assert made("Box") == [("Box()", "box.sort()"), ("Box([3, 1, 2])", "box.sort()")]
+    # A mapping's `other` is a mapping.
+    assert [constructor for constructor, _ in made("Table")] == [
+        "Table(other={})",
+        "Table(other={'a': 1, 'b': 2})",
+    ]
