@@ -178,8 +178,8 @@ def _typed(function: ast.FunctionDef | ast.AsyncFunctionDef, observer: str) -> a
     typed.args.vararg = typed.args.kwarg = None
     if observer not in ("list", "dict"):
         return typed
-    defaults = [None] * (len(typed.args.args) - len(typed.args.defaults))
-    defaults += list(typed.args.defaults)
+    defaults: list[ast.expr | None] = [None] * (len(typed.args.args) - len(typed.args.defaults))
+    defaults += typed.args.defaults
     for param, default in zip(typed.args.args, defaults, strict=True):
         none_default = isinstance(default, ast.Constant) and default.value is None
         if param.annotation is not None or (default is not None and not none_default):
