@@ -153,8 +153,10 @@ def evaluate(
 ) -> dict[str, Any]:
     """Every engine on one project's held-out functions, for each task asked.
 
-    `partial` gets the result so far after each engine's tests (they take minutes each).
+    `partial` gets the result so far after each engine's tests (they take minutes each). With
+    `--no-others`, an others' adapter left by an earlier run is not evaluated.
     """
+    sides = ADAPTERS[:1] if args.no_others else ADAPTERS
     loaded = {
         folder: load_model(
             HFConfig(
@@ -165,7 +167,7 @@ def evaluate(
                 announce=False,
             )
         )
-        for _, folder in ADAPTERS
+        for _, folder in sides
         if (data.parent / folder).is_dir()
     }
     base = (
@@ -180,7 +182,7 @@ def evaluate(
         dataset = load_dataset(data, task)  # type: ignore[arg-type]
         pairs, unusable = held_out_pairs(dataset, base, task)
         models: dict[str, tuple[Any, str | None]] = {"base": (base, None)}
-        for side, folder in ADAPTERS:
+        for side, folder in sides:
             if folder in loaded and task in loaded[folder].adapters:
                 models[side] = (loaded[folder], task)
         result[f"{task}_rows"] = {
