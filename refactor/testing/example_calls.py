@@ -232,7 +232,11 @@ def doctest_examples(
         examples = doctest.DocTestParser().get_examples(docstring)
     except ValueError:
         return []
-    earlier: list[ast.stmt] = []
+    # The definition itself is in scope from the start, so that `isodd = complement(iseven)`
+    # binds a name later examples may use (`isodd(2)` is `complement(iseven)(2)`).
+    importable = module and all(part.isidentifier() for part in [*module.split("."), head])
+    earlier: list[ast.stmt] = ast.parse(f"from {module} import {head}").body if importable else []
+    public = {*public, head}
     for example in examples:
         source = example.source.strip()
         # A skipped example may need what the sandbox lacks: only its value is worth a test.
@@ -248,6 +252,8 @@ def doctest_examples(
         scope = module_scope(earlier, own_modules=_packages(module), public=public)
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         rebound = scope.shadowed | set(scope.inlined) | set(scope.imported)
+        if scope.imported.get(head) == ("", head):
+            rebound.discard(head)  # bound as itself, unless an example bound it otherwise
         if head not in _names(tree, scope):
             # `iseven(2)` in `complement`'s docstring shows the helper, not the definition: a
             # test of it would assert nothing about the code under test.

@@ -160,6 +160,27 @@ def test_doctest_examples_use_what_earlier_examples_imported_or_defined():
     }
 
 
+def test_a_name_a_doctest_binds_to_a_call_of_the_definition_is_written_back_as_that_call():
+    # toolz's `complement`: `isodd` is `complement(iseven)`, so `isodd(2)` calls the definition
+    doc = """Convert a predicate function to its logical complement.
+
+    >>> def iseven(n): return n % 2 == 0
+    >>> isodd = complement(iseven)
+    >>> iseven(2)
+    True
+    >>> isodd(2)
+    False
+    """
+    examples = doctest_examples("complement", doc, module="toolz.functoolz")
+    assert [(c.call, c.imports) for c in examples] == [("complement(lambda n: n % 2 == 0)(2)", ())]
+    # Where the module is unknown, or rebinds the definition's name, nothing is made up.
+    assert doctest_examples("complement", doc, module="") == []
+    rebinding = doc.replace(
+        ">>> isodd = complement(iseven)", ">>> complement = len\n    >>> isodd = complement(iseven)"
+    )
+    assert doctest_examples("complement", rebinding, module="toolz.functoolz") == []
+
+
 def test_a_call_site_example_brings_its_imports_into_the_test_module():
     head = "def keep(predicate, items):\n    return [i for i in items if predicate(i)]\n"
     target = Target(
