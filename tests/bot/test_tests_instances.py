@@ -7,6 +7,8 @@ import ast
 from pathlib import Path
 
 from codegen_bot.bot.tasks.pipeline import ReviewRequest, review
+from codegen_bot.bot.tasks.tests.gather import candidate_calls, observed_examples
+from codegen_bot.refactor.targets import find_definitions
 from codegen_bot.refactor.testing.instance_calls import instance_examples
 from tests.bot.tests_task_repo import (
     BASE,
@@ -228,3 +230,28 @@ class Table(dict):
         "Table(other={})",
         "Table(other={'a': 1, 'b': 2})",
     ]
+
+
+def test_probe_results_the_code_under_test_wrote_over_are_skipped_not_trusted() -> None:
+    # The repository's code runs in the probe's process, so it can rewrite what the probe
+    # reports. A result that is not the probe's (state, value, state) triple, an unhashable
+    # call or an entry that is not a mapping is skipped; the well-formed one still counts.
+    target = find_definitions("shop/money.py", BASE + CLASSES)
+    take = next(t for t in target if t.qualname == "Basket.take")
+    calls = candidate_calls(take, [], "shop.money")
+    on_instance = [c for c in calls if c.instance is not None]
+    assert on_instance, calls
+    origins = {c.expression: c for c in on_instance}
+    first, second = on_instance[0].expression, on_instance[1].expression
+    entry = {
+        "examples": [
+            "not a mapping",
+            {"call": ["unhashable"], "value": "1"},
+            {"call": first, "value": "(1, 2)"},  # not a triple
+            {"call": first, "value": "(" * 5000},  # does not parse
+            {"call": second, "value": "([3, 1, 2], 2, [3, 1])"},
+        ]
+    }
+    examples, _ = observed_examples(entry, origins, ("IndexError",))
+    assert [(e.call, e.returns, e.state) for e in examples] == [("basket.take()", "2", "[3, 1]")]
+    assert observed_examples({"examples": 7}, origins, ()) == ([], [])
