@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, cast
@@ -72,6 +73,11 @@ class Target:
     def is_trivial_property(self) -> bool:
         """Whether the target is a property getter whose body is one `return`."""
         return self.returns_only and any(d in _PROPERTY_DECORATORS for d in self.decorators)
+
+
+def snake_case(name: str) -> str:
+    """`BarrelList` -> `barrel_list`: the spelling of a definition's name in test names."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def top_level_names(source: str) -> set[str]:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from codegen_bot.refactor.targets import snake_case
 from codegen_bot.refactor.testing.safe_arguments import (
     Import,
     Scope,
@@ -92,7 +93,7 @@ def _arguments_text(call: ast.Call, scope: Scope) -> str:
 
 def receiver_name(class_name: str) -> str:
     """The variable a test binds an instance of `class_name` to: `BarrelList` -> `barrel_list`."""
-    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", class_name).lower().lstrip("_") or "instance"
+    name = snake_case(class_name).lstrip("_") or "instance"
     return name + "_" if keyword.iskeyword(name) or hasattr(builtins, name) else name
 
 

@@ -13,6 +13,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from codegen_bot.refactor.targets import snake_case
 from codegen_bot.refactor.testing.target_facts import ObservedExample, TestTarget
 
 _MAX_ASSERTIONS = 12
@@ -65,10 +66,6 @@ def _names_sorted(names: set[str]) -> str:
         return (1 if name[:1].isupper() else 2, name)
 
     return ", ".join(sorted(names, key=kind))
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def _assertion(call: str, value: str, style: str, uses: set[str]) -> str:
@@ -148,7 +145,7 @@ def example_blocks(target: TestTarget, module: Module) -> bool:
         return False
     head = target.qualname.split(".")[0]
     names = {head}
-    stem = _snake(target.qualname.replace(".", "_"))
+    stem = snake_case(target.qualname.replace(".", "_"))
     unittest = target.conventions.style == "unittest"
     style = "unittest" if unittest else "pytest"
     uses: set[str] = set()

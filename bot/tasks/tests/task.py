@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from codegen_bot.refactor.sandbox.process import (
 )
 from codegen_bot.refactor.sandbox.runner import TestRunner
 from codegen_bot.refactor.sandbox.warm import warm_sessions
-from codegen_bot.refactor.targets import Target, is_test_file
+from codegen_bot.refactor.targets import Target, is_test_file, snake_case
 from codegen_bot.refactor.testing.conventions import Conventions, detect
 
 Progress = Callable[[str], None]
@@ -99,11 +98,7 @@ def select_targets(
 
 def _test_path(target: Target, module: str, conventions: Conventions, taken: set[str]) -> str:
     """A new test file's path in the repository's tests folder, unique by file name."""
-    stem = (
-        module.rsplit(".", 1)[-1]
-        + "_"
-        + re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", target.qualname.replace(".", "_")).lower()
-    )
+    stem = module.rsplit(".", 1)[-1] + "_" + snake_case(target.qualname.replace(".", "_"))
     folder = "" if conventions.test_dir in ("", ".") else conventions.test_dir.rstrip("/") + "/"
     name = conventions.test_file_name(stem)
     count = 1
