@@ -86,12 +86,33 @@ class Figures:
     rouge: list[float] = field(default_factory=list)
     bleu: list[float] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
+    accepted: list[bool] = field(default_factory=list)
+    #: Each target as `path::qualname`, in the order of `texts`.
+    names: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    def row(self, both: Sequence[int]) -> dict[str, Any]:
-        """The figures as a table row; `both`: indexes of targets every engine answered."""
+    def _with(self, other: Figures) -> dict[str, Any]:
+        """Both engines' mean ROUGE-L on the targets that both answered."""
+        shared = [
+            i
+            for i, (mine, its) in enumerate(zip(self.texts, other.texts, strict=True))
+            if mine is not None and its is not None
+        ]
+
+        def mean(rouge: list[float]) -> float:
+            return round(sum(rouge[i] for i in shared) / max(len(shared), 1), 3)
+
+        return {"n": len(shared), "rouge_l": mean(self.rouge), "heuristic": mean(other.rouge)}
+
+    def row(self, both: Sequence[int], heuristic: Figures | None = None) -> dict[str, Any]:
+        """The figures as a table row; `both`: indexes of targets every engine answered.
+
+        With the `heuristic`'s figures, the row also holds both engines' ROUGE-L on the
+        targets that this engine and the heuristic both answered.
+        """
         n = max(self.targets, 1)
         return {
+            "with_heuristic": self._with(heuristic) if heuristic is not None else {"n": 0},
             "engine": self.name,
             "targets": self.targets,
             "pass_rate": round(self.passed / n, 3),
@@ -103,6 +124,11 @@ class Figures:
             "answer_reasons": dict(self.answer_reasons.most_common()),
             "candidate_reasons": dict(self.candidate_reasons.most_common()),
             "seconds_per_proposal": round(self.seconds / n, 2),
+            # What each target got (the accepted docstring, else the first answer), to read.
+            "answers": [
+                {"target": name, "accepted": ok, "text": text}
+                for name, ok, text in zip(self.names, self.accepted, self.texts, strict=True)
+            ],
         }
 
 
@@ -132,6 +158,8 @@ def gate(name: str, candidates: list[list[Candidate]], ruff: RuffGate) -> Figure
             answer_kind(c.error or "") for c in group if c.text is None
         )
         (proposal,) = prove_all(group, ruff)
+        figures.names.append(f"{group[0].target.path}::{group[0].target.qualname}")
+        figures.accepted.append(proposal.status == "accepted")
         if proposal.status == "accepted":
             figures.passed += 1
             figures.texts.append(proposal.text)

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import git
 
-from bench.quality_data import as_repository, budgeted, keep_budget, other_projects
+from bench.quality_data import (
+    as_repository,
+    budgeted,
+    keep_budget,
+    other_projects,
+    widen_held_out,
+)
 from bench.quality_tests import funnel, render_tests
 from codegen_bot.adapters.engines.base import TokenBudgets
 from codegen_bot.adapters.engines.heuristic import HeuristicEngine
+from codegen_bot.adapters.lora.mining.dataset import path_bucket
 from codegen_bot.adapters.lora.pairs import make_pair
 from codegen_bot.adapters.lora.trainer import load_dataset
 from codegen_bot.bot.cli.main import main as codegen
@@ -83,21 +90,59 @@ def _rows(folder: Path, task: str) -> list[dict]:
     return [json.loads(line) for line in (folder / f"{task}.jsonl").read_text().splitlines()]
 
 
-def test_the_budget_keeps_the_shortest_train_rows_and_counts_held_out_functions() -> None:
-    def row(split: str, symbol: str, size: int) -> dict:
-        return {"split": split, "path": f"{split}.py", "symbol": symbol, "input": "x" * size,
-                "output": "y"}  # fmt: skip
+def _row(split: str, symbol: str, size: int, path: str = "") -> dict:
+    return {"split": split, "path": path or f"{split}.py", "symbol": symbol,
+            "input": "x" * size, "output": "y"}  # fmt: skip
 
+
+def test_the_budget_keeps_a_spread_of_fitting_train_rows_and_counts_held_out_functions() -> None:
+    train = [_row("train", f"f{i}", 10 + i) for i in range(40)]
     rows = [
-        row("train", "long", 50),
-        row("train", "short", 5),
-        row("eval", "h", 9),
-        row("eval", "h", 9),  # a second test of h
-        row("eval", "k", 9),
+        *train,
+        _row("train", "huge", 5000),
+        _row("eval", "h", 9),
+        _row("eval", "h", 9),  # a second test of h
+        _row("eval", "k", 9),
     ]
-    kept = keep_budget(rows, train_rows=1, eval_functions=1)
-    assert kept == [rows[1], rows[2], rows[3]]
+    kept = keep_budget(rows, train_rows=8, eval_functions=1, max_chars=100)
+    kept_train = [row for row in kept if row["split"] == "train"]
+    assert len(kept_train) == 8 and all(row in train for row in kept_train)
+    # A spread, not the 8 shortest: the hash order reaches past them.
+    assert max(len(row["input"]) for row in kept_train) > len(train[7]["input"])
+    assert [row for row in kept if row["split"] == "eval"] == rows[-3:-1]
     assert keep_budget(rows, 0, 0) == rows
+    assert _row("train", "huge", 5000) not in keep_budget(rows, 0, 0, max_chars=100)
+
+
+def test_too_few_held_out_functions_are_widened_by_whole_files_to_a_third_at_most() -> None:
+    rows = [_row("eval", "h", 9, "held.py")]
+    for name in "abcdefgh":
+        rows += [_row("train", f"{name}{i}", 9, f"{name}.py") for i in range(3)]
+    widened = widen_held_out(rows, 4)
+    held = [row for row in widened if row["split"] == "eval"]
+    moved = {row["path"] for row in held} - {"held.py"}
+    assert len({row["symbol"] for row in held}) >= 4 and moved
+    # Whole files move: every row of a moved file is held out, and only those.
+    assert all((row["split"] == "eval") == (row["path"] in moved | {"held.py"}) for row in widened)
+    everything = widen_held_out(rows, 100)
+    assert sum(row["split"] == "eval" for row in everything) <= len(rows) / 3
+    assert widen_held_out(rows, 0) == rows
+
+
+def test_files_in_the_same_hash_bucket_are_held_out_in_path_order() -> None:
+    # Two paths whose buckets tie: the choice must not follow a set's (per-process) order.
+    by_bucket: dict[int, str] = {}
+    for i in range(1000):
+        path = f"pkg/m{i}.py"
+        if path_bucket(path) in by_bucket:
+            first, second = sorted([by_bucket[path_bucket(path)], path])
+            break
+        by_bucket[path_bucket(path)] = path
+    rows = [_row("eval", "h", 9, "held.py")]
+    rows += [_row("train", "b", 9, second), _row("train", "a", 9, first)]
+    rows += [_row("train", f"t{i}", 9, "tail.py") for i in range(9)]  # too big to move
+    widened = widen_held_out(rows, 2)
+    assert {r["path"] for r in widened if r["split"] == "eval"} == {"held.py", first}
 
 
 def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
@@ -117,6 +162,9 @@ def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
         other, tmp_path / "forms" / "data", 0, 0, budgets=budgets, context_tokens=900
     )
     lopo = other_projects(data, [other_data], tmp_path / "shapes" / "data-others")
+    capped = other_projects(data, [other_data], tmp_path / "shapes" / "capped", train_rows=1)
+    assert sum(r["split"] == "train" for r in _rows(capped, "docs")) == 1
+    assert sum(r["split"] == "train" for r in _rows(lopo, "docs")) > 1
     for task in ("docs", "tests"):
         rows = _rows(lopo, task)
         assert {r["path"].split("/")[0] for r in rows if r["split"] == "train"} == {"forms"}

@@ -56,6 +56,33 @@ def test_each_refusal_keeps_its_reason_and_the_table_breaks_answer_down() -> Non
     assert row["answer_reasons"] == {"unclosed": 2, "copied from the prompt": 1}
     assert row["candidate_reasons"] == {"unclosed": 2, "copied from the prompt": 1, "empty": 1}
     assert rejections(row) == "answer 3 (unclosed 2, copied from the prompt 1)"
+    # Each target's answer is kept to read: the parser's refusals left no text.
+    assert [a["target"] for a in row["answers"]] == [
+        "numbers.py::area",
+        "numbers.py::scale",
+        "numbers.py::clamp",
+    ]
+    assert [a["accepted"] for a in row["answers"]] == [False] * 3
+
+
+def test_the_rouge_l_beside_the_heuristic_counts_only_targets_both_answered() -> None:
+    model = [
+        [_candidate("area", "Return the surface of a circle of radius `radius`.\n")],
+        [_candidate("scale", "Multiply each number by `factor`.\n")],
+    ]
+    heuristic = [
+        [_candidate("area", "   \n")],  # refused: no text
+        [_candidate("scale", "Return `numbers`, each multiplied by `factor`.\n")],
+    ]
+    with RuffGate({}) as ruff:
+        mine, its = gate("base", model, ruff), gate("heuristic", heuristic, ruff)
+    mine.rouge, its.rouge = [0.5, 0.25], [0.0, 0.75]
+    assert mine.row([], heuristic=its)["with_heuristic"] == {
+        "n": 1,
+        "rouge_l": 0.25,
+        "heuristic": 0.75,
+    }
+    assert mine.answered == 2 and its.answered == 1
 
 
 def test_reasons_are_named_by_kind_and_unknown_ones_kept_without_particulars() -> None:

@@ -17,7 +17,8 @@ from codegen_bot.adapters.lora.mining.records import Row
 TASK_FILES = ("docs", "tests", "refactor")
 
 
-def _bucket(path: str) -> int:
+def path_bucket(path: str) -> int:
+    """A file's place (0-99) in the held-out order: a hash of its path, stable across runs."""
     return int(hashlib.sha256(path.encode()).hexdigest()[:8], 16) % 100
 
 
@@ -54,15 +55,15 @@ def split_by_file(rows: list[Row], eval_percent: int = 10) -> list[Row]:
     from two files or more has at least one of them held out and at least one kept (a project
     whose held-out file holds only refactor rows still gets held-out docs and tests rows).
     """
-    held = {p for p in {row.path for row in rows} if _bucket(p) < eval_percent}
+    held = {p for p in {row.path for row in rows} if path_bucket(p) < eval_percent}
     chosen = {}
     for task in TASK_FILES:
         paths = sorted({row.path for row in rows if row.task == task})
         mine = held & set(paths)
         if len(paths) >= 2 and not mine:
-            mine = {min(paths, key=_bucket)}
+            mine = {min(paths, key=path_bucket)}
         if len(paths) >= 2 and mine == set(paths):
-            mine.discard(max(paths, key=_bucket))
+            mine.discard(max(paths, key=path_bucket))
         chosen[task] = mine
     return [
         replace(row, split="eval" if row.path in chosen.get(row.task, held) else "train")
