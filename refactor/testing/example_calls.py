@@ -44,8 +44,9 @@ _SAMPLES: dict[str, tuple[str, ...]] = {
     "list[float]": ("[]", "[1.5, 2.5]"),
     "list[str]": ("[]", "['a', 'b']"),
     "tuple": ("()", "(1, 2)"),
-    "dict": ("{}", "{'a': 1}"),
-    "dict[str, int]": ("{}", "{'a': 1, 'b': 2}"),
+    # Keyed by a string sample, so that a lookup in a filled mapping can hit as well as miss.
+    "dict": ("{}", "{'abc': 1}"),
+    "dict[str, int]": ("{}", "{'abc': 1, 'b': 2}"),
     "set": ("set()", "{1, 2}"),
     "None": ("None",),
 }

@@ -228,7 +228,7 @@ class Table(dict):
     # A mapping's `other` is a mapping.
     assert [constructor for constructor, _ in made("Table")] == [
         "Table(other={})",
-        "Table(other={'a': 1, 'b': 2})",
+        "Table(other={'abc': 1, 'b': 2})",
     ]
 
 

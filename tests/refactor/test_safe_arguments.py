@@ -232,3 +232,16 @@ def test_unannotated_parameters_take_their_defaults_type_or_a_string_by_name():
     calls = [c.call for c in annotation_examples(pad, "pad", "function")]
     assert "pad(text='', width=0)" in calls and "pad(text='abc', width=42)" in calls
     assert not any("fill" in call for call in calls)
+
+
+def test_a_string_key_sample_is_found_in_the_filled_mapping_sample():
+    (price,) = ast.parse("def price(prices: dict[str, int], name: str) -> int: ...\n").body
+    assert isinstance(price, ast.FunctionDef)
+    found = []
+    for example in annotation_examples(price, "price", "function"):
+        call = ast.parse(example.call, mode="eval").body
+        assert isinstance(call, ast.Call)
+        prices, name = (ast.literal_eval(keyword.value) for keyword in call.keywords)
+        found.append(name in prices)
+    # Both the hit and the miss of `name in prices` are tried.
+    assert True in found and False in found
