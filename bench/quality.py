@@ -238,23 +238,20 @@ def _with_heuristic(row: dict[str, Any]) -> str:
 
 def render(results: Sequence[dict[str, Any]]) -> str:
     """The Markdown tables (docs, then the tests funnel) and one line per project's training."""
-    lines = [
+    docs = [
+        f"| {result['project']} | {row['engine']} | {row['targets']} | "
+        f"{row['pass_rate']:.2f} | {row['rouge_l']:.3f} | {row['bleu4']:.1f} | "
+        f"{row['rouge_l_both']:.3f} (n={result['both_answered']}) | "
+        f"{_with_heuristic(row)} | {rejections(row)} | {row['seconds_per_proposal']:.2f} |"
+        for result in results
+        for row in result.get("docs", [])
+    ]
+    header = [
         "| project | engine | targets | pass rate | ROUGE-L | BLEU-4 | ROUGE-L (all answered) "
         "| ROUGE-L where the heuristic answered: engine / heuristic | rejected by | s/proposal |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for result in results:
-        for row in result.get("docs", []):
-            rejected = rejections(row)
-            lines.append(
-                f"| {result['project']} | {row['engine']} | {row['targets']} | "
-                f"{row['pass_rate']:.2f} | {row['rouge_l']:.3f} | {row['bleu4']:.1f} | "
-                f"{row['rouge_l_both']:.3f} (n={result['both_answered']}) | "
-                f"{_with_heuristic(row)} | {rejected} | "
-                f"{row['seconds_per_proposal']:.2f} |"
-            )
-    if len(lines) == 2:
-        lines = []  # a tests-only run: no empty docs table
+    lines = [*header, *docs] if docs else []  # a tests-only run: no empty docs table
     if any(result.get("tests") for result in results):
         lines += ["", render_tests(results)]  # ends with a blank line
     else:

@@ -23,6 +23,7 @@ from pathlib import Path
 import git
 
 from codegen_bot.adapters.engines.base import TokenBudgets
+from codegen_bot.adapters.engines.openai.engine import CHARS_PER_TOKEN
 from codegen_bot.adapters.lora.dataset_context import DatasetContext
 from codegen_bot.adapters.lora.mining.dataset import path_bucket
 
@@ -151,8 +152,8 @@ def budgeted(
     widened to that many functions where mining held out fewer (`widen_held_out`). Training
     sizes each prompt to `seq_len - budget` and evaluation lets the model write `budget`
     tokens; `context_tokens` caps the prompts evaluation builds, so that an adapter trained on
-    short sequences is asked what it was trained on, and the train rows kept fit it (about
-    three characters a token). Both read the copy's `context.json`.
+    short sequences is asked what it was trained on, and the train rows kept fit it (at the
+    openai engine's estimate of characters per token). Both read the copy's `context.json`.
     """
     if out.exists():
         shutil.rmtree(out)
@@ -160,7 +161,8 @@ def budgeted(
     for task in TASKS:
         wanted = eval_functions if isinstance(eval_functions, int) else eval_functions[task]
         rows = widen_held_out(_rows(mined, task), wanted)
-        _write_rows(out, task, keep_budget(rows, train_rows, wanted, 3 * context_tokens))
+        kept = keep_budget(rows, train_rows, wanted, CHARS_PER_TOKEN * context_tokens)
+        _write_rows(out, task, kept)
     context = DatasetContext.load(mined)
     replace(context, max_new_tokens=budgets, context_tokens=context_tokens).save(out)
     return out

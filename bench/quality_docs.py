@@ -71,6 +71,11 @@ def rejections(row: dict[str, Any]) -> str:
     return ", ".join(cells) or "—"
 
 
+def _mean_at(values: Sequence[float], indexes: Sequence[int]) -> float:
+    """The mean of `values` at `indexes` (0 for none), to three places."""
+    return round(sum(values[i] for i in indexes) / max(len(indexes), 1), 3)
+
+
 @dataclass
 class Figures:
     """One engine's figures on one project's held-out targets."""
@@ -98,11 +103,11 @@ class Figures:
             for i, (mine, its) in enumerate(zip(self.texts, other.texts, strict=True))
             if mine is not None and its is not None
         ]
-
-        def mean(rouge: list[float]) -> float:
-            return round(sum(rouge[i] for i in shared) / max(len(shared), 1), 3)
-
-        return {"n": len(shared), "rouge_l": mean(self.rouge), "heuristic": mean(other.rouge)}
+        return {
+            "n": len(shared),
+            "rouge_l": _mean_at(self.rouge, shared),
+            "heuristic": _mean_at(other.rouge, shared),
+        }
 
     def row(self, both: Sequence[int], heuristic: Figures | None = None) -> dict[str, Any]:
         """The figures as a table row; `both`: indexes of targets every engine answered.
@@ -119,7 +124,7 @@ class Figures:
             "answered": self.answered,
             "rouge_l": round(sum(self.rouge) / n, 3),
             "bleu4": round(sum(self.bleu) / n, 2),
-            "rouge_l_both": round(sum(self.rouge[i] for i in both) / max(len(both), 1), 3),
+            "rouge_l_both": _mean_at(self.rouge, both),
             "rejected_by": dict(self.rejected_by.most_common()),
             "answer_reasons": dict(self.answer_reasons.most_common()),
             "candidate_reasons": dict(self.candidate_reasons.most_common()),
