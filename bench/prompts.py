@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.quality_data import as_repository, budgeted, fetch
+from bench.quality_data import as_repository, budgeted, fetch, mine_project
 from bench.quality_docs import gate, rejections, score
 from codegen_bot.adapters.engines.base import Candidate
 from codegen_bot.adapters.engines.completion import (
@@ -48,7 +48,6 @@ from codegen_bot.adapters.lora.pairs import Pair, make_pair
 from codegen_bot.adapters.lora.trainer import load_dataset
 from codegen_bot.adapters.prompts.build import STOPS
 from codegen_bot.adapters.prompts.parse import parse_answer
-from codegen_bot.bot.cli.main import main as codegen
 from codegen_bot.refactor.gates.lint import RuffGate
 from codegen_bot.refactor.results import Failure
 
@@ -69,8 +68,7 @@ def held_out(spec: str, args: argparse.Namespace) -> Path:
     mined = work / "mined"
     if not (mined / "manifest.json").is_file():
         repo = as_repository(fetch(spec, args.sdists), work / "repo")
-        if codegen(["adapters", "mine", "--repo", str(repo), "--out", str(mined), "-q"]) != 0:
-            raise SystemExit(f"{spec}: mining failed")
+        mine_project(spec, repo, mined)
     context = DatasetContext.load(mined)  # the mined budgets: this bench sets its own per run
     return budgeted(
         mined,

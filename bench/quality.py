@@ -20,7 +20,7 @@ ranked by mean log-probability; the first that passes the gates is kept (for tes
 review's tests task validates them in that order, one round per candidate).
 
     nice -n 10 .venv/bin/python -m bench.quality --model PATH.gguf [--device cpu]
-        [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--docs-functions 16]
+        [--tasks docs,tests] [--train-rows 32] [--eval-functions 6] [--docs-functions 32]
         [--epochs 3 | --steps N]
         [--seq-len 768] [--learning-rate 5e-4] [--max-new-tokens 128] [--tests-new-tokens 256]
         [--no-others] [--samples 1]
@@ -45,7 +45,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.quality_data import TASKS, as_repository, budgeted, fetch, other_projects
+from bench.quality_data import (
+    TASKS,
+    as_repository,
+    budgeted,
+    fetch,
+    mine_project,
+    other_projects,
+)
 from bench.quality_docs import docs_sides, held_out_pairs, rejections
 from bench.quality_tests import funnel, render_tests
 from codegen_bot.adapters.engines.base import TokenBudgets
@@ -61,7 +68,6 @@ from codegen_bot.adapters.lora.trainer import (
     load_dataset,
     train_adapter,
 )
-from codegen_bot.bot.cli.main import main as codegen
 
 #: Held-out projects: none of them appears in the test suite.
 PROJECTS = ("humanize==4.11.0", "toolz==1.0.0", "boltons==26.2.0")
@@ -80,8 +86,7 @@ def prepare(spec: str, args: argparse.Namespace) -> Path:
     work = args.work / name
     repo = as_repository(fetch(spec, args.sdists), work / "repo")
     mined = work / "mined"
-    if codegen(["adapters", "mine", "--repo", str(repo), "--out", str(mined), "-q"]) != 0:
-        raise SystemExit(f"{spec}: mining failed")
+    mine_project(spec, repo, mined)
     budgets = TokenBudgets(docs=args.max_new_tokens, tests=args.tests_new_tokens)
     # Evaluation prompts as long as the training ones: seq_len less the larger answer budget.
     prompt = args.seq_len - max(args.max_new_tokens, args.tests_new_tokens)
@@ -307,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--eval-functions", type=int, default=6, help="held-out tests functions (0: all)"
     )
     parser.add_argument(
-        "--docs-functions", type=int, default=16, help="held-out docs functions (0: all)"
+        "--docs-functions", type=int, default=32, help="held-out docs functions (0: all)"
     )
     parser.add_argument(
         "--steps", type=int, default=0, help="a fixed step count per adapter (0: --epochs)"

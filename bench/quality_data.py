@@ -9,6 +9,7 @@ rows, and this project's held-out rows (for the held-out loss only, never traine
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -26,6 +27,7 @@ from codegen_bot.adapters.engines.base import TokenBudgets
 from codegen_bot.adapters.engines.openai.engine import CHARS_PER_TOKEN
 from codegen_bot.adapters.lora.dataset_context import DatasetContext
 from codegen_bot.adapters.lora.mining.dataset import path_bucket
+from codegen_bot.bot.cli.main import main as codegen
 
 #: The tasks the benchmark measures (refactor rows are rare in a one-commit history).
 TASKS = ("docs", "tests")
@@ -62,6 +64,18 @@ def as_repository(sdist: Path, root: Path) -> Path:
     author = git.Actor("Bench", "bench@example.com")
     repo.index.commit(f"{sdist.name}", author=author, committer=author)
     return root
+
+
+def mine_project(spec: str, repo: Path, mined: Path) -> None:
+    """`codegen adapters mine` the repository into `mined`; its counts go to stderr.
+
+    The command prints the manifest's counts on stdout, its result; here they are progress,
+    and stdout is left to the benchmark's own table.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        status = codegen(["adapters", "mine", "--repo", str(repo), "--out", str(mined), "-q"])
+    if status != 0:
+        raise SystemExit(f"{spec}: mining failed")
 
 
 def _rows(folder: Path, task: str) -> list[dict]:

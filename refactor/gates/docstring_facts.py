@@ -7,7 +7,8 @@ this one proves content. Each rule names the fact it found wrong:
 - returns and yields: only when the function's own body returns a value or yields (a nested
   function's `yield` is not its own), and a generator is described as yielding;
 - raises: only exceptions raised in its own body; a quoted condition is the whole condition;
-- filler: no sentence or entry whose content words are only the name's, a parameter's or a type's;
+- filler: no sentence or entry whose content words are only the name's, a parameter's or a type's,
+  and no sentence whose content words an earlier sentence already holds;
 - beyond the name: the summary says something the code shows — a word of the code that the name
   does not hold (an identifier, attribute, parameter, literal, base, called name, exception) or
   quoted code; a summary whose only other words are generic ("represents", "attributes") or a
@@ -46,6 +47,9 @@ _CONDITION = re.compile(r"\b(?:if|when|whenever)\s+`([^`]+)`\s*(?:[.,;:)]|$)", r
 # A summary's words that the code does not show: one alone is a label ("A shopping cart."),
 # two or more describe (measured on real projects' docstrings: bench/facts_refusals.py).
 MIN_UNSUPPORTED_WORDS = 2
+# A later sentence with this many content words, all in one earlier sentence, says it again;
+# shorter ones are connectors and wrapped fragments ("For example:", "Elements are dropped").
+_RESTATED_WORDS = 3
 _YIELD_STEMS = {"yield", "generat", "iterat", "iterator", "lazily", "lazy", "stream"}
 
 
@@ -198,9 +202,18 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     problems = []
     if not new_words(docstring, facts.name, facts.signature):
         problems.append(f"says nothing that the name `{facts.name}` and its signature do not")
+    said: list[set[str]] = []
     for sentence in parsed.prose:
-        if not content_words(sentence) - base and not _states_code(sentence):
+        words = content_words(sentence) - base
+        if _states_code(sentence):
+            pass
+        elif not words:
             problems.append(f"filler: {sentence!r} says nothing beyond the name and signature")
+        elif len(words) >= _RESTATED_WORDS and any(words <= earlier for earlier in said):
+            # A model that runs on says its sentence again ("A wrapper around ... . A wrapper
+            # around ... ."); no reader needs that.
+            problems.append(f"filler: {sentence!r} says again what an earlier sentence said")
+        said.append(words)
     for entry in parsed.entries:
         if not entry.text or entry.section == "other":
             continue

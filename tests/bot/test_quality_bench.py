@@ -8,11 +8,13 @@ import tarfile
 from pathlib import Path
 
 import git
+import pytest
 
 from bench.quality_data import (
     as_repository,
     budgeted,
     keep_budget,
+    mine_project,
     other_projects,
     widen_held_out,
 )
@@ -22,7 +24,6 @@ from codegen_bot.adapters.engines.heuristic import HeuristicEngine
 from codegen_bot.adapters.lora.mining.dataset import path_bucket
 from codegen_bot.adapters.lora.pairs import make_pair
 from codegen_bot.adapters.lora.trainer import load_dataset
-from codegen_bot.bot.cli.main import main as codegen
 from codegen_bot.refactor.results import Failure
 
 CORE = '''\
@@ -82,7 +83,7 @@ def _sdist(folder: Path, name: str, package: str) -> Path:
 def _mined(tmp_path: Path, name: str, package: str) -> Path:
     repo = as_repository(_sdist(tmp_path, name, package), tmp_path / name / "repo")
     out = tmp_path / name / "mined"
-    assert codegen(["adapters", "mine", "--repo", str(repo), "--out", str(out), "-q"]) == 0
+    mine_project(f"{name}==1.0", repo, out)
     return out
 
 
@@ -145,9 +146,14 @@ def test_files_in_the_same_hash_bucket_are_held_out_in_path_order() -> None:
     assert {r["path"] for r in widened if r["split"] == "eval"} == {"held.py", first}
 
 
-def test_budgeted_data_and_the_other_projects_dataset(tmp_path: Path) -> None:
+def test_budgeted_data_and_the_other_projects_dataset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mine = _mined(tmp_path, "shapes", "shapes")
     other = _mined(tmp_path, "forms", "forms")
+    printed = capsys.readouterr()
+    assert printed.out == ""  # stdout is the benchmark's table
+    assert '"docs"' in printed.err  # mining's counts, as progress
     committed = git.Repo(tmp_path / "shapes" / "repo").git.ls_files().splitlines()
     assert "shapes/_version.py" in committed  # the sdist's files, ignored or not
     budgets = TokenBudgets(docs=48, tests=200)

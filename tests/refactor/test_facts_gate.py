@@ -140,6 +140,13 @@ CASES = {
         "    factory: Builds the mapping returned.",
         "filler: 'd: The d.'",
     ),
+    "no sentence said twice": (
+        "valmap",
+        "Apply `func` to every value of `d`.\n\nThe keys stay as they were.",
+        "Apply `func` to every value of `d`, keeping the keys.\n\nIt keeps the keys of `d`, it"
+        " applies `func` to every value.",
+        "says again what an earlier sentence said",
+    ),
     "no summary that only restates the name": (
         "valmap",
         "Apply `func` to every value of `d`, keeping the keys.",
