@@ -8,7 +8,7 @@ this one proves content. Each rule names the fact it found wrong:
   function's `yield` is not its own), and a generator is described as yielding;
 - raises: only exceptions raised in its own body; a quoted condition is the whole condition;
 - filler: no sentence or entry whose content words are only the name's, a parameter's or a type's,
-  and no sentence whose content words an earlier sentence already holds;
+  and no sentence whose content words (three or more) one earlier sentence already holds;
 - beyond the name: the summary says something the code shows — a word of the code that the name
   does not hold (an identifier, attribute, parameter, literal, base, called name, exception) or
   quoted code; a summary whose only other words are generic ("represents", "attributes") or a
@@ -205,15 +205,16 @@ def _filler(parsed: ParsedDoc, facts: CodeFacts, docstring: str) -> list[str]:
     said: list[set[str]] = []
     for sentence in parsed.prose:
         words = content_words(sentence) - base
-        if _states_code(sentence):
-            pass
-        elif not words:
-            problems.append(f"filler: {sentence!r} says nothing beyond the name and signature")
-        elif len(words) >= _RESTATED_WORDS and any(words <= earlier for earlier in said):
-            # A model that runs on says its sentence again ("A wrapper around ... . A wrapper
-            # around ... ."); no reader needs that.
-            problems.append(f"filler: {sentence!r} says again what an earlier sentence said")
+        # A model that runs on says its sentence again ("A wrapper around ... . A wrapper
+        # around ... ."); no reader needs that.
+        restated = len(words) >= _RESTATED_WORDS and any(words <= earlier for earlier in said)
         said.append(words)
+        if _states_code(sentence):
+            continue
+        if not words:
+            problems.append(f"filler: {sentence!r} says nothing beyond the name and signature")
+        elif restated:
+            problems.append(f"filler: {sentence!r} says again what an earlier sentence said")
     for entry in parsed.entries:
         if not entry.text or entry.section == "other":
             continue
