@@ -240,3 +240,9 @@ def test_the_verdict_names_the_gate_and_the_fact() -> None:
     assert verdict.gate == "facts" and not verdict.passed
     assert verdict.reason is not None and "'Return the valmap.' says nothing" in verdict.reason
     assert check_facts(SOURCE, _line("chunks"), "chunks", "Yield slices of `seq`.").passed
+
+
+def test_a_short_connector_made_of_earlier_words_is_not_a_restated_sentence() -> None:
+    summary = "Apply `func` to every value of `d`, keeping the keys."
+    assert _problems("valmap", summary + "\n\nKeeping the keys:") == []
+    assert _problems("valmap", summary + "\n\nKeeping the keys, apply `func` to every value.")
