@@ -26,7 +26,7 @@ review's tests task validates them in that order, one round per candidate).
         [--no-others] [--samples 1]
 
 The CPU budget is the README's two runs, 45 minutes together on 2 cores: docs with the
-defaults (28 minutes) and tests with `--no-others --steps 12` (6 minutes); the full size is
+defaults (33 minutes) and tests with `--no-others --steps 12` (6 minutes); the full size is
 `--train-rows 0 --eval-functions 0 --docs-functions 64 --epochs 3 --seq-len 2048 --batch-size 8
 --max-new-tokens 256 --tests-new-tokens 1024 --device cuda` (0: every row). The JSON (`--out`)
 is rewritten after each project and each tests engine, so a run stopped at a time limit keeps
